@@ -1,0 +1,81 @@
+"""Reading graph configs (text or binary) and node options with MediaPipe's own protos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import any_pb2, message, text_format
+from mediapipe.framework import calculator_pb2
+
+from pipeserve.errors import GraphConfigError
+
+GraphConfig = calculator_pb2.CalculatorGraphConfig
+NodeConfig = calculator_pb2.CalculatorGraphConfig.Node
+
+
+def parse_graph_config(text: str, source: str = "<text>") -> GraphConfig:
+    """Parse a ``CalculatorGraphConfig`` from pbtxt text.
+
+    Option extensions and ``node_options`` Any payloads resolve against messages
+    already imported, so import the calculators before parsing.
+    """
+    config = GraphConfig()
+    try:
+        text_format.Parse(text, config, allow_unknown_extension=False)
+    except text_format.ParseError as exc:
+        raise GraphConfigError(f"cannot parse graph config {source}: {exc}") from exc
+    return config
+
+
+def parse_binary_graph_config(data: bytes, source: str = "<bytes>") -> GraphConfig:
+    """Parse a serialized (``.binarypb``) ``CalculatorGraphConfig``."""
+    config = GraphConfig()
+    try:
+        config.ParseFromString(data)
+    except message.DecodeError as exc:
+        raise GraphConfigError(f"cannot decode binary graph config {source}: {exc}") from exc
+    return config
+
+
+def load_graph_config(path: str | Path) -> GraphConfig:
+    """Load a graph config file: ``.binarypb`` as binary, anything else as text."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GraphConfigError(f"cannot read graph config {path}: {exc.strerror}") from exc
+    if path.suffix == ".binarypb":
+        return parse_binary_graph_config(data, str(path))
+    return parse_graph_config(data.decode("utf-8"), str(path))
+
+
+def node_options(node: NodeConfig, options_type: type | None, node_name: str) -> Any:
+    """The node's options as ``options_type`` (a message class), merged from both forms.
+
+    Reads ``options { [X.ext] {...} }`` and ``node_options { [type.googleapis.com/X] {...} }``.
+    Returns a default instance when the node sets none, or None without an options type.
+    """
+    if options_type is None:
+        return None
+    result = options_type()
+    ext = getattr(options_type, "ext", None)
+    if ext is not None and node.HasField("options") and node.options.HasExtension(ext):
+        result.MergeFrom(node.options.Extensions[ext])
+    full_name = options_type.DESCRIPTOR.full_name
+    for packed in node.node_options:
+        if _any_type_name(packed) == full_name and not packed.Unpack(result):
+            raise GraphConfigError(f"cannot unpack node_options as {full_name}", node=node_name)
+    return result
+
+
+def declared_option_types(node: NodeConfig) -> list[str]:
+    """Full names of the option messages a node sets (to report options its calculator ignores)."""
+    names = [_any_type_name(a) for a in node.node_options]
+    if node.HasField("options"):
+        names += [fd.message_type.full_name for fd, _ in node.options.ListFields() if fd.is_extension]
+    return names
+
+
+def _any_type_name(packed: any_pb2.Any) -> str:
+    return packed.type_url.rsplit("/", 1)[-1]

@@ -1,0 +1,108 @@
+"""Calculator contracts: declared ports, checked against a node's config at build time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pipeserve.errors import GraphConfigError
+
+from .tag_map import TagMap
+
+ANY_TAG = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A declared port: a tag (``""`` = untagged, ``"*"`` = any tag), optional, repeatable."""
+
+    tag: str
+    optional: bool = False
+    multiple: bool = False
+    kind: ClassVar[str] = "port"
+
+    def describe(self) -> str:
+        return self.tag or "<untagged>"
+
+
+class Input(Port):
+    """An input stream port."""
+
+    kind = "input stream"
+
+
+class Output(Port):
+    """An output stream port."""
+
+    kind = "output stream"
+
+
+class InputSidePacket(Port):
+    """An input side packet port."""
+
+    kind = "input side packet"
+
+
+class OutputSidePacket(Port):
+    """An output side packet port."""
+
+    kind = "output side packet"
+
+
+PORT_KINDS: tuple[type[Port], ...] = (Input, Output, InputSidePacket, OutputSidePacket)
+
+
+@dataclass(slots=True)
+class CalculatorContract:
+    """What one node declares: its wiring, options and scheduling preferences.
+
+    Built by the graph from the node config and the calculator class; the class's
+    ``update_contract`` may change the scheduling fields or reject the wiring.
+    """
+
+    node: str
+    calculator: str
+    inputs: TagMap
+    outputs: TagMap
+    input_side_packets: TagMap
+    output_side_packets: TagMap
+    options: Any = None
+    timestamp_offset: int | None = None
+    process_timestamp_bounds: bool = False
+    input_stream_handler: str | None = None
+    handler_options: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, reason: str, stream: str | None = None) -> GraphConfigError:
+        """A config error naming this node (raise it from ``update_contract``)."""
+        return GraphConfigError(f"{self.calculator}: {reason}", node=self.node, stream=stream)
+
+    def tag_maps(self) -> dict[type[Port], TagMap]:
+        return {
+            Input: self.inputs,
+            Output: self.outputs,
+            InputSidePacket: self.input_side_packets,
+            OutputSidePacket: self.output_side_packets,
+        }
+
+
+def check_ports(cc: CalculatorContract, ports: dict[type[Port], list[Port]]) -> None:
+    """Check a node's tags against declared ports; raise GraphConfigError on a mismatch."""
+    for kind, tag_map in cc.tag_maps().items():
+        declared = ports.get(kind, [])
+        if any(p.tag == ANY_TAG for p in declared):
+            continue
+        by_tag = {p.tag: p for p in declared}
+        for spec in tag_map:
+            port = by_tag.get(spec.tag)
+            if port is None:
+                allowed = ", ".join(p.describe() for p in declared) or "none"
+                raise cc.fail(
+                    f"undeclared {kind.kind} tag {spec.tag or '<untagged>'!r} "
+                    f"(declared: {allowed})",
+                    stream=str(spec),
+                )
+            if spec.index > 0 and not port.multiple:
+                raise cc.fail(f"{kind.kind} tag {spec.tag!r} takes one entry", stream=str(spec))
+        for port in declared:
+            if not port.optional and tag_map.count(port.tag) == 0:
+                raise cc.fail(f"missing required {kind.kind} {port.describe()!r}")
