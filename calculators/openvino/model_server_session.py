@@ -1,0 +1,59 @@
+"""OpenVINOModelServerSessionCalculator: the SESSION side packet for one served model."""
+
+from __future__ import annotations
+
+from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.contract import OutputSidePacket
+from pipeserve.graphs.registry import register_calculator
+from pipeserve.proto.openvino_calculators_pb2 import OpenVINOModelServerSessionCalculatorOptions
+
+from .session import InferenceSession
+
+MODELS_SERVICE = "models"
+
+
+@register_calculator("OpenVINOModelServerSessionCalculator")
+class OpenVINOModelServerSessionCalculator(Calculator):
+    """Looks up ``servable_name``/``servable_version`` in the model provider (OVMS's name).
+
+    The provider is ``services["models"]`` (the server's model repository, or a
+    ``ModelDirectory``/``WheelModels`` in tests); its compiled model is shared by all
+    graphs, each inference node makes its own infer request. ``service_url`` and
+    ``server_config`` are accepted for OVMS compatibility: models always come from the
+    provider. No input or output streams.
+
+    Ports:
+        SESSION (output side packet) - InferenceSession
+
+    Example::
+
+        node {
+          calculator: "OpenVINOModelServerSessionCalculator"
+          output_side_packet: "SESSION:session"
+          node_options: {
+            [type.googleapis.com/mediapipe.OpenVINOModelServerSessionCalculatorOptions]: {
+              servable_name: "pose_detection" servable_version: "1" } }
+        }
+    """
+
+    SESSION = OutputSidePacket("SESSION")
+    options_type = OpenVINOModelServerSessionCalculatorOptions
+
+    def open(self, cc: CalculatorContext) -> None:
+        name = cc.options.servable_name
+        if not name:
+            raise ValueError("servable_name is required")
+        provider = cc.services.get(MODELS_SERVICE)
+        if provider is None:
+            raise LookupError(
+                f"no model provider (service {MODELS_SERVICE!r}) to serve model {name!r}"
+            )
+        version = parse_version(cc.options.servable_version)
+        cc.output_side_packets.set(
+            "SESSION", InferenceSession(name, version, provider.compiled_model(name, version))
+        )
+
+
+def parse_version(text: str) -> int:
+    """OVMS's rule: a positive integer selects that version; empty or invalid means 0 (default)."""
+    return int(text) if text.strip().isdigit() else 0

@@ -1,0 +1,147 @@
+"""Compiled OpenVINO models: one per (file, compile config) per process, and model providers.
+
+A *model provider* is what graphs find in ``services["models"]``: any object with
+``compiled_model(name: str, version: int) -> openvino.CompiledModel`` (version 0 = the
+default, i.e. highest, version). The server implements it over its model repository;
+this module has two file-based providers for graphs run without a server:
+
+- ``ModelDirectory(root)``: OVMS's layout, ``<root>/<name>/<version>/<file>.xml|onnx|tflite``.
+- ``WheelModels()``: the ``.tflite`` files shipped in the mediapipe wheel, by OVMS servable
+  names (``face_detection``, ``pose_landmark_full``, ...).
+
+Every model compiles with ``DEFAULT_COMPILE_CONFIG`` (f32 inference precision: the CPU
+default may be bf16, which moves holistic landmarks by tens of pixels) updated by the
+model's own plugin config.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+import openvino as ov
+
+DEFAULT_COMPILE_CONFIG: Mapping[str, str] = {
+    "PERFORMANCE_HINT": "LATENCY",
+    "INFERENCE_PRECISION_HINT": "f32",
+}
+MODEL_SUFFIXES = (".xml", ".onnx", ".tflite")
+WHEEL_MODELS: Mapping[str, str] = {
+    "face_detection": "face_detection/face_detection_short_range.tflite",
+    "face_landmark": "face_landmark/face_landmark.tflite",
+    "hand_landmark_full": "hand_landmark/hand_landmark_full.tflite",
+    "hand_recrop": "holistic_landmark/hand_recrop.tflite",
+    "pose_detection": "pose_detection/pose_detection.tflite",
+    "pose_landmark_full": "pose_landmark/pose_landmark_full.tflite",
+}
+"""OVMS servable name -> path under ``mediapipe/modules`` in the wheel."""
+
+_core: ov.Core | None = None
+_compiled: dict[tuple[str, tuple[tuple[str, str], ...]], ov.CompiledModel] = {}
+_lock = threading.Lock()
+
+
+class ModelProvider(Protocol):
+    """What ``services["models"]`` must offer to OpenVINOModelServerSessionCalculator."""
+
+    def compiled_model(self, name: str, version: int) -> ov.CompiledModel: ...
+
+
+class ModelNotFoundError(LookupError):
+    """No model file for a servable name/version (message names both and where it looked)."""
+
+
+def compile_config(plugin_config: Mapping[str, object] | None = None) -> dict[str, str]:
+    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings)."""
+    config = dict(DEFAULT_COMPILE_CONFIG)
+    config.update({k: str(v) for k, v in (plugin_config or {}).items()})
+    return config
+
+
+def compile_model(path: str | Path, plugin_config: Mapping[str, object] | None = None,
+                  device: str = "CPU") -> ov.CompiledModel:
+    """The model at ``path`` compiled once per process for ``(path, device, config)``."""
+    global _core
+    config = compile_config(plugin_config)
+    resolved = str(Path(path).resolve())
+    key = (resolved, (("DEVICE", device), *sorted(config.items())))
+    with _lock:
+        model = _compiled.get(key)
+        if model is None:
+            if not Path(resolved).is_file():
+                raise ModelNotFoundError(f"model file {path} does not exist")
+            _core = _core or ov.Core()
+            model = _core.compile_model(resolved, device, config)
+            _compiled[key] = model
+    return model
+
+
+def mediapipe_root() -> Path:
+    """The directory holding the installed ``mediapipe`` package (so ``mediapipe/modules/..``
+    paths from MediaPipe graphs resolve against it)."""
+    import mediapipe
+
+    return Path(mediapipe.__file__).resolve().parent.parent
+
+
+def resolve_model_path(model_path: str) -> Path:
+    """A graph's ``model_path``: absolute, or relative to the cwd or the mediapipe install."""
+    path = Path(model_path)
+    if path.is_absolute() or path.exists():
+        return path
+    return mediapipe_root() / path
+
+
+class ModelDirectory:
+    """Models in OVMS's repository layout: ``<root>/<name>/<version>/<model file>``."""
+
+    def __init__(self, root: str | Path,
+                 plugin_config: Mapping[str, Mapping[str, object]] | None = None) -> None:
+        self.root = Path(root)
+        self.plugin_config = dict(plugin_config or {})
+
+    def model_file(self, name: str, version: int = 0) -> Path:
+        """The model file of ``name`` at ``version`` (0 = highest numbered version)."""
+        base = self.root / name
+        versions = sorted(int(p.name) for p in base.glob("*") if p.name.isdigit() and p.is_dir())
+        chosen = version or (versions[-1] if versions else 0)
+        if chosen not in versions:
+            raise ModelNotFoundError(
+                f"model {name!r} version {version or 'default'}: no version folder under {base}"
+            )
+        files = sorted(p for p in (base / str(chosen)).iterdir() if p.suffix in MODEL_SUFFIXES)
+        if not files:
+            raise ModelNotFoundError(
+                f"model {name!r} version {chosen}: no {'/'.join(MODEL_SUFFIXES)} file in "
+                f"{base / str(chosen)}"
+            )
+        return files[0]
+
+    def compiled_model(self, name: str, version: int = 0) -> ov.CompiledModel:
+        return compile_model(self.model_file(name, version), self.plugin_config.get(name))
+
+    def __repr__(self) -> str:
+        return f"ModelDirectory({str(self.root)!r})"
+
+
+class WheelModels:
+    """The mediapipe wheel's holistic models under their OVMS servable names (version ignored)."""
+
+    def __init__(self, plugin_config: Mapping[str, object] | None = None) -> None:
+        self.plugin_config = dict(plugin_config or {})
+
+    def model_file(self, name: str) -> Path:
+        relative = WHEEL_MODELS.get(name)
+        if relative is None:
+            raise ModelNotFoundError(
+                f"model {name!r} is not a wheel model (known: {', '.join(sorted(WHEEL_MODELS))})"
+            )
+        return mediapipe_root() / "mediapipe" / "modules" / relative
+
+    def compiled_model(self, name: str, version: int = 0) -> ov.CompiledModel:
+        return compile_model(self.model_file(name), self.plugin_config)
+
+    def __repr__(self) -> str:
+        return "WheelModels()"

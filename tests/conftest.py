@@ -1,0 +1,22 @@
+"""Shared fixtures: the real photos the vision tests run on (RGB uint8 HWC)."""
+
+from __future__ import annotations
+
+import matplotlib.image
+import numpy as np
+import pytest
+from matplotlib import cbook
+from skimage import data
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """skimage's astronaut, 512 x 512."""
+    return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="session")
+def grace_hopper() -> np.ndarray:
+    """matplotlib's grace_hopper.jpg, 600 (H) x 512 (W)."""
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        return np.ascontiguousarray(matplotlib.image.imread(f, format="jpg"))
