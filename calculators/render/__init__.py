@@ -1,0 +1,1 @@
+"""Rendering: render data (drawing primitives) and the calculators that make and draw it."""

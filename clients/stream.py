@@ -1,0 +1,270 @@
+"""A client stream to one graph: frames in, results out in timestamp order (tritonclient gRPC).
+
+One ``GraphStream`` is one ``ModelStreamInfer`` RPC, so one graph instance on the server
+that keeps its state (tracking, smoothing) from frame to frame. Each frame is sent with an
+explicit microsecond timestamp (``OVMS_MP_TIMESTAMP``, ``k * 33333`` at 30 fps) because the
+graph's filters run on packet time. The server answers with one message per output packet;
+the stream groups them by timestamp. A frame's result is complete when every expected
+output has arrived, when an output with a later timestamp arrives (graphs may skip
+outputs on some frames), or when the stream has ended.
+
+Example::
+
+    with GraphStream("127.0.0.1:9000", "holisticTracking", "first_input_video",
+                     expected_outputs=["output"]) as stream:
+        for result in stream.run(frames):
+            show(result.outputs["output"])
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException, np_to_triton_dtype
+
+TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
+"""Request/response parameter holding a packet timestamp in microseconds (``int64_param``)."""
+
+
+class StreamError(RuntimeError):
+    """The server reported an error on the stream, or the stream broke."""
+
+
+@dataclass(slots=True)
+class StreamResult:
+    """Every output received for one timestamp; ``frame`` is the sent frame's index (0-based).
+
+    ``frame`` is None for a timestamp the client never sent (a graph may emit its own).
+    ``outputs`` maps output names to arrays and lacks the outputs the graph skipped.
+    """
+
+    timestamp: int
+    frame: int | None
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}{list(v.shape)}" for k, v in self.outputs.items())
+        return f"StreamResult(ts={self.timestamp}, frame={self.frame}, {{{shapes}}})"
+
+
+class ResultCollector:
+    """Groups output messages per timestamp and releases complete results in order.
+
+    Not thread-safe on its own: ``GraphStream`` calls it under its lock.
+    """
+
+    def __init__(self, expected_outputs: Iterable[str] = ()) -> None:
+        self.expected = frozenset(expected_outputs)
+        self._order: list[int] = []  # pending timestamps, ascending
+        self._pending: dict[int, StreamResult] = {}
+        self._latest: int | None = None  # highest timestamp any output arrived at
+        self._finished = False
+
+    def sent(self, timestamp: int, frame: int) -> None:
+        """A frame went out at ``timestamp`` (greater than every earlier one)."""
+        self._pending[timestamp] = StreamResult(timestamp, frame)
+        self._order.append(timestamp)
+
+    def received(self, timestamp: int, name: str, value: np.ndarray) -> None:
+        """An output message arrived."""
+        result = self._pending.get(timestamp)
+        if result is None:
+            result = self._pending[timestamp] = StreamResult(timestamp, None)
+            bisect.insort(self._order, timestamp)
+        result.outputs[name] = value
+        if self._latest is None or timestamp > self._latest:
+            self._latest = timestamp
+
+    def finish(self) -> None:
+        """The stream ended: nothing more will arrive, every pending result is complete."""
+        self._finished = True
+
+    @property
+    def in_flight(self) -> int:
+        """Results not yet released."""
+        return len(self._order)
+
+    def _complete(self, timestamp: int) -> bool:
+        if self._finished or (self._latest is not None and self._latest > timestamp):
+            return True
+        outputs = self._pending[timestamp].outputs
+        return bool(self.expected) and self.expected.issubset(outputs)
+
+    def has_complete(self) -> bool:
+        """True when the oldest pending result is complete."""
+        return bool(self._order) and self._complete(self._order[0])
+
+    def pop_complete(self) -> list[StreamResult]:
+        """The complete results at the head of the queue, in timestamp order."""
+        done: list[StreamResult] = []
+        while self.has_complete():
+            done.append(self._pending.pop(self._order.pop(0)))
+        return done
+
+
+class GraphStream:
+    """One streaming RPC to a graph with a bounded window of frames in flight.
+
+    Args:
+        url: the server's gRPC address, ``host:port``.
+        graph: the graph (servable) name.
+        input_name: the graph input stream name frames go to.
+        expected_outputs: output names that make up a complete result (may be empty).
+        window: frames in flight at most; ``send`` blocks while the window is full.
+        fps: frame rate for automatic timestamps (``round(k * 1e6 / fps)`` µs).
+        parameters: first-request parameters, i.e. the graph's input side packets.
+        timeout: seconds to wait for a response before giving up.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        graph: str,
+        input_name: str,
+        expected_outputs: Sequence[str] = (),
+        window: int = 4,
+        fps: float = 30.0,
+        parameters: Mapping[str, str | int | bool] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        if window < 1:
+            raise ValueError(f"window must be at least 1, got {window}")
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.url, self.graph, self.input_name = url, graph, input_name
+        self.window, self.fps, self.timeout = window, fps, timeout
+        self._parameters = dict(parameters or {})
+        self._collector = ResultCollector(expected_outputs)
+        self._cond = threading.Condition()
+        self._error: StreamError | None = None
+        self._client: grpcclient.InferenceServerClient | None = None
+        self._sent = 0
+        self._last_timestamp: int | None = None
+
+    def __repr__(self) -> str:
+        return f"GraphStream({self.url!r}, graph={self.graph!r}, sent={self._sent})"
+
+    def __enter__(self) -> GraphStream:
+        self.open()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.cancel()
+
+    def open(self) -> None:
+        """Start the RPC (the server creates the graph on the first frame)."""
+        try:
+            self._client = grpcclient.InferenceServerClient(self.url)
+            self._client.start_stream(callback=self._on_response)
+        except InferenceServerException as exc:
+            raise StreamError(f"cannot open a stream to {self.url}: {exc.message()}") from exc
+
+    def timestamp_of(self, frame: int) -> int:
+        """The automatic timestamp (µs) of frame number ``frame``."""
+        return round(frame * 1_000_000 / self.fps)
+
+    def send(self, frame: np.ndarray, timestamp: int | None = None) -> int:
+        """Send one frame (HWC array); blocks while the window is full. Returns its timestamp."""
+        if self._client is None:
+            raise StreamError("the stream is not open")
+        self._wait(lambda: self._collector.in_flight < self.window)
+        ts = self.timestamp_of(self._sent) if timestamp is None else timestamp
+        if self._last_timestamp is not None and ts <= self._last_timestamp:
+            raise ValueError(f"timestamp {ts} is not greater than the last {self._last_timestamp}")
+        datatype = np_to_triton_dtype(frame.dtype)
+        tensor = grpcclient.InferInput(self.input_name, list(frame.shape), datatype)
+        tensor.set_data_from_numpy(np.ascontiguousarray(frame))
+        parameters = self._parameters if self._sent == 0 else {}
+        with self._cond:
+            self._collector.sent(ts, self._sent)
+        try:
+            self._client.async_stream_infer(
+                self.graph, [tensor], parameters={**parameters, TIMESTAMP_PARAM: ts}
+            )
+        except InferenceServerException as exc:
+            self._raise_if_failed()  # the callback's error says why the stream is gone
+            raise StreamError(f"graph {self.graph!r}: {exc.message()}") from exc
+        self._sent += 1
+        self._last_timestamp = ts
+        return ts
+
+    def results(self, block: bool = False) -> list[StreamResult]:
+        """Complete results in order; with ``block``, wait until one is ready or none is due."""
+        if block:
+            self._wait(lambda: self._collector.has_complete() or self._collector.in_flight == 0)
+        with self._cond:
+            done = self._collector.pop_complete()
+        self._raise_if_failed()
+        return done
+
+    def run(self, frames: Iterable[np.ndarray]) -> Iterator[StreamResult]:
+        """Send every frame and yield each result in order, then end the stream."""
+        for frame in frames:
+            while self._collector.in_flight >= self.window:
+                yield from self.results(block=True)
+            self.send(frame)
+            yield from self.results()
+        self.close()
+        yield from self.results()
+
+    def close(self) -> None:
+        """Half-close: the server finishes the graph and sends what is left; waits for it."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            client.stop_stream()
+            client.close()
+        with self._cond:
+            self._collector.finish()
+            self._cond.notify_all()
+        self._raise_if_failed()
+
+    def cancel(self) -> None:
+        """Abort the RPC now; the server cancels the graph."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            with self._cond:
+                self._collector.finish()
+                self._error = self._error or StreamError("stream cancelled by the client")
+            client.stop_stream(cancel_requests=True)
+            client.close()
+
+    def _wait(self, predicate: Callable[[], bool]) -> None:
+        with self._cond:
+            ready = self._cond.wait_for(
+                lambda: self._error is not None or predicate(), self.timeout
+            )
+        self._raise_if_failed()
+        if not ready:
+            raise StreamError(f"graph {self.graph!r}: no response within {self.timeout} s")
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _on_response(
+        self, result: grpcclient.InferResult | None, error: InferenceServerException | None
+    ) -> None:
+        with self._cond:
+            if error is not None:
+                if self._error is None:
+                    self._error = StreamError(f"graph {self.graph!r}: {error.message()}")
+            elif result is not None:
+                self._collect(result)
+            self._cond.notify_all()
+
+    def _collect(self, result: grpcclient.InferResult) -> None:
+        response = result.get_response()
+        if TIMESTAMP_PARAM not in response.parameters:
+            self._error = StreamError(f"graph {self.graph!r}: a response lacks {TIMESTAMP_PARAM}")
+            return
+        ts = response.parameters[TIMESTAMP_PARAM].int64_param
+        for output in response.outputs:
+            self._collector.received(ts, output.name, result.as_numpy(output.name))
