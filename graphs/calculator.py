@@ -32,7 +32,7 @@ from pipeserve.errors import PacketError
 from .contract import CalculatorContract, Port
 from .packet import EMPTY, EMPTY_PACKET, Packet
 from .tag_map import TagIndex, TagMap
-from .timestamp import UNSET, timestamp_name
+from .timestamp import DONE, UNSET, timestamp_name
 
 STOP = "STOP"
 """Return value of ``process`` for a source node (no inputs) that has nothing more to emit."""
@@ -78,11 +78,20 @@ class Calculator:
 class InputSet:
     """The packets of one input set, addressed by tag, ``(tag, index)`` or untagged index."""
 
-    __slots__ = ("packets", "tag_map")
+    __slots__ = ("packets", "queues", "tag_map")
 
-    def __init__(self, tag_map: TagMap) -> None:
+    def __init__(self, tag_map: TagMap, queues: list[Any] | None = None) -> None:
         self.tag_map = tag_map
         self.packets: list[Packet] = [EMPTY_PACKET] * len(tag_map)
+        self.queues = queues or []
+
+    def is_done(self, key: str | int | TagIndex) -> bool:
+        """True when the input stream is closed and has no packet left."""
+        pos = self.tag_map.id_of(key)
+        if pos is None:
+            raise KeyError(f"no input {key!r}")
+        queue = self.queues[pos]
+        return queue.bound == DONE and not queue.packets
 
     def __getitem__(self, key: str | int | TagIndex) -> Packet:
         pos = self.tag_map.id_of(key)
@@ -139,8 +148,6 @@ class OutputStream:
 
     def close(self) -> None:
         """No more packets on this stream."""
-        from .timestamp import DONE
-
         self._bound(self._pos, DONE)
 
     def __repr__(self) -> str:
@@ -173,7 +180,7 @@ class OutputSet:
 
 
 class SidePackets:
-    """Input side packets of a node by tag (values, read-only)."""
+    """Input side packets of a node by tag (values, read-only); optional ones may be absent."""
 
     __slots__ = ("tag_map", "values")
 
@@ -183,16 +190,21 @@ class SidePackets:
 
     def __getitem__(self, key: str | int | TagIndex) -> Any:
         pos = self.tag_map.id_of(key)
-        if pos is None:
-            raise KeyError(f"no input side packet {key!r}")
+        if pos is None or self.values[pos] is EMPTY:
+            raise KeyError(f"input side packet {key!r} not provided")
         return self.values[pos]
 
     def get(self, key: str | int | TagIndex, default: Any = None) -> Any:
+        """The value at ``key``, or ``default`` when not wired or not provided."""
         pos = self.tag_map.id_of(key)
-        return default if pos is None else self.values[pos]
+        if pos is None or self.values[pos] is EMPTY:
+            return default
+        return self.values[pos]
 
     def has(self, key: str | int | TagIndex) -> bool:
-        return self.tag_map.id_of(key) is not None
+        """True when the side packet is wired and has a value."""
+        pos = self.tag_map.id_of(key)
+        return pos is not None and self.values[pos] is not EMPTY
 
 
 class OutputSidePackets:

@@ -1,0 +1,130 @@
+"""A node at run time: its calculator, input queues, handler and output routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pipeserve.errors import PacketError
+
+from .calculator import (
+    Calculator,
+    CalculatorContext,
+    InputSet,
+    OutputSet,
+    OutputSidePackets,
+    OutputStream,
+    SidePackets,
+)
+from .input_queue import InputQueue
+from .packet import Packet
+from .spec import NodeSpec
+from .stream_handlers.base import InputStreamHandler
+from .timestamp import (
+    PRESTREAM,
+    is_allowed_in_stream,
+    next_allowed_in_stream,
+    timestamp_name,
+)
+
+PacketObserver = Callable[[Packet], None]
+
+
+class OutputRoute:
+    """One produced stream: its bound, consumer queues and observers."""
+
+    __slots__ = ("bound", "consumers", "name", "observers")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.bound = PRESTREAM
+        self.consumers: list[tuple[NodeRuntime, InputQueue]] = []
+        self.observers: list[PacketObserver] = []
+
+
+NEW, OPENED, CLOSED = 0, 1, 2
+
+
+class NodeRuntime:
+    """Runtime state of one node; all fields but ``calculator`` are guarded by the graph lock."""
+
+    __slots__ = (
+        "calculator",
+        "context",
+        "handler",
+        "queues",
+        "routes",
+        "running",
+        "source",
+        "spec",
+        "state",
+    )
+
+    def __init__(self, spec: NodeSpec, graph_name: str, services: Mapping[str, Any]) -> None:
+        self.spec = spec
+        contract = spec.contract
+        self.queues = [
+            InputQueue(s.name, back_edge=i in spec.back_edges)
+            for i, s in enumerate(contract.inputs)
+        ]
+        self.handler: InputStreamHandler = spec.handler(
+            self.queues, contract.process_timestamp_bounds, spec.handler_options
+        )
+        self.routes: list[OutputRoute] = []
+        self.calculator: Calculator | None = None
+        self.context = CalculatorContext(
+            graph_name,
+            spec.name,
+            contract.options,
+            InputSet(contract.inputs, self.queues),
+            SidePackets(contract.input_side_packets, []),
+            services,
+        )
+        self.running = False
+        self.state = NEW
+        self.source = len(self.queues) == 0
+
+    def bind_outputs(
+        self,
+        routes: list[OutputRoute],
+        emit: Callable[[NodeRuntime, OutputRoute, Packet], None],
+        bound: Callable[[NodeRuntime, OutputRoute, int], None],
+        set_side: Callable[[str, Any], None],
+    ) -> None:
+        """Connect the calculator's output ports to the graph's routes."""
+        self.routes = routes
+        contract = self.spec.contract
+        streams = [
+            OutputStream(
+                route.name,
+                pos,
+                lambda pos, packet: emit(self, self.routes[pos], packet),
+                lambda pos, ts: bound(self, self.routes[pos], ts),
+                self.context,
+            )
+            for pos, route in enumerate(routes)
+        ]
+        self.context.outputs = OutputSet(contract.outputs, streams)
+        side_names = contract.output_side_packets.names()
+        self.context.output_side_packets = OutputSidePackets(
+            contract.output_side_packets, lambda pos, value: set_side(side_names[pos], value)
+        )
+
+    def check_emit(self, route: OutputRoute, packet: Packet) -> None:
+        """Reject a packet whose timestamp is not allowed or not increasing on its stream."""
+        ts = packet.timestamp
+        if not is_allowed_in_stream(ts):
+            raise PacketError(
+                f"node {self.spec.name!r} added a packet at invalid timestamp "
+                f"{timestamp_name(ts)} to stream {route.name!r}"
+            )
+        if ts < route.bound:
+            raise PacketError(
+                f"node {self.spec.name!r} added a packet at {timestamp_name(ts)} to stream "
+                f"{route.name!r}, below its bound {timestamp_name(route.bound)} (timestamps "
+                "must increase)"
+            )
+        route.bound = next_allowed_in_stream(ts)
+
+    def __repr__(self) -> str:
+        return f"NodeRuntime({self.spec.name!r}, state={self.state}, running={self.running})"

@@ -1,0 +1,1 @@
+"""Input stream handlers, registered under MediaPipe's names."""

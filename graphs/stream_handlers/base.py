@@ -1,0 +1,64 @@
+"""Input stream handler policy: when a node is ready, and which packets form its input set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..input_queue import InputQueue
+from ..packet import Packet
+from ..timestamp import DONE, PRESTREAM, UNSET
+
+
+@dataclass(slots=True)
+class Invocation:
+    """What a handler decided: process an input set, close the node, or only propagate a bound."""
+
+    kind: int
+    timestamp: int = UNSET
+    packets: list[Packet] | None = None
+
+
+PROCESS = 1
+CLOSE = 2
+BOUND = 3
+
+
+class InputStreamHandler:
+    """Base policy. Subclasses implement ``next_invocation``; called under the graph lock."""
+
+    name: ClassVar[str] = ""
+    options_type: ClassVar[type | None] = None
+
+    def __init__(self, queues: list[InputQueue], process_bounds: bool, options: Any) -> None:
+        self.queues = queues
+        self.process_bounds = process_bounds
+        self.options = options
+        self.last_ts = UNSET
+        self.last_bound = PRESTREAM
+
+    def next_invocation(self) -> Invocation | None:
+        """The next thing the node should do, or None when it must wait."""
+        raise NotImplementedError
+
+    def all_done(self) -> bool:
+        return all(q.bound == DONE and not q.packets for q in self.queues)
+
+
+HandlerFactory = Callable[[list[InputQueue], bool, Any], InputStreamHandler]
+_handlers: dict[str, type[InputStreamHandler]] = {}
+
+
+def register_input_stream_handler(cls: type[InputStreamHandler]) -> type[InputStreamHandler]:
+    """Class decorator: register a handler under its MediaPipe name (``cls.name``)."""
+    _handlers[cls.name] = cls
+    return cls
+
+
+def find_input_stream_handler(name: str) -> type[InputStreamHandler] | None:
+    return _handlers.get(name)
+
+
+def registered_input_stream_handlers() -> list[str]:
+    return sorted(_handlers)

@@ -1,0 +1,39 @@
+"""DefaultInputStreamHandler: timestamp-synchronized input sets across all inputs."""
+
+from __future__ import annotations
+
+from ..timestamp import DONE, UNSTARTED, previous_allowed_in_stream
+from .base import BOUND, CLOSE, PROCESS, InputStreamHandler, Invocation, register_input_stream_handler
+
+
+@register_input_stream_handler
+class DefaultInputStreamHandler(InputStreamHandler):
+    """A set at T is ready once every input has a packet at T or a bound past T."""
+
+    name = "DefaultInputStreamHandler"
+
+    def next_invocation(self) -> Invocation | None:
+        min_packet = DONE
+        min_bound = DONE
+        for q in self.queues:
+            if q.packets:
+                ts = q.packets[0].timestamp
+                if ts < min_packet:
+                    min_packet = ts
+            elif q.bound < min_bound:
+                min_bound = q.bound
+        if min_packet == DONE and min_bound == DONE:
+            return Invocation(CLOSE)
+        if self.process_bounds:
+            ts = min(min_packet, previous_allowed_in_stream(min_bound))
+            if ts > max(self.last_ts, UNSTARTED):
+                self.last_ts = ts
+                return Invocation(PROCESS, ts, [q.pop_at(ts) for q in self.queues])
+            return None
+        if min_packet < min_bound:
+            self.last_ts = min_packet
+            return Invocation(PROCESS, min_packet, [q.pop_at(min_packet) for q in self.queues])
+        if min_bound > self.last_bound:
+            self.last_bound = min_bound
+            return Invocation(BOUND, min_bound)
+        return None

@@ -1,0 +1,1 @@
+"""Serving: KServe v2 gRPC and REST frontends over one data plane."""
