@@ -262,6 +262,5 @@ class CalculatorContext:
 
     def __repr__(self) -> str:
         return (
-            f"CalculatorContext(node={self.node_name!r}, "
-            f"ts={timestamp_name(self.input_timestamp)})"
+            f"CalculatorContext(node={self.node_name!r}, ts={timestamp_name(self.input_timestamp)})"
         )

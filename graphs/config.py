@@ -10,8 +10,7 @@ from mediapipe.framework import calculator_pb2
 
 from pipeserve.errors import GraphConfigError
 
-GraphConfig = calculator_pb2.CalculatorGraphConfig
-NodeConfig = calculator_pb2.CalculatorGraphConfig.Node
+from .types import GraphConfig, NodeConfig
 
 
 def parse_graph_config(text: str, source: str = "<text>") -> GraphConfig:
@@ -20,7 +19,7 @@ def parse_graph_config(text: str, source: str = "<text>") -> GraphConfig:
     Option extensions and ``node_options`` Any payloads resolve against messages
     already imported, so import the calculators before parsing.
     """
-    config = GraphConfig()
+    config = calculator_pb2.CalculatorGraphConfig()
     try:
         text_format.Parse(text, config, allow_unknown_extension=False)
     except text_format.ParseError as exc:
@@ -30,7 +29,7 @@ def parse_graph_config(text: str, source: str = "<text>") -> GraphConfig:
 
 def parse_binary_graph_config(data: bytes, source: str = "<bytes>") -> GraphConfig:
     """Parse a serialized (``.binarypb``) ``CalculatorGraphConfig``."""
-    config = GraphConfig()
+    config = calculator_pb2.CalculatorGraphConfig()
     try:
         config.ParseFromString(data)
     except message.DecodeError as exc:
@@ -50,7 +49,7 @@ def load_graph_config(path: str | Path) -> GraphConfig:
     return parse_graph_config(data.decode("utf-8"), str(path))
 
 
-def node_options(node: NodeConfig, options_type: type | None, node_name: str) -> Any:
+def node_options(node: NodeConfig, options_type: Any, node_name: str) -> Any:
     """The node's options as ``options_type`` (a message class), merged from both forms.
 
     Reads ``options { [X.ext] {...} }`` and ``node_options { [type.googleapis.com/X] {...} }``.
@@ -73,7 +72,9 @@ def declared_option_types(node: NodeConfig) -> list[str]:
     """Full names of the option messages a node sets (to report options its calculator ignores)."""
     names = [_any_type_name(a) for a in node.node_options]
     if node.HasField("options"):
-        names += [fd.message_type.full_name for fd, _ in node.options.ListFields() if fd.is_extension]
+        names += [
+            fd.message_type.full_name for fd, _ in node.options.ListFields() if fd.is_extension
+        ]
     return names
 
 

@@ -23,7 +23,9 @@ def describe_graph(path: str | Path) -> str:
         contract = node.contract
         ins = ", ".join(str(s) for s in contract.inputs) or "-"
         outs = ", ".join(str(s) for s in contract.outputs) or "-"
-        extra = f" [{node.handler.name}]" if node.handler.name != "DefaultInputStreamHandler" else ""
+        extra = (
+            f" [{node.handler.name}]" if node.handler.name != "DefaultInputStreamHandler" else ""
+        )
         if contract.timestamp_offset is not None:
             extra += f" offset={contract.timestamp_offset}"
         lines.append(f"  {node.name} ({contract.calculator}){extra}: {ins} -> {outs}")

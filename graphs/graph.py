@@ -43,7 +43,9 @@ class CalculatorGraph:
                 self._routes[queue.name].consumers.append((node, queue))
             node.bind_outputs(
                 [self._routes[s.name] for s in node.spec.contract.outputs],
-                self._emit, self._set_bound, self._set_side_packet,
+                self._emit,
+                self._set_bound,
+                self._set_side_packet,
             )
         self._inputs = {s.name: self._routes[s.name] for s in spec.input_streams}
         self._last_ts = dict.fromkeys(self._inputs, UNSET)
@@ -183,12 +185,13 @@ class CalculatorGraph:
     def _check_side_packets(self) -> None:
         for node in self._nodes:
             contract = node.spec.contract
-            required = {p.tag for p in node.spec.calculator.ports.get(InputSidePacket, [])
-                        if not p.optional}
+            required = {
+                p.tag for p in node.spec.calculator.ports.get(InputSidePacket, []) if not p.optional
+            }
             for spec in contract.input_side_packets:
                 if spec.name in self._side_values or spec.name in self.spec.side_producers:
                     continue
-                if spec.tag in required or spec.tag == "" and "" in required:
+                if spec.tag in required or (spec.tag == "" and "" in required):
                     raise SidePacketError(
                         f"graph {self.name!r}: missing input side packet {spec.name!r} "
                         f"required by node {node.spec.name!r}"
@@ -356,8 +359,10 @@ class CalculatorGraph:
                 self._executor.shutdown(wait=False)
 
     def _fail(self, node: NodeRuntime, timestamp: int | None, exc: BaseException) -> None:
-        error = exc if isinstance(exc, NodeError) else NodeError(
-            self.name, node.spec.name, node.spec.contract.calculator, timestamp, exc
+        error = (
+            exc
+            if isinstance(exc, NodeError)
+            else NodeError(self.name, node.spec.name, node.spec.contract.calculator, timestamp, exc)
         )
         with self._cond:
             if self._halted:

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from mediapipe.framework import calculator_pb2
-
 from pipeserve.errors import GraphConfigError
 
 from .calculator import Calculator
@@ -18,8 +16,8 @@ from .stream_handlers import default, fixed_size, immediate  # noqa: F401  (regi
 from .stream_handlers.base import InputStreamHandler, find_input_stream_handler
 from .subgraph import expand_subgraphs
 from .tag_map import TagMap, parse_stream_spec
+from .types import GraphConfig, NodeConfig
 
-GraphConfig = calculator_pb2.CalculatorGraphConfig
 DEFAULT_HANDLER = "DefaultInputStreamHandler"
 DEFAULT_MAX_QUEUE_SIZE = 100
 
@@ -67,7 +65,7 @@ class GraphSpec:
     def __repr__(self) -> str:
         return f"GraphSpec({self.name!r}, {len(self.nodes)} nodes)"
 
-    def _resolve_node(self, index: int, node: calculator_pb2.CalculatorGraphConfig.Node) -> NodeSpec:
+    def _resolve_node(self, index: int, node: NodeConfig) -> NodeSpec:
         name = node.name or node.calculator or f"node{index}"
         cls = find_calculator(node.calculator)
         if cls is None:
@@ -128,14 +126,16 @@ class GraphSpec:
                     who = "a graph input" if other < 0 else f"node {self.nodes[other].name!r}"
                     raise GraphConfigError(
                         f"stream {spec.name!r} has two producers (also {who})",
-                        node=node.name, stream=spec.name,
+                        node=node.name,
+                        stream=spec.name,
                     )
                 producers[spec.name] = node.index
         for node in self.nodes:
             for spec in node.contract.inputs:
                 if spec.name not in producers:
                     raise GraphConfigError(
-                        f"input stream {spec.name!r} has no producer", node=node.name,
+                        f"input stream {spec.name!r} has no producer",
+                        node=node.name,
                         stream=spec.name,
                     )
         for spec in self.output_streams:
@@ -149,7 +149,8 @@ class GraphSpec:
             for spec in node.contract.output_side_packets:
                 if spec.name in producers:
                     raise GraphConfigError(
-                        f"side packet {spec.name!r} has two producers", node=node.name,
+                        f"side packet {spec.name!r} has two producers",
+                        node=node.name,
                         stream=spec.name,
                     )
                 producers[spec.name] = node.index
@@ -203,7 +204,8 @@ class GraphSpec:
                     raise GraphConfigError(
                         "cycle without a back edge (mark it with input_stream_info "
                         "{ tag_index: ... back_edge: true })",
-                        node=node.name, stream=spec.name,
+                        node=node.name,
+                        stream=spec.name,
                     )
                 if mark is None:
                     visit(self.nodes[producer])
@@ -214,9 +216,7 @@ class GraphSpec:
                 visit(node)
 
 
-def _back_edges(
-    node: calculator_pb2.CalculatorGraphConfig.Node, inputs: TagMap, name: str
-) -> frozenset[int]:
+def _back_edges(node: NodeConfig, inputs: TagMap, name: str) -> frozenset[int]:
     edges = set()
     for info in node.input_stream_info:
         if not info.back_edge:
@@ -229,9 +229,7 @@ def _back_edges(
     return frozenset(edges)
 
 
-def _handler_options(
-    node: calculator_pb2.CalculatorGraphConfig.Node, handler: type[InputStreamHandler], name: str
-) -> Any:
+def _handler_options(node: NodeConfig, handler: type[InputStreamHandler], name: str) -> Any:
     if handler.options_type is None:
         return None
     result = handler.options_type()

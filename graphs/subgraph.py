@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from mediapipe.framework import calculator_pb2
 
 from pipeserve.errors import GraphConfigError
 
 from .registry import find_subgraph
 from .tag_map import TagMap
-
-NodeConfig = calculator_pb2.CalculatorGraphConfig.Node
-GraphConfig = calculator_pb2.CalculatorGraphConfig
+from .types import GraphConfig, NodeConfig
 
 MAX_DEPTH = 32
 
 
 def expand_subgraphs(config: GraphConfig) -> GraphConfig:
     """A copy of ``config`` with every subgraph node replaced by its (prefixed) nodes."""
-    expanded = GraphConfig()
+    expanded = calculator_pb2.CalculatorGraphConfig()
     expanded.CopyFrom(config)
     del expanded.node[:]
     for node in config.node:
@@ -30,8 +31,10 @@ def _expand_node(node: NodeConfig, depth: int) -> list[NodeConfig]:
     if sub is None:
         return [node]
     if depth >= MAX_DEPTH:
-        raise GraphConfigError(f"subgraph nesting deeper than {MAX_DEPTH} (a cycle?)",
-                               node=node.name or node.calculator)
+        raise GraphConfigError(
+            f"subgraph nesting deeper than {MAX_DEPTH} (a cycle?)",
+            node=node.name or node.calculator,
+        )
     prefix = (node.name or node.calculator).lower() + "__"
     where = node.name or node.calculator
     streams = _port_mapping(sub.input_stream, node.input_stream, where, "input stream")
@@ -40,12 +43,10 @@ def _expand_node(node: NodeConfig, depth: int) -> list[NodeConfig]:
     sides.update(
         _port_mapping(sub.output_side_packet, node.output_side_packet, where, "output side packet")
     )
-    unconnected = {
-        s.name for s in TagMap.parse(sub.input_stream, where) if s.name not in streams
-    }
+    unconnected = {s.name for s in TagMap.parse(sub.input_stream, where) if s.name not in streams}
     result: list[NodeConfig] = []
     for inner in sub.node:
-        copy = NodeConfig()
+        copy = calculator_pb2.CalculatorGraphConfig.Node()
         copy.CopyFrom(inner)
         copy.name = prefix + (inner.name or inner.calculator)
         _rename(copy.input_stream, streams, prefix, drop=unconnected)
@@ -56,7 +57,9 @@ def _expand_node(node: NodeConfig, depth: int) -> list[NodeConfig]:
     return result
 
 
-def _port_mapping(inner_specs, outer_specs, where: str, kind: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _port_mapping(
+    inner_specs: Iterable[str], outer_specs: Iterable[str], where: str, kind: str
+) -> dict[str, str]:
     """Map the subgraph's internal names to the parent's names by (tag, index)."""
     inner = TagMap.parse(inner_specs, where)
     outer = TagMap.parse(outer_specs, where)
@@ -65,14 +68,15 @@ def _port_mapping(inner_specs, outer_specs, where: str, kind: str) -> dict[str, 
         pos = inner.id_of((spec.tag, spec.index))
         if pos is None:
             raise GraphConfigError(
-                f"subgraph has no {kind} {spec.tag or '<untagged>'}:{spec.index}", node=where,
+                f"subgraph has no {kind} {spec.tag or '<untagged>'}:{spec.index}",
+                node=where,
                 stream=str(spec),
             )
         mapping[inner.specs[pos].name] = spec.name
     return mapping
 
 
-def _rename(specs, mapping: dict[str, str], prefix: str, drop: set[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+def _rename(specs: Any, mapping: dict[str, str], prefix: str, drop: set[str] | None = None) -> None:
     kept: list[str] = []
     for text in specs:
         head, _, name = text.rpartition(":")

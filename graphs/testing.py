@@ -38,8 +38,11 @@ def run_graph(
         graph.observe_output_stream(name, outputs[name].append)
     graph.start(side_packets)
     pending = sorted(
-        ((p if isinstance(p, Packet) else Packet(p[0], p[1]), stream)
-         for stream, packets in inputs.items() for p in packets),
+        (
+            (p if isinstance(p, Packet) else Packet(p[0], p[1]), stream)
+            for stream, packets in inputs.items()
+            for p in packets
+        ),
         key=lambda item: item[0].timestamp,
     )
     for packet, stream in pending:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ..timestamp import DONE, UNSTARTED, previous_allowed_in_stream
-from .base import BOUND, CLOSE, PROCESS, InputStreamHandler, Invocation, register_input_stream_handler
+from .base import (
+    BOUND,
+    CLOSE,
+    PROCESS,
+    InputStreamHandler,
+    Invocation,
+    register_input_stream_handler,
+)
 
 
 @register_input_stream_handler

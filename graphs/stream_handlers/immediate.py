@@ -6,7 +6,14 @@ from typing import Any
 
 from ..input_queue import InputQueue
 from ..timestamp import DONE, POSTSTREAM, UNSET, UNSTARTED, previous_allowed_in_stream
-from .base import BOUND, CLOSE, PROCESS, InputStreamHandler, Invocation, register_input_stream_handler
+from .base import (
+    BOUND,
+    CLOSE,
+    PROCESS,
+    InputStreamHandler,
+    Invocation,
+    register_input_stream_handler,
+)
 
 
 @register_input_stream_handler
@@ -57,8 +64,9 @@ class ImmediateInputStreamHandler(InputStreamHandler):
             if ready[i] == ts:
                 self.last_per_stream[i] = ts
                 head = q.packets[0] if q.packets else None
-                packets.append(q.packets.popleft() if head and head.timestamp == ts
-                               else q.empty_packet())
+                packets.append(
+                    q.packets.popleft() if head and head.timestamp == ts else q.empty_packet()
+                )
             else:
                 packets.append(q.empty_packet())
         self.last_ts = ts
