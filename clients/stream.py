@@ -116,7 +116,7 @@ class GraphStream:
         input_name: the graph input stream name frames go to.
         expected_outputs: output names that make up a complete result (may be empty).
         window: frames in flight at most; ``send`` blocks while the window is full.
-        fps: frame rate for automatic timestamps (``round(k * 1e6 / fps)`` µs).
+        fps: frame rate for automatic timestamps: frame k at ``k * round(1e6 / fps)`` µs.
         parameters: first-request parameters, i.e. the graph's input side packets.
         timeout: seconds to wait for a response before giving up.
     """
@@ -169,7 +169,7 @@ class GraphStream:
 
     def timestamp_of(self, frame: int) -> int:
         """The automatic timestamp (µs) of frame number ``frame``."""
-        return round(frame * 1_000_000 / self.fps)
+        return frame * round(1_000_000 / self.fps)
 
     def send(self, frame: np.ndarray, timestamp: int | None = None) -> int:
         """Send one frame (HWC array); blocks while the window is full. Returns its timestamp."""

@@ -1,0 +1,74 @@
+"""Results are released in timestamp order once complete, however the outputs arrive."""
+
+from __future__ import annotations
+
+import numpy as np
+from pipeserve.clients.stream import ResultCollector
+
+A = np.zeros(1)
+
+
+def timestamps(collector: ResultCollector) -> list[int]:
+    return [r.timestamp for r in collector.pop_complete()]
+
+
+def test_a_result_is_complete_when_every_expected_output_arrived():
+    collector = ResultCollector(["image", "boxes"])
+    collector.sent(0, 0)
+    collector.received(0, "image", A)
+    assert timestamps(collector) == []
+    collector.received(0, "boxes", A)
+    [result] = collector.pop_complete()
+    assert (result.timestamp, result.frame, sorted(result.outputs)) == (0, 0, ["boxes", "image"])
+    assert collector.in_flight == 0
+
+
+def test_a_later_timestamp_completes_a_frame_whose_outputs_were_skipped():
+    collector = ResultCollector(["image", "boxes"])
+    for frame, ts in enumerate((0, 10, 20)):
+        collector.sent(ts, frame)
+    collector.received(0, "image", A)  # "boxes" skipped at 0
+    collector.received(10, "image", A)
+    assert timestamps(collector) == [0]  # 10 may still get its boxes
+    collector.received(20, "boxes", A)  # nothing came for 10's boxes: 10 is done
+    [ten] = collector.pop_complete()
+    assert (ten.timestamp, list(ten.outputs)) == (10, ["image"])
+    assert collector.in_flight == 1
+
+
+def test_results_come_out_in_timestamp_order_even_if_a_later_one_completes_first():
+    collector = ResultCollector(["out"])
+    collector.sent(0, 0)
+    collector.sent(5, 1)
+    collector.received(5, "out", A)  # 5 is complete, and 0 is then implicitly done
+    assert timestamps(collector) == [0, 5]
+
+
+def test_without_expected_outputs_only_a_later_timestamp_or_the_end_completes():
+    collector = ResultCollector()
+    collector.sent(0, 0)
+    collector.sent(1, 1)
+    collector.received(0, "out", A)
+    assert timestamps(collector) == []
+    collector.received(1, "out", A)
+    assert timestamps(collector) == [0]
+    collector.finish()
+    assert timestamps(collector) == [1]
+
+
+def test_outputs_at_timestamps_never_sent_are_results_of_their_own():
+    collector = ResultCollector(["out"])
+    collector.sent(10, 0)
+    collector.received(3, "out", A)
+    collector.received(10, "out", A)
+    first, second = collector.pop_complete()
+    assert (first.timestamp, first.frame) == (3, None)
+    assert (second.timestamp, second.frame) == (10, 0)
+
+
+def test_frames_with_no_output_at_all_are_released_empty_at_the_end():
+    collector = ResultCollector(["out"])
+    collector.sent(0, 0)
+    collector.finish()
+    [result] = collector.pop_complete()
+    assert result.outputs == {}
