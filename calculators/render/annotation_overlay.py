@@ -27,9 +27,7 @@ from collections.abc import Iterator
 
 import cv2
 import numpy as np
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .render_data import RenderData
 

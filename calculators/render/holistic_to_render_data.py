@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 from pipeserve.calculators.formats import NormalizedLandmarkList
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .render_data import Color, Rect, RenderData, landmarks_to_render_data
 from .topology import HAND_CONNECTIONS, POSE_CONNECTIONS
