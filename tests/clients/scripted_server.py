@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent import futures
+from typing import TypeAlias
 
 import grpc
 import numpy as np
@@ -17,7 +18,7 @@ from tritonclient.grpc import service_pb2, service_pb2_grpc
 from tritonclient.utils import np_to_triton_dtype, triton_to_np_dtype
 
 TIMESTAMP = "OVMS_MP_TIMESTAMP"
-Response = service_pb2.ModelStreamInferResponse
+Response: TypeAlias = service_pb2.ModelStreamInferResponse
 Script = Callable[[int, service_pb2.ModelInferRequest], list[Response]]
 
 
