@@ -57,6 +57,7 @@ class CalculatorGraph:
         self._open_nodes = 0
         self._started = False
         self._halted = False
+        self._stopped = False
         self._done = False
         self._error: PipeserveError | None = None
         self._error_callbacks: list[ErrorCallback] = []
@@ -70,7 +71,7 @@ class CalculatorGraph:
     @property
     def done(self) -> bool:
         """True once every node has closed (or the graph stopped on error/cancel)."""
-        return self._done or self._halted
+        return self._done or self._stopped
 
     def observe_output_stream(self, name: str, callback: PacketObserver) -> None:
         """Call ``callback(packet)`` for every packet on stream ``name``, in timestamp order."""
@@ -153,14 +154,14 @@ class CalculatorGraph:
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Wait until no node is running or ready; False on timeout. Raises the graph error."""
         with self._cond:
-            ok = self._cond.wait_for(lambda: self._running == 0 or self._halted, timeout)
+            ok = self._cond.wait_for(lambda: self._running == 0 or self._stopped, timeout)
         self._raise_if_failed()
         return ok
 
     def wait_until_done(self, timeout: float | None = None) -> bool:
         """Wait until every node closed; False on timeout. Raises the graph's error."""
         with self._cond:
-            ok = self._cond.wait_for(lambda: self._done or self._halted, timeout)
+            ok = self._cond.wait_for(lambda: self._done or self._stopped, timeout)
         self._raise_if_failed()
         return ok
 
@@ -170,6 +171,7 @@ class CalculatorGraph:
             if self._done or self._halted:
                 return
             self._halted = True
+            self._stopped = True
             self._error = GraphCancelledError(f"graph {self.name!r} was cancelled")
             self._cond.notify_all()
         self._shutdown_executor()
@@ -369,11 +371,13 @@ class CalculatorGraph:
                 return
             self._halted = True
             self._error = error
-            self._cond.notify_all()
         log.error("%s", error, exc_info=exc if log.isEnabledFor(logging.DEBUG) else None)
         self._shutdown_executor()
         for callback in self._error_callbacks:
             callback(error)
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
 
     def _shutdown_executor(self) -> None:
         if self._executor is not None:

@@ -85,9 +85,9 @@ class GraphSpec:
         check_ports(contract, cls.ports)
         cls.update_contract(contract)
         handler_name = (
-            node.input_stream_handler.input_stream_handler
+            _configured_handler(node)
             or contract.input_stream_handler
-            or self.config.input_stream_handler.input_stream_handler
+            or _configured_handler(self.config)
             or DEFAULT_HANDLER
         )
         handler = find_input_stream_handler(handler_name)
@@ -214,6 +214,13 @@ class GraphSpec:
         for node in self.nodes:
             if node.index not in state:
                 visit(node)
+
+
+def _configured_handler(config: Any) -> str:
+    """The handler a node or graph config names explicitly ("" when it names none)."""
+    if config.HasField("input_stream_handler"):
+        return str(config.input_stream_handler.input_stream_handler)
+    return ""
 
 
 def _back_edges(node: NodeConfig, inputs: TagMap, name: str) -> frozenset[int]:
