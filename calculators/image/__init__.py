@@ -1,0 +1,1 @@
+"""image calculators (MediaPipe's calculators/image) for the holistic graphs."""

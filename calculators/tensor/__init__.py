@@ -1,0 +1,1 @@
+"""tensor calculators (MediaPipe's calculators/tensor) for the holistic graphs."""

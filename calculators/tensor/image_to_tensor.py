@@ -1,0 +1,106 @@
+"""ImageToTensorCalculator: crop/rotate/letterbox an image ROI into a float32 tensor.
+
+Ports:
+    IMAGE - np.ndarray (HWC uint8 RGB/RGBA, or HW gray)
+    NORM_RECT - NormalizedRect (optional ROI; whole image when absent; a rect with zero
+        width and height is a sentinel: nothing is emitted)
+    TENSORS - list[np.ndarray] (one float32 [1, H, W, C] tensor) — or TENSOR - np.ndarray
+    LETTERBOX_PADDING - tuple[float, float, float, float] (left, top, right, bottom)
+    MATRIX - np.ndarray (float32 [16], row-major 4x4 map from tensor-normalized to
+        image-normalized coordinates)
+
+Options: ``mediapipe.ImageToTensorCalculatorOptions`` (float range only). The crop is the
+bit-exact OpenCV recipe of ``image_crop``.
+
+Example::
+
+    node {
+      calculator: "ImageToTensorCalculator"
+      input_stream: "IMAGE:image"
+      input_stream: "NORM_RECT:roi"
+      output_stream: "TENSORS:input_tensors"
+      output_stream: "LETTERBOX_PADDING:letterbox_padding"
+      output_stream: "MATRIX:transform_matrix"
+      options: { [mediapipe.ImageToTensorCalculatorOptions.ext] {
+        output_tensor_width: 256 output_tensor_height: 256 keep_aspect_ratio: true
+        output_tensor_float_range { min: 0.0 max: 1.0 } border_mode: BORDER_REPLICATE } }
+    }
+"""
+
+from __future__ import annotations
+
+from mediapipe.calculators.tensor import image_to_tensor_calculator_pb2
+from pipeserve.calculators.formats import NormalizedRect
+from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.contract import CalculatorContract, Input, Output
+from pipeserve.graphs.registry import register_calculator
+
+from .image_crop import (
+    crop_to_uint8,
+    pad_roi,
+    roi_from_norm_rect,
+    roi_to_image_matrix,
+    value_lut,
+)
+
+Options = image_to_tensor_calculator_pb2.ImageToTensorCalculatorOptions
+
+
+@register_calculator("ImageToTensorCalculator")
+class ImageToTensorCalculator(Calculator):
+    IMAGE = Input("IMAGE")
+    NORM_RECT = Input("NORM_RECT", optional=True)
+    TENSORS = Output("TENSORS", optional=True)
+    TENSOR = Output("TENSOR", optional=True)
+    LETTERBOX_PADDING = Output("LETTERBOX_PADDING", optional=True)
+    MATRIX = Output("MATRIX", optional=True)
+    options_type = Options
+    timestamp_offset = 0
+
+    @classmethod
+    def update_contract(cls, cc: CalculatorContract) -> None:
+        if (cc.outputs.count("TENSORS") > 0) == (cc.outputs.count("TENSOR") > 0):
+            raise cc.fail("exactly one of TENSORS and TENSOR outputs is required")
+        options = cc.options
+        if options is not None and not options.HasField("output_tensor_float_range"):
+            raise cc.fail("only output_tensor_float_range is supported")
+
+    def open(self, cc: CalculatorContext) -> None:
+        options = cc.options
+        self.width = options.output_tensor_width if options.HasField("output_tensor_width") else 0
+        self.height = (
+            options.output_tensor_height if options.HasField("output_tensor_height") else 0
+        )
+        self.keep_aspect_ratio = options.keep_aspect_ratio
+        float_range = options.output_tensor_float_range
+        self.lut = value_lut(float_range.min, float_range.max)
+        self.zero_border = options.border_mode == Options.BORDER_ZERO
+        self.has_rect = cc.inputs.has("NORM_RECT")
+        self.tensor_tag = "TENSORS" if cc.outputs.has("TENSORS") else "TENSOR"
+        self.padding_out = cc.outputs.has("LETTERBOX_PADDING")
+        self.matrix_out = cc.outputs.has("MATRIX")
+
+    def process(self, cc: CalculatorContext) -> None:
+        image_packet = cc.inputs["IMAGE"]
+        if image_packet.is_empty:
+            return
+        rect: NormalizedRect | None = None
+        if self.has_rect:
+            rect_packet = cc.inputs["NORM_RECT"]
+            if rect_packet.is_empty:
+                return
+            rect = rect_packet.value
+            if rect.width == 0 and rect.height == 0:
+                return
+        image = image_packet.value
+        height, width = image.shape[:2]
+        roi = roi_from_norm_rect(rect, width, height)
+        out_w, out_h = self.width or width, self.height or height
+        roi, padding = pad_roi(roi, out_w, out_h, self.keep_aspect_ratio)
+        if self.padding_out:
+            cc.outputs["LETTERBOX_PADDING"].add(padding)
+        if self.matrix_out:
+            cc.outputs["MATRIX"].add(roi_to_image_matrix(roi, width, height))
+        crop = crop_to_uint8(image, roi, out_w, out_h, self.zero_border)
+        tensor = self.lut[crop].reshape(1, out_h, out_w, -1)
+        cc.outputs[self.tensor_tag].add([tensor] if self.tensor_tag == "TENSORS" else tensor)

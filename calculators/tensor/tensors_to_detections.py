@@ -1,0 +1,109 @@
+"""TensorsToDetectionsCalculator: decode SSD regressions and scores into detections.
+
+Ports:
+    TENSORS - list[np.ndarray] ([boxes [1, N, C], scores [1, N, classes]] or a third
+        anchors tensor [N, 4] as y, x, h, w)
+    ANCHORS - np.ndarray (input side packet, float32 [N, 4] x, y, w, h; SsdAnchorsCalculator)
+    IGNORE_CLASSES - list[int] (optional input side packet)
+    DETECTIONS - list[Detection] (relative boxes and keypoints, in anchor order)
+
+Options: ``mediapipe.TensorsToDetectionsCalculatorOptions`` (the 4-tensor
+post-processed form is not supported).
+
+Example::
+
+    node {
+      calculator: "TensorsToDetectionsCalculator"
+      input_stream: "TENSORS:detection_tensors"
+      input_side_packet: "ANCHORS:anchors"
+      output_stream: "DETECTIONS:unfiltered_detections"
+      options: { [mediapipe.TensorsToDetectionsCalculatorOptions.ext] {
+        num_classes: 1 num_boxes: 896 num_coords: 16 box_coord_offset: 0
+        keypoint_coord_offset: 4 num_keypoints: 6 num_values_per_keypoint: 2
+        sigmoid_score: true score_clipping_thresh: 100.0 reverse_output_order: true
+        x_scale: 128.0 y_scale: 128.0 h_scale: 128.0 w_scale: 128.0
+        min_score_thresh: 0.5 } }
+    }
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.contract import Input, InputSidePacket, Output
+from pipeserve.graphs.registry import register_calculator
+
+from .detection_decoding import DecodeSpec, Options, decode_boxes, to_detections
+
+
+@register_calculator("TensorsToDetectionsCalculator")
+class TensorsToDetectionsCalculator(Calculator):
+    TENSORS = Input("TENSORS")
+    ANCHORS = InputSidePacket("ANCHORS", optional=True)
+    IGNORE_CLASSES = InputSidePacket("IGNORE_CLASSES", optional=True)
+    DETECTIONS = Output("DETECTIONS")
+    options_type = Options
+    timestamp_offset = 0
+
+    def open(self, cc: CalculatorContext) -> None:
+        options = cc.options
+        if not options.HasField("num_classes") or not options.HasField("num_coords"):
+            raise ValueError("num_classes and num_coords are required")
+        if options.max_results == 0:
+            raise ValueError("max_results must be non-zero")
+        self.spec = DecodeSpec.from_options(options)
+        self.max_results = options.max_results
+        self.sigmoid = options.sigmoid_score
+        self.clip = (
+            options.score_clipping_thresh if options.HasField("score_clipping_thresh") else None
+        )
+        self.min_score = options.min_score_thresh if options.HasField("min_score_thresh") else None
+        allowed = np.ones(options.num_classes, bool)
+        if cc.input_side_packets.has("IGNORE_CLASSES"):
+            allowed[list(cc.input_side_packets["IGNORE_CLASSES"])] = False
+        elif options.allow_classes:
+            allowed[:] = False
+            allowed[list(options.allow_classes)] = True
+        else:
+            allowed[list(options.ignore_classes)] = False
+        self.allowed = allowed
+        self.anchors: np.ndarray | None = cc.input_side_packets.get("ANCHORS")
+        if options.HasField("tensor_mapping"):
+            mapping = options.tensor_mapping
+            self.box_index, self.score_index = (
+                mapping.detections_tensor_index,
+                mapping.scores_tensor_index,
+            )
+            self.anchor_index = mapping.anchors_tensor_index
+        else:
+            self.box_index, self.score_index, self.anchor_index = 0, 1, 2
+
+    def process(self, cc: CalculatorContext) -> None:
+        tensors = cc.inputs["TENSORS"].value
+        if len(tensors) not in (2, 3):
+            raise ValueError(f"expected 2 or 3 tensors, got {len(tensors)}")
+        spec = self.spec
+        raw = np.asarray(tensors[self.box_index], np.float32).reshape(
+            spec.num_boxes, spec.num_coords
+        )
+        scores = np.asarray(tensors[self.score_index], np.float32).reshape(spec.num_boxes, -1)
+        if self.anchors is None:
+            if len(tensors) != 3:
+                raise ValueError("no anchors: need the ANCHORS side packet or an anchors tensor")
+            yxhw = np.asarray(tensors[self.anchor_index], np.float32).reshape(-1, 4)
+            self.anchors = yxhw[:, [1, 0, 3, 2]]
+        cc.outputs["DETECTIONS"].add(self.decode(raw, scores, self.anchors))
+
+    def decode(self, raw: np.ndarray, scores: np.ndarray, anchors: np.ndarray) -> list:
+        if self.sigmoid:
+            if self.clip is not None:
+                scores = np.clip(scores, -self.clip, self.clip)
+            scores = 1.0 / (1.0 + np.exp(-scores))
+        scores = np.where(self.allowed[None, :], scores, -np.finfo(np.float32).max)
+        classes = np.argmax(scores, axis=1)
+        best = scores[np.arange(len(scores)), classes]
+        keep = np.ones(len(best), bool) if self.min_score is None else best >= self.min_score
+        rows = np.flatnonzero(keep)
+        boxes = decode_boxes(raw[rows], anchors[rows], self.spec)
+        detections = to_detections(boxes, best[rows], classes[rows], self.spec)
+        return detections if self.max_results < 0 else detections[: self.max_results]

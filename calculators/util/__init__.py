@@ -1,0 +1,1 @@
+"""util calculators (MediaPipe's calculators/util) for the holistic graphs."""

@@ -1,0 +1,58 @@
+"""DetectionLetterboxRemovalCalculator: map detections from a letterboxed tensor to the ROI.
+
+Ports:
+    DETECTIONS - list[Detection] (relative to the padded tensor)
+    LETTERBOX_PADDING - tuple[float, float, float, float] (left, top, right, bottom)
+    DETECTIONS (output) - list[Detection] (relative to the unpadded image/ROI)
+
+Example::
+
+    node {
+      calculator: "DetectionLetterboxRemovalCalculator"
+      input_stream: "DETECTIONS:filtered_detections"
+      input_stream: "LETTERBOX_PADDING:letterbox_padding"
+      output_stream: "DETECTIONS:detections"
+    }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from pipeserve.calculators.formats import Detection
+from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.contract import Input, Output
+from pipeserve.graphs.registry import register_calculator
+
+from .geometry import Padding, remove_letterbox
+
+
+def unpad_detection(detection: Detection, padding: Padding) -> Detection:
+    """One detection with box and keypoints mapped out of the letterbox."""
+    left, top, right, bottom = padding
+    scale_x, scale_y = 1.0 - left - right, 1.0 - top - bottom
+    corner = remove_letterbox(np.array([[detection.xmin, detection.ymin]]), padding)[0]
+    return dataclasses.replace(
+        detection,
+        xmin=float(corner[0]),
+        ymin=float(corner[1]),
+        width=float(np.float32(detection.width) / np.float32(scale_x)),
+        height=float(np.float32(detection.height) / np.float32(scale_y)),
+        keypoints=remove_letterbox(detection.keypoints, padding),
+    )
+
+
+@register_calculator("DetectionLetterboxRemovalCalculator")
+class DetectionLetterboxRemovalCalculator(Calculator):
+    DETECTIONS = Input("DETECTIONS")
+    LETTERBOX_PADDING = Input("LETTERBOX_PADDING")
+    OUT = Output("DETECTIONS")
+    timestamp_offset = 0
+
+    def process(self, cc: CalculatorContext) -> None:
+        packet = cc.inputs["DETECTIONS"]
+        if packet.is_empty:
+            return
+        padding = cc.inputs["LETTERBOX_PADDING"].value
+        cc.outputs["DETECTIONS"].add([unpad_detection(d, padding) for d in packet.value])

@@ -1,0 +1,133 @@
+"""DetectionsToRectsCalculator: a detection's box (or keypoint bounds) as a NormalizedRect.
+
+Also the base class of AlignmentPointsRectsCalculator and
+HandDetectionsFromPoseToRectsCalculator, which override ``rect_of``/``rotation_of``.
+
+Ports:
+    DETECTION - Detection, or DETECTIONS - list[Detection] (exactly one)
+    IMAGE_SIZE - tuple[int, int] (width, height; required when a rotation is computed)
+    NORM_RECT - NormalizedRect (from the first detection), or NORM_RECTS -
+        list[NormalizedRect] (one per detection); exactly one
+
+Options: ``mediapipe.DetectionsToRectsCalculatorOptions`` (conversion_mode DEFAULT /
+USE_BOUNDING_BOX / USE_KEYPOINTS, rotation_vector_*, output_zero_rect_for_empty_detections).
+An empty DETECTIONS list emits nothing unless output_zero_rect_for_empty_detections.
+Pixel-space RECT/RECTS outputs are not supported.
+
+Example::
+
+    node {
+      calculator: "DetectionsToRectsCalculator"
+      input_stream: "DETECTIONS:face_detections"
+      input_stream: "IMAGE_SIZE:image_size"
+      output_stream: "NORM_RECT:face_rect"
+      options: { [mediapipe.DetectionsToRectsCalculatorOptions.ext] {
+        conversion_mode: USE_KEYPOINTS rotation_vector_start_keypoint_index: 0
+        rotation_vector_end_keypoint_index: 1 rotation_vector_target_angle_degrees: 0 } }
+    }
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from mediapipe.calculators.util import detections_to_rects_calculator_pb2
+from pipeserve.calculators.formats import Detection, NormalizedRect
+from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.contract import CalculatorContract, Input, Output
+from pipeserve.graphs.registry import register_calculator
+
+from .geometry import rotation_from_points
+
+Options = detections_to_rects_calculator_pb2.DetectionsToRectsCalculatorOptions
+Size = tuple[int, int]
+Box = tuple[float, float, float, float]  # x_center, y_center, width, height
+
+
+@register_calculator("DetectionsToRectsCalculator")
+class DetectionsToRectsCalculator(Calculator):
+    DETECTION = Input("DETECTION", optional=True)
+    DETECTIONS = Input("DETECTIONS", optional=True)
+    IMAGE_SIZE = Input("IMAGE_SIZE", optional=True)
+    NORM_RECT = Output("NORM_RECT", optional=True)
+    NORM_RECTS = Output("NORM_RECTS", optional=True)
+    options_type = Options
+    timestamp_offset = 0
+
+    @classmethod
+    def update_contract(cls, cc: CalculatorContract) -> None:
+        if cc.inputs.count("DETECTION") + cc.inputs.count("DETECTIONS") != 1:
+            raise cc.fail("exactly one of DETECTION or DETECTIONS inputs is required")
+        if cc.outputs.count("NORM_RECT") + cc.outputs.count("NORM_RECTS") != 1:
+            raise cc.fail("exactly one of NORM_RECT or NORM_RECTS outputs is required")
+
+    def open(self, cc: CalculatorContext) -> None:
+        options = cc.options
+        self.rotate = options.HasField("rotation_vector_start_keypoint_index")
+        self.target = 0.0
+        if self.rotate:
+            has_rad = options.HasField("rotation_vector_target_angle")
+            if not options.HasField("rotation_vector_end_keypoint_index") or has_rad == (
+                options.HasField("rotation_vector_target_angle_degrees")
+            ):
+                raise ValueError("rotation needs an end keypoint and exactly one target angle")
+            if not cc.inputs.has("IMAGE_SIZE"):
+                raise ValueError("rotation needs the IMAGE_SIZE input")
+            self.target = (
+                options.rotation_vector_target_angle
+                if has_rad
+                else math.pi * options.rotation_vector_target_angle_degrees / 180.0
+            )
+        self.start = options.rotation_vector_start_keypoint_index
+        self.end = options.rotation_vector_end_keypoint_index
+        self.use_keypoints = options.conversion_mode == Options.USE_KEYPOINTS
+        self.zero_rect = options.output_zero_rect_for_empty_detections
+        self.single = cc.inputs.has("DETECTION")
+        self.out_tag = "NORM_RECT" if cc.outputs.has("NORM_RECT") else "NORM_RECTS"
+
+    def process(self, cc: CalculatorContext) -> None:
+        packet = cc.inputs["DETECTION" if self.single else "DETECTIONS"]
+        if packet.is_empty:
+            return
+        size_packet = cc.inputs.get("IMAGE_SIZE")
+        if self.rotate and size_packet.is_empty:
+            return
+        size = None if size_packet.is_empty else tuple(size_packet.value)
+        detections = [packet.value] if self.single else packet.value
+        if not detections:
+            if self.zero_rect:
+                zero = NormalizedRect(0.0, 0.0, 0.0, 0.0, 0.0)
+                cc.outputs[self.out_tag].add(zero if self.out_tag == "NORM_RECT" else [zero])
+            return
+        if self.out_tag == "NORM_RECT":
+            cc.outputs["NORM_RECT"].add(self.to_rect(detections[0], size))
+        else:
+            cc.outputs["NORM_RECTS"].add([self.to_rect(d, size) for d in detections])
+
+    def to_rect(self, detection: Detection, size: Size | None) -> NormalizedRect:
+        box = self.rect_of(detection, size)
+        rotation = self.rotation_of(detection, size) if self.rotate and size else 0.0
+        return NormalizedRect(*(float(np.float32(v)) for v in box), float(np.float32(rotation)))
+
+    def rect_of(self, detection: Detection, size: Size | None) -> Box:
+        """The rect's centre and size, normalized."""
+        if not self.use_keypoints:
+            return (
+                detection.xmin + detection.width / 2,
+                detection.ymin + detection.height / 2,
+                detection.width,
+                detection.height,
+            )
+        keypoints = detection.keypoints
+        if len(keypoints) < 2:
+            raise ValueError("2 or more keypoints are required to calculate a rect")
+        lo, hi = keypoints.min(axis=0), keypoints.max(axis=0)
+        centre = (lo + hi) / 2
+        return float(centre[0]), float(centre[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])
+
+    def rotation_of(self, detection: Detection, size: Size) -> float:
+        """Rotation from keypoint ``start`` to ``end`` in pixels, relative to the target."""
+        width, height = size
+        (x0, y0), (x1, y1) = detection.keypoints[self.start], detection.keypoints[self.end]
+        return rotation_from_points(x0 * width, y0 * height, x1 * width, y1 * height, self.target)

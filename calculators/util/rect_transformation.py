@@ -1,0 +1,118 @@
+"""RectTransformationCalculator: shift, square, scale and rotate normalized rects.
+
+Shift moves along the rect's rotated axes in pixel space; square_long/square_short make
+the rect square in pixels; then width x scale_x, height x scale_y.
+
+Ports:
+    NORM_RECT - NormalizedRect, or NORM_RECTS - list[NormalizedRect] (exactly one)
+    IMAGE_SIZE - tuple[int, int] (width, height)
+    (untagged output 0) - NormalizedRect or list[NormalizedRect]
+
+Options: ``mediapipe.RectTransformationCalculatorOptions``. Pixel RECT/RECTS inputs are
+not supported.
+
+Example::
+
+    node {
+      calculator: "RectTransformationCalculator"
+      input_stream: "NORM_RECT:raw_roi"
+      input_stream: "IMAGE_SIZE:image_size"
+      output_stream: "roi"
+      options: { [mediapipe.RectTransformationCalculatorOptions.ext] {
+        scale_x: 2.0 scale_y: 2.0 shift_y: -0.1 square_long: true } }
+    }
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from mediapipe.calculators.util import rect_transformation_calculator_pb2
+from pipeserve.calculators.formats import NormalizedRect
+from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.contract import CalculatorContract, Input, Output
+from pipeserve.graphs.registry import register_calculator
+
+from .geometry import normalize_radians
+
+Options = rect_transformation_calculator_pb2.RectTransformationCalculatorOptions
+
+
+@dataclass(slots=True, frozen=True)
+class RectTransform:
+    """Resolved options; ``rotation`` is None when the options leave it unchanged."""
+
+    scale_x: float = 1.0
+    scale_y: float = 1.0
+    shift_x: float = 0.0
+    shift_y: float = 0.0
+    rotation: float | None = None
+    square: str = ""  # "", "long" or "short"
+
+    def apply(self, rect: NormalizedRect, width: int, height: int) -> NormalizedRect:
+        w, h, rotation = rect.width, rect.height, rect.rotation
+        if self.rotation is not None:
+            rotation = normalize_radians(float(np.float32(rotation + self.rotation)))
+        cx, cy = rect.x_center, rect.y_center
+        if rotation == 0.0:
+            cx, cy = cx + w * self.shift_x, cy + h * self.shift_y
+        else:
+            sx, sy = width * w * self.shift_x, height * h * self.shift_y
+            cos, sin = math.cos(rotation), math.sin(rotation)
+            cx += (sx * cos - sy * sin) / width
+            cy += (sx * sin + sy * cos) / height
+        if self.square:
+            pick = max if self.square == "long" else min
+            side = pick(w * width, h * height)
+            w, h = side / width, side / height
+        values = (cx, cy, w * self.scale_x, h * self.scale_y, rotation)
+        return NormalizedRect(*(float(np.float32(v)) for v in values))
+
+
+def resolve(options: Any) -> RectTransform:
+    if options.HasField("rotation") and options.HasField("rotation_degrees"):
+        raise ValueError("set rotation or rotation_degrees, not both")
+    if options.HasField("square_long") and options.HasField("square_short"):
+        raise ValueError("set square_long or square_short, not both")
+    rotation = None
+    if options.HasField("rotation"):
+        rotation = options.rotation
+    elif options.HasField("rotation_degrees"):
+        rotation = math.pi * options.rotation_degrees / 180.0
+    square = "long" if options.square_long else "short" if options.square_short else ""
+    return RectTransform(
+        options.scale_x, options.scale_y, options.shift_x, options.shift_y, rotation, square
+    )
+
+
+@register_calculator("RectTransformationCalculator")
+class RectTransformationCalculator(Calculator):
+    NORM_RECT = Input("NORM_RECT", optional=True)
+    NORM_RECTS = Input("NORM_RECTS", optional=True)
+    IMAGE_SIZE = Input("IMAGE_SIZE")
+    OUT = Output("")
+    options_type = Options
+    timestamp_offset = 0
+
+    @classmethod
+    def update_contract(cls, cc: CalculatorContract) -> None:
+        if cc.inputs.count("NORM_RECT") + cc.inputs.count("NORM_RECTS") != 1:
+            raise cc.fail("exactly one of NORM_RECT or NORM_RECTS inputs is required")
+
+    def open(self, cc: CalculatorContext) -> None:
+        self.transform = resolve(cc.options)
+        self.single = cc.inputs.has("NORM_RECT")
+
+    def process(self, cc: CalculatorContext) -> None:
+        packet = cc.inputs["NORM_RECT" if self.single else "NORM_RECTS"]
+        size = cc.inputs["IMAGE_SIZE"]
+        if packet.is_empty or size.is_empty:
+            return
+        width, height = size.value
+        if self.single:
+            cc.outputs[0].add(self.transform.apply(packet.value, width, height))
+        else:
+            cc.outputs[0].add([self.transform.apply(r, width, height) for r in packet.value])

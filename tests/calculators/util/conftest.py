@@ -1,0 +1,6 @@
+"""Makes the shared MediaPipe reference helper (tests/calculators/mp_oracle.py) importable."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
