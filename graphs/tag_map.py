@@ -83,7 +83,7 @@ class TagMap:
         return iter(self.specs)
 
     def __contains__(self, key: object) -> bool:
-        return self.id_of(key) is not None  # type: ignore[arg-type]
+        return isinstance(key, str | int | tuple) and self.id_of(key) is not None  # type: ignore[arg-type]
 
     def id_of(self, key: str | int | TagIndex) -> int | None:
         """Flat position of ``tag``, ``(tag, index)`` or an untagged ``index``; None if absent."""
@@ -92,6 +92,10 @@ class TagMap:
         if isinstance(key, int):
             return self._ids.get(("", key))
         return self._ids.get(key)
+
+    def has(self, key: str | int | TagIndex) -> bool:
+        """True when ``key`` (a tag, ``(tag, index)`` or untagged index) is present."""
+        return self.id_of(key) is not None
 
     def tags(self) -> list[str]:
         """Distinct tags in order of first appearance."""

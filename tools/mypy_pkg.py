@@ -1,0 +1,33 @@
+"""Type-check the package as ``pipeserve.*``: mypy cannot follow setuptools' package-dir
+mapping of an editable install, so this lays the mapping out as symlinks and checks that."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    mapping = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-dir"
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp) / "pipeserve"
+        top.mkdir()
+        for item in (ROOT / mapping["pipeserve"]).iterdir():
+            (top / item.name).symlink_to(item)
+        for package, folder in mapping.items():
+            if package != "pipeserve":
+                (top / package.split(".", 1)[1]).symlink_to(ROOT / folder)
+        command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                   "-p", "pipeserve"]
+        return subprocess.call(command, cwd=tmp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
