@@ -1,0 +1,1 @@
+"""Text calculators (the ``words`` streaming example)."""

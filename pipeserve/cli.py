@@ -1,0 +1,78 @@
+"""``pipeserve``: the server (OVMS's flags) and ``pipeserve graph check <graph.pbtxt>``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import pipeserve.graphs  # noqa: F401  (before pipeserve.errors: see the import cycle note)
+from pipeserve.errors import PipeserveError
+
+SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
+    ("config_path", str, "OVMS config.json with model_config_list / mediapipe_config_list"),
+    ("model_path", str, "serve one graph folder (graph.pbtxt) or one model without a config"),
+    ("model_name", str, "name of the servable given by --model_path"),
+    ("target_device", str, "OpenVINO device for --model_path models (default CPU)"),
+    ("port", int, "gRPC port (default 9178)"),
+    ("rest_port", int, "REST port; 0 disables REST (default)"),
+    ("grpc_bind_address", str, "gRPC bind address (default 127.0.0.1)"),
+    ("rest_bind_address", str, "REST bind address (default 127.0.0.1)"),
+    ("log_level", str, "DEBUG, INFO, WARNING or ERROR (default INFO)"),
+    ("file_system_poll_wait_seconds", float, "config reload check interval; 0 disables"),
+    ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
+    ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeserve", description="Serve MediaPipe-style graphs and OpenVINO models "
+        "over KServe v2 gRPC and REST. Flags also read PIPESERVE_<FLAG> variables.",
+    )
+    for name, kind, help_text in SERVER_FLAGS:
+        parser.add_argument(f"--{name}", type=kind, help=help_text)
+    return parser
+
+
+def graph_check(argv: list[str]) -> int:
+    """``pipeserve graph check path``: print the graph's nodes, streams and errors."""
+    parser = argparse.ArgumentParser(prog="pipeserve graph check")
+    parser.add_argument("path", help="graph .pbtxt file")
+    ns = parser.parse_args(argv)
+    import pipeserve.calculators  # noqa: F401  (registers every calculator)
+    from pipeserve.graphs.describe import describe_graph
+
+    try:
+        print(describe_graph(ns.path))
+    except PipeserveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["graph", "check"]:
+        return graph_check(argv[2:])
+    ns = _parser().parse_args(argv)
+    from pipeserve.server.runner import serve
+    from pipeserve.server.settings import Settings
+
+    settings = Settings(**{k: v for k, v in vars(ns).items() if v is not None})
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(serve(settings))
+    except PipeserveError as exc:
+        logging.getLogger("pipeserve").error("%s", exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

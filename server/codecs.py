@@ -1,0 +1,198 @@
+"""Tensor codecs: KServe inputs to numpy (zero-copy where possible), packet values to outputs.
+
+Validation happens here, before anything is pushed: datatype, shape, element and byte
+counts. Output converters are looked up by payload type (``register_output_converter``).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from pipeserve.calculators.formats import Detection, detections_to_tensor
+
+from .errors import InvalidRequestError
+from .types import OutputTensor, RequestInput
+
+DTYPES: dict[str, np.dtype] = {
+    "BOOL": np.dtype(np.bool_),
+    "UINT8": np.dtype(np.uint8),
+    "UINT16": np.dtype("<u2"),
+    "UINT32": np.dtype("<u4"),
+    "UINT64": np.dtype("<u8"),
+    "INT8": np.dtype(np.int8),
+    "INT16": np.dtype("<i2"),
+    "INT32": np.dtype("<i4"),
+    "INT64": np.dtype("<i8"),
+    "FP16": np.dtype("<f2"),
+    "FP32": np.dtype("<f4"),
+    "FP64": np.dtype("<f8"),
+    "BYTES": np.dtype(object),
+}
+_KINDS: dict[tuple[str, int], str] = {
+    (dt.kind, dt.itemsize): name for name, dt in DTYPES.items() if name != "BYTES"
+}
+_LENGTH = struct.Struct("<I")
+
+
+def datatype_name(dtype: np.dtype) -> str:
+    """The KServe datatype of a numpy dtype (object/str/bytes are BYTES)."""
+    if dtype.kind in "OSU":
+        return "BYTES"
+    name = _KINDS.get((dtype.kind, dtype.itemsize))
+    if name is None:
+        raise TypeError(f"no KServe datatype for numpy dtype {dtype}")
+    return name
+
+
+def element_count(inp: RequestInput) -> int:
+    """Elements in the declared shape; rejects negative dims."""
+    if any(d < 0 for d in inp.shape):
+        raise InvalidRequestError(
+            f"input {inp.name!r}: negative dimension in shape {list(inp.shape)}"
+        )
+    return math.prod(inp.shape)
+
+
+def decode_input(inp: RequestInput, raw: bytes | None) -> np.ndarray:
+    """The input as an array of its declared shape, from ``raw`` bytes or typed ``contents``."""
+    dtype = DTYPES.get(inp.datatype)
+    if dtype is None:
+        raise InvalidRequestError(f"input {inp.name!r}: unsupported datatype {inp.datatype!r}")
+    count = element_count(inp)
+    if raw is not None and inp.contents is not None:
+        raise InvalidRequestError(
+            f"input {inp.name!r}: data in both contents and raw_input_contents"
+        )
+    if raw is not None:
+        return _decode_raw(inp, dtype, count, raw)
+    if inp.contents is None:
+        raise InvalidRequestError(f"input {inp.name!r}: no data (neither contents nor raw)")
+    return _decode_contents(inp, dtype, count, inp.contents)
+
+
+def _decode_raw(inp: RequestInput, dtype: np.dtype, count: int, raw: bytes) -> np.ndarray:
+    if inp.datatype == "BYTES":
+        return _split_bytes(inp, count, raw).reshape(inp.shape)
+    expected = count * dtype.itemsize
+    if len(raw) != expected:
+        raise InvalidRequestError(
+            f"input {inp.name!r}: raw buffer has {len(raw)} bytes, shape {list(inp.shape)} "
+            f"of {inp.datatype} needs {expected}"
+        )
+    return np.frombuffer(raw, dtype=dtype).reshape(inp.shape)
+
+
+def _split_bytes(inp: RequestInput, count: int, raw: bytes) -> np.ndarray:
+    """KServe raw BYTES: each element is a 4-byte little-endian length, then the bytes."""
+    view = memoryview(raw)
+    items: list[bytes] = []
+    pos = 0
+    while pos < len(view):
+        if pos + 4 > len(view) or len(items) >= count:
+            break
+        (size,) = _LENGTH.unpack_from(view, pos)
+        pos += 4
+        if pos + size > len(view):
+            break
+        items.append(bytes(view[pos : pos + size]))
+        pos += size
+    if pos != len(view) or len(items) != count:
+        raise InvalidRequestError(
+            f"input {inp.name!r}: raw BYTES buffer does not hold {count} length-prefixed "
+            f"elements for shape {list(inp.shape)}"
+        )
+    out = np.empty(count, dtype=object)
+    out[:] = items
+    return out
+
+
+def _decode_contents(
+    inp: RequestInput, dtype: np.dtype, count: int, contents: Sequence
+) -> np.ndarray:
+    if len(contents) != count:
+        raise InvalidRequestError(
+            f"input {inp.name!r}: contents has {len(contents)} elements, shape "
+            f"{list(inp.shape)} needs {count}"
+        )
+    if inp.datatype == "BYTES":
+        out = np.empty(count, dtype=object)
+        out[:] = [v.encode() if isinstance(v, str) else bytes(v) for v in contents]
+        return out.reshape(inp.shape)
+    try:
+        return np.asarray(contents, dtype=dtype).reshape(inp.shape)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidRequestError(
+            f"input {inp.name!r}: contents are not {inp.datatype}: {exc}"
+        ) from exc
+
+
+def encode_bytes(array: np.ndarray) -> bytes:
+    """A BYTES array in KServe's raw form (length-prefixed elements, row-major)."""
+    parts: list[bytes] = []
+    for item in array.reshape(-1):
+        data = item.encode() if isinstance(item, str) else bytes(item)
+        parts += (_LENGTH.pack(len(data)), data)
+    return b"".join(parts)
+
+
+OutputConverter = Callable[[Any], np.ndarray]
+_converters: dict[type, OutputConverter] = {}
+
+
+def register_output_converter(kind: type, converter: OutputConverter) -> None:
+    """Serialize packets whose payload is a ``kind`` (or subclass) with ``converter``."""
+    _converters[kind] = converter
+
+
+def to_array(value: Any) -> np.ndarray:
+    """A packet payload as an array (§5: scalars and strings become shape [1])."""
+    if isinstance(value, np.ndarray):
+        return value
+    for kind in type(value).__mro__:
+        converter = _converters.get(kind)
+        if converter is not None:
+            return converter(value)
+    to_tensor = getattr(value, "to_tensor", None)
+    if callable(to_tensor):
+        return np.asarray(to_tensor())
+    raise TypeError(f"no output converter for {type(value).__name__}")
+
+
+def encode_output(name: str, value: Any) -> OutputTensor:
+    """A packet payload as an output tensor named after its stream."""
+    array = to_array(value)
+    return OutputTensor(name, datatype_name(array.dtype), array)
+
+
+def _bytes_scalar(value: str | bytes) -> np.ndarray:
+    out = np.empty(1, dtype=object)
+    out[0] = value.encode() if isinstance(value, str) else value
+    return out
+
+
+def _sequence(value: list | tuple) -> np.ndarray:
+    if value and all(isinstance(v, Detection) for v in value):
+        return detections_to_tensor(list(value))
+    if value and all(isinstance(v, str | bytes) for v in value):
+        out = np.empty(len(value), dtype=object)
+        out[:] = [v.encode() if isinstance(v, str) else v for v in value]
+        return out
+    return np.asarray(value)
+
+
+def _openvino_tensor(value: Any) -> np.ndarray:
+    return np.asarray(value.data)
+
+
+register_output_converter(bool, lambda v: np.array([v], np.bool_))
+register_output_converter(int, lambda v: np.array([v], np.int64))
+register_output_converter(float, lambda v: np.array([v], np.float64))
+register_output_converter(np.generic, lambda v: np.array([v], dtype=v.dtype))
+register_output_converter(str, _bytes_scalar)
+register_output_converter(bytes, _bytes_scalar)
+register_output_converter(list, _sequence)
+register_output_converter(tuple, _sequence)

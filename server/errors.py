@@ -1,0 +1,55 @@
+"""Serving errors; each builds its own message and carries a neutral ``Code``."""
+
+from __future__ import annotations
+
+from pipeserve.errors import Code, PipeserveError
+
+
+class GraphNotFoundError(PipeserveError):
+    """No graph or model with this name exists (OVMS's wording)."""
+
+    code = Code.NOT_FOUND
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Mediapipe graph definition with requested name is not found: {name}")
+
+
+class ModelNotFoundError(PipeserveError):
+    """No model (or graph) with this name, or not this version."""
+
+    code = Code.NOT_FOUND
+
+    def __init__(self, name: str, version: str | None = None) -> None:
+        what = f"{name!r} version {version!r}" if version else repr(name)
+        super().__init__(f"Model with requested name and/or version is not found: {what}")
+
+
+class RetiredError(PipeserveError):
+    """The servable was removed from the config."""
+
+    code = Code.NOT_FOUND
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(f"{kind} definition with requested name is retired: {name}")
+
+
+class UnavailableError(PipeserveError):
+    """Known, but not loadable (validation failed, calculator or model missing)."""
+
+    code = Code.UNAVAILABLE
+
+    def __init__(self, kind: str, name: str, reason: str) -> None:
+        super().__init__(f"{kind} {name!r} is not available: {reason}")
+
+
+class InvalidRequestError(PipeserveError):
+    """A request that fails validation: names the input and the reason."""
+
+    code = Code.INVALID_ARGUMENT
+
+
+class MalformedTimestampError(InvalidRequestError):
+    """A bad ``OVMS_MP_TIMESTAMP`` or a timestamp not greater than the stream's last."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Malformed packet timestamp - {detail}")

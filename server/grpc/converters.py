@@ -1,0 +1,150 @@
+"""Protobuf <-> data-plane types, one converter class per message (no tensor copies in)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from google.protobuf.message import DecodeError
+from pipeserve.proto import grpc_service_pb2 as pb
+
+from ..codecs import encode_bytes
+from ..errors import InvalidRequestError
+from ..types import (
+    InferRequest,
+    InferResponse,
+    ModelMetadata,
+    ParamValue,
+    RequestInput,
+    ServerMetadata,
+    StreamItem,
+)
+
+CONTENTS_FIELD = {
+    "BOOL": "bool_contents",
+    "INT8": "int_contents",
+    "INT16": "int_contents",
+    "INT32": "int_contents",
+    "INT64": "int64_contents",
+    "UINT8": "uint_contents",
+    "UINT16": "uint_contents",
+    "UINT32": "uint_contents",
+    "UINT64": "uint64_contents",
+    "FP32": "fp32_contents",
+    "FP64": "fp64_contents",
+    "BYTES": "bytes_contents",
+}
+
+
+class ParametersConverter:
+    """``map<string, InferParameter>`` <-> ``dict[str, ParamValue]``."""
+
+    @staticmethod
+    def to_types(params: Mapping[str, pb.InferParameter]) -> dict[str, ParamValue]:
+        out: dict[str, ParamValue] = {}
+        for key, param in params.items():
+            choice = param.WhichOneof("parameter_choice")
+            if choice is not None:
+                out[key] = getattr(param, choice)
+        return out
+
+    @staticmethod
+    def from_types(params: Mapping[str, ParamValue], target: Any) -> None:
+        for key, value in params.items():
+            param = target[key]
+            if isinstance(value, bool):
+                param.bool_param = value
+            elif isinstance(value, int):
+                param.int64_param = value
+            elif isinstance(value, float):
+                param.double_param = value
+            else:
+                param.string_param = str(value)
+
+
+class ModelInferRequestConverter:
+    """``ModelInferRequest`` -> ``InferRequest``; raw buffers are passed through as bytes."""
+
+    @staticmethod
+    def parse(data: bytes) -> pb.ModelInferRequest | InvalidRequestError:
+        """Deserializer that reports malformed bytes as a request error instead of raising."""
+        try:
+            return pb.ModelInferRequest.FromString(data)
+        except DecodeError as exc:
+            return InvalidRequestError(f"malformed ModelInferRequest: {exc}")
+
+    @staticmethod
+    def to_types(msg: pb.ModelInferRequest) -> InferRequest:
+        inputs = []
+        for inp in msg.inputs:
+            contents = None
+            if inp.HasField("contents"):
+                field = CONTENTS_FIELD.get(inp.datatype)
+                contents = getattr(inp.contents, field) if field else ()
+            inputs.append(RequestInput(
+                inp.name, inp.datatype, tuple(inp.shape), contents,
+                ParametersConverter.to_types(inp.parameters),
+            ))
+        return InferRequest(
+            model_name=msg.model_name,
+            model_version=msg.model_version,
+            id=msg.id,
+            parameters=ParametersConverter.to_types(msg.parameters),
+            inputs=inputs,
+            raw_contents=list(msg.raw_input_contents),
+        )
+
+
+class ModelInferResponseConverter:
+    """``InferResponse`` -> ``ModelInferResponse`` with every output in ``raw_output_contents``."""
+
+    @staticmethod
+    def from_types(response: InferResponse) -> pb.ModelInferResponse:
+        msg = pb.ModelInferResponse(
+            model_name=response.model_name, model_version=response.model_version, id=response.id
+        )
+        ParametersConverter.from_types(response.parameters, msg.parameters)
+        for out in response.outputs:
+            msg.outputs.add(name=out.name, datatype=out.datatype, shape=out.shape)
+            msg.raw_output_contents.append(_raw(out.data, out.datatype))
+        return msg
+
+
+def _raw(data: np.ndarray, datatype: str) -> bytes:
+    if datatype == "BYTES":
+        return encode_bytes(data)
+    return data.tobytes()
+
+
+class StreamResponseConverter:
+    """``StreamItem`` -> ``ModelStreamInferResponse`` (data or error, never both)."""
+
+    @staticmethod
+    def from_types(item: StreamItem) -> pb.ModelStreamInferResponse:
+        if isinstance(item, InferResponse):
+            return pb.ModelStreamInferResponse(
+                infer_response=ModelInferResponseConverter.from_types(item)
+            )
+        return pb.ModelStreamInferResponse(error_message=item.message)
+
+
+class ModelMetadataConverter:
+    @staticmethod
+    def from_types(meta: ModelMetadata) -> pb.ModelMetadataResponse:
+        tensor = pb.ModelMetadataResponse.TensorMetadata
+        return pb.ModelMetadataResponse(
+            name=meta.name,
+            versions=meta.versions,
+            platform=meta.platform,
+            inputs=[tensor(name=t.name, datatype=t.datatype, shape=t.shape) for t in meta.inputs],
+            outputs=[tensor(name=t.name, datatype=t.datatype, shape=t.shape) for t in meta.outputs],
+        )
+
+
+class ServerMetadataConverter:
+    @staticmethod
+    def from_types(meta: ServerMetadata) -> pb.ServerMetadataResponse:
+        return pb.ServerMetadataResponse(
+            name=meta.name, version=meta.version, extensions=meta.extensions
+        )

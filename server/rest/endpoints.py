@@ -1,0 +1,104 @@
+"""REST endpoints: each translates JSON to a data-plane call and back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from pipeserve.errors import PipeserveError
+
+from ..dataplane import DataPlane
+from ..metrics import CONTENT_TYPE, Metrics
+from ..types import InferRequest, InferResponse, StreamItem
+from .converters import (
+    InferRequestConverter,
+    InferResponseConverter,
+    JsonInferRequest,
+    MetadataConverter,
+)
+
+SSE = "text/event-stream"
+JSON_LINES = ("application/x-ndjson", "application/jsonl")
+
+
+class Endpoints:
+    """Handlers bound to one data plane (the route table is in ``app.py``)."""
+
+    def __init__(self, data_plane: DataPlane, metrics: Metrics) -> None:
+        self.data_plane = data_plane
+        self.metrics = metrics
+
+    async def live(self) -> Response:
+        return _health("live", await self.data_plane.live())
+
+    async def ready(self) -> Response:
+        return _health("ready", await self.data_plane.ready())
+
+    async def model_ready(self, name: str, version: str = "") -> Response:
+        return _health("ready", await self.data_plane.model_ready(name, version))
+
+    async def metadata(self) -> dict[str, Any]:
+        meta = await self.data_plane.metadata()
+        return {"name": meta.name, "version": meta.version, "extensions": list(meta.extensions)}
+
+    async def model_metadata(self, name: str, version: str = "") -> dict[str, Any]:
+        return MetadataConverter.from_types(await self.data_plane.model_metadata(name, version))
+
+    async def infer(self, name: str, body: JsonInferRequest, version: str = "") -> dict[str, Any]:
+        request = InferRequestConverter.to_types(body, name, version)
+        response = await self.data_plane.infer(request, method="rest_infer")
+        return InferResponseConverter.from_types(response)
+
+    async def infer_stream(
+        self, name: str, body: JsonInferRequest, request: Request, version: str = ""
+    ) -> Response:
+        """One request through a fresh graph; every output packet as an SSE event or JSON line."""
+        lines = any(t in request.headers.get("accept", "") for t in JSON_LINES)
+        one = InferRequestConverter.to_types(body, name, version)
+        items = self.data_plane.infer_stream(_single(one), method="rest_infer_stream")
+        try:
+            first = await anext(items, None)  # errors before the stream starts get a status
+        except PipeserveError:
+            await items.aclose()
+            raise
+        chunks = _encode(first, items, lines)
+        media_type = JSON_LINES[0] if lines else SSE
+        return StreamingResponse(chunks, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+    async def metrics_text(self) -> Response:
+        return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _health(key: str, ok: bool) -> Response:
+    return JSONResponse({key: ok}, status_code=200 if ok else 503)
+
+
+async def _single(request: InferRequest) -> AsyncIterator[InferRequest | PipeserveError]:
+    yield request
+
+
+async def _encode(
+    first: StreamItem | None, rest: AsyncGenerator[StreamItem, None], lines: bool
+) -> AsyncIterator[str]:
+    """Stream items as SSE events or JSON lines; an error ends the stream."""
+    item = first
+    try:
+        while item is not None:
+            yield _chunk(item, lines)
+            item = await anext(rest, None)
+    except PipeserveError:
+        return  # the in-stream error was the last item sent
+    finally:
+        await rest.aclose()
+
+
+def _chunk(item: StreamItem, lines: bool) -> str:
+    if isinstance(item, InferResponse):
+        data = json.dumps(InferResponseConverter.from_types(item))
+        return f"{data}\n" if lines else f"data: {data}\n\n"
+    error = json.dumps({"error": item.message})
+    return f"{error}\n" if lines else f"event: error\ndata: {error}\n\n"

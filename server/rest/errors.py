@@ -1,0 +1,36 @@
+"""The one mapping from neutral error codes to HTTP statuses; errors as ``{"error": ...}``."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from pipeserve.errors import Code, PipeserveError
+
+HTTP_STATUS: dict[Code, int] = {
+    Code.INVALID_ARGUMENT: 400,
+    Code.FAILED_PRECONDITION: 400,
+    Code.NOT_FOUND: 404,
+    Code.RESOURCE_EXHAUSTED: 429,
+    Code.CANCELLED: 499,
+    Code.UNAVAILABLE: 503,
+    Code.INTERNAL: 500,
+}
+
+
+def error_status(error: PipeserveError) -> int:
+    return HTTP_STATUS.get(error.code, 500)
+
+
+async def handle_pipeserve_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PipeserveError)
+    return JSONResponse({"error": exc.message}, status_code=error_status(exc))
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+    )
+    return JSONResponse({"error": f"malformed request: {details}"}, status_code=400)

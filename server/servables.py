@@ -1,0 +1,147 @@
+"""Servables: one immutable snapshot of the configured models and graphs, and its holder.
+
+A graph's ``GraphSpec`` is built once per config load (validation decides readiness); each
+stream then makes a cheap ``CalculatorGraph`` from it. Reloading builds a new snapshot;
+open streams keep the graph they started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from pipeserve.graphs import GraphSpec, load_graph_config
+
+from pipeserve.errors import PipeserveError
+
+from .config import GraphEntry, ServerConfig
+from .errors import GraphNotFoundError, ModelNotFoundError, RetiredError, UnavailableError
+from .models import ModelRepository
+from .types import ModelMetadata, TensorMetadata
+
+log = logging.getLogger(__name__)
+
+GRAPH_VERSION = "1"
+GRAPH_VERSIONS = ("", "0", GRAPH_VERSION)
+GRAPH_PLATFORM = "pipeserve"
+
+
+@dataclass(slots=True)
+class GraphServable:
+    """A configured graph: its validated spec, or why it cannot run."""
+
+    name: str
+    entry: GraphEntry
+    spec: GraphSpec | None
+    error: str | None
+    metadata: ModelMetadata
+
+    def require_spec(self) -> GraphSpec:
+        """The spec; UNAVAILABLE when the graph failed validation."""
+        if self.spec is None:
+            raise UnavailableError("Mediapipe graph", self.name, self.error or "not loaded")
+        return self.spec
+
+    def __repr__(self) -> str:
+        state = "ready" if self.spec is not None else f"unavailable: {self.error}"
+        return f"GraphServable({self.name!r}, {state})"
+
+
+class Servables:
+    """Models and graphs of one config load, plus the names retired since earlier loads."""
+
+    def __init__(
+        self,
+        models: ModelRepository,
+        graphs: dict[str, GraphServable],
+        retired: frozenset[str] = frozenset(),
+    ) -> None:
+        self.models = models
+        self.graphs = graphs
+        self.retired = retired
+
+    @classmethod
+    def build(cls, config: ServerConfig, previous: Servables | None = None) -> Servables:
+        """Compile models (reusing unchanged ones) and validate every graph."""
+        import pipeserve.calculators  # noqa: F401  (registers every calculator)
+
+        models = ModelRepository.load(config.all_models, previous.models if previous else None)
+        graphs = {g.name: _build_graph(g) for g in config.graphs}
+        retired: frozenset[str] = frozenset()
+        if previous is not None:
+            gone = set(previous.graphs) | set(previous.models.names) | previous.retired
+            retired = frozenset(gone - set(graphs) - set(models.names))
+        return cls(models, graphs, retired)
+
+    def graph(self, name: str, version: str = "") -> GraphServable:
+        """The graph to stream with; NOT_FOUND (unknown, retired, bad version) otherwise."""
+        servable = self.graphs.get(name)
+        if servable is None:
+            if name in self.retired:
+                raise RetiredError("Mediapipe graph", name)
+            raise GraphNotFoundError(name)
+        if version not in GRAPH_VERSIONS:
+            raise ModelNotFoundError(name, version)
+        return servable
+
+    def is_graph(self, name: str) -> bool:
+        return name in self.graphs
+
+    def ready(self, name: str, version: str = "") -> bool:
+        """Readiness of one graph or model."""
+        if name in self.graphs:
+            return version in GRAPH_VERSIONS and self.graphs[name].spec is not None
+        return self.models.ready(name, version or None)
+
+    def all_ready(self) -> bool:
+        return all(g.spec is not None for g in self.graphs.values()) and all(
+            self.models.ready(n) for n in self.models.names
+        )
+
+    def metadata(self, name: str, version: str = "") -> ModelMetadata:
+        """Metadata of a graph (any state) or a loaded model."""
+        if name in self.graphs:
+            return self.graph(name, version).metadata
+        if name in self.retired:
+            raise RetiredError("Servable", name)
+        return self.models.metadata(name, version or None)
+
+    def __repr__(self) -> str:
+        return f"Servables(graphs={list(self.graphs)}, models={self.models.names})"
+
+
+def _build_graph(entry: GraphEntry) -> GraphServable:
+    try:
+        spec = GraphSpec(load_graph_config(entry.graph_path), name=entry.name)
+    except PipeserveError as exc:
+        log.error("graph %s unavailable: %s", entry.name, exc)
+        metadata = ModelMetadata(entry.name, (GRAPH_VERSION,), GRAPH_PLATFORM)
+        return GraphServable(entry.name, entry, None, str(exc), metadata)
+    log.info("graph %s loaded from %s", entry.name, entry.graph_path)
+    metadata = ModelMetadata(
+        entry.name,
+        (GRAPH_VERSION,),
+        GRAPH_PLATFORM,
+        tuple(TensorMetadata(s.name) for s in spec.input_streams),
+        tuple(TensorMetadata(s.name) for s in spec.output_streams),
+    )
+    return GraphServable(entry.name, entry, spec, None, metadata)
+
+
+class ServableStore:
+    """Holds the current snapshot; ``swap`` is atomic, readers just take ``current``."""
+
+    def __init__(self, servables: Servables) -> None:
+        self._current = servables
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> Servables:
+        return self._current
+
+    def rebuild(self, config: ServerConfig) -> Servables:
+        """Build a snapshot from ``config`` (models reused) and make it current."""
+        with self._lock:
+            self._current = Servables.build(config, self._current)
+            return self._current

@@ -1,0 +1,193 @@
+"""A stream session: one graph instance, its request validation, pushes and output queue.
+
+Outputs are observed on graph worker threads, converted to responses there, and handed to
+the event loop with ``call_soon_threadsafe``. Pushing never blocks the loop: a push that
+finds the graph's queues full continues on a worker thread, and the stream reads no further
+request until it is done (back-pressure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from pipeserve.graphs import CalculatorGraph, Packet
+from pipeserve.graphs.timestamp import MAX, MIN, timestamp_name
+
+from pipeserve.errors import Code, PipeserveError, QueueFullError
+
+from .codecs import encode_output
+from .errors import InvalidRequestError, MalformedTimestampError
+from .inputs import decode_request
+from .metrics import CallMetrics
+from .servables import GRAPH_VERSION, GRAPH_VERSIONS, GraphServable
+from .types import InferRequest, InferResponse, ParamValue, StreamError, StreamItem
+
+log = logging.getLogger(__name__)
+
+TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
+_END = object()
+
+
+class GraphExecutionError(PipeserveError):
+    """A graph error that ends the stream (spec §2.5)."""
+
+    code = Code.INVALID_ARGUMENT
+
+    def __init__(self, cause: PipeserveError) -> None:
+        super().__init__(f"Mediapipe execution failed. MP status - {cause}")
+
+
+class StreamSession:
+    """One stream's graph: validate, push, and queue outputs in the order they are emitted."""
+
+    def __init__(self, servable: GraphServable, services: Mapping[str, Any], metrics: CallMetrics):
+        self.name = servable.name
+        spec = servable.require_spec()
+        self.graph = CalculatorGraph(spec, services=services)
+        self.tags = {s.name: s.tag for s in spec.input_streams}
+        self.side_packet_names = {s.name for s in spec.input_side_packets}
+        self.metrics = metrics
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        self._next_ts = 0
+        self._pushed: deque[tuple[int, float]] = deque()
+        for stream in spec.output_streams:
+            self.graph.observe_output_stream(stream.name, self._output_observer(stream.name))
+        self.graph.on_error(self._post)
+
+    async def start(self, parameters: Mapping[str, ParamValue]) -> None:
+        """Start the graph with the request's parameters as side packets (§6)."""
+        side = {k: v for k, v in parameters.items() if k in self.side_packet_names}
+        try:
+            await asyncio.to_thread(self.graph.start, side)
+        except PipeserveError as exc:
+            self.graph.cancel()
+            raise PipeserveError(f"graph {self.name!r} failed to start: {exc}",
+                                 Code.FAILED_PRECONDITION) from exc
+
+    def prepare(self, request: InferRequest) -> tuple[int, list[tuple[str, Any]]]:
+        """Validate a whole request (§2.3, §2.4, §3); returns its timestamp and values."""
+        if request.model_name != self.name:
+            raise InvalidRequestError(
+                f"Subsequent request with incorrect servable name: {request.model_name!r} "
+                f"(this stream serves {self.name!r})"
+            )
+        if request.model_version not in GRAPH_VERSIONS:
+            raise InvalidRequestError(
+                f"Subsequent request with incorrect servable version: "
+                f"{request.model_version!r} (graphs have version {GRAPH_VERSION!r})"
+            )
+        ts = self._timestamp(request.parameters)
+        values = decode_request(request, self.tags)
+        for name, _ in values:
+            last = self.graph.last_timestamp(name)
+            if ts <= last:
+                raise MalformedTimestampError(
+                    f"{timestamp_name(ts)} is not greater than the previous timestamp "
+                    f"{timestamp_name(last)} on stream {name!r}"
+                )
+        return ts, values
+
+    async def push(self, ts: int, values: list[tuple[str, Any]]) -> None:
+        """Push one validated request; waits off the loop while the graph is full."""
+        self._next_ts = ts + 1 if ts < MAX else MAX
+        self._pushed.append((ts, time.perf_counter()))
+        self.metrics.accepted.inc()
+        for i, (name, value) in enumerate(values):
+            try:
+                self.graph.add_packet(name, Packet(value, ts), timeout=0)
+            except QueueFullError:
+                await asyncio.to_thread(self._push_waiting, ts, values[i:])
+                return
+
+    def _push_waiting(self, ts: int, values: list[tuple[str, Any]]) -> None:
+        for name, value in values:
+            self.graph.add_packet(name, Packet(value, ts))
+
+    async def finish(self) -> None:
+        """Half-close: close the graph's inputs, let it finish, then end the output queue."""
+        self.graph.close_all_input_streams()
+        try:
+            await asyncio.to_thread(self.graph.wait_until_done)
+        except PipeserveError:
+            return  # reported through on_error
+        self._post(_END)
+
+    async def items(self) -> AsyncIterator[StreamItem]:
+        """Responses and in-stream errors until the graph is done; raises on a graph error."""
+        while True:
+            item = await self.queue.get()
+            if item is _END:
+                return
+            if isinstance(item, PipeserveError):
+                self.metrics.graph_errors.inc()
+                error = GraphExecutionError(item)
+                yield StreamError(error.message)
+                raise error
+            yield item
+
+    def reject(self, error: PipeserveError) -> None:
+        """Queue an in-stream error for a request that failed validation."""
+        self.metrics.rejected.inc()
+        self.queue.put_nowait(StreamError(error.message))
+
+    def cancel(self) -> None:
+        """Stop the graph now and free its threads."""
+        self.graph.cancel()
+
+    def _timestamp(self, parameters: Mapping[str, ParamValue]) -> int:
+        if TIMESTAMP_PARAM not in parameters:
+            return self._next_ts
+        ts = parameters[TIMESTAMP_PARAM]
+        if isinstance(ts, bool) or not isinstance(ts, int):
+            raise MalformedTimestampError(
+                f"Should be int64, got {type(ts).__name__} {ts!r} in {TIMESTAMP_PARAM}"
+            )
+        if not MIN <= ts <= MAX:
+            raise MalformedTimestampError(
+                f"{timestamp_name(ts)} is outside Timestamp::Min() .. Timestamp::Max()"
+            )
+        return ts
+
+    def _output_observer(self, stream: str) -> Any:
+        def observe(packet: Packet) -> None:
+            self._post(self._response(stream, packet))
+
+        return observe
+
+    def _response(self, stream: str, packet: Packet) -> StreamItem:
+        """Runs on a graph worker thread: the packet as one data message (§5)."""
+        self._observe_latency(packet.timestamp)
+        params: dict[str, ParamValue] = {TIMESTAMP_PARAM: packet.timestamp}
+        if isinstance(packet.value, InferResponse):
+            packet.value.parameters.update(params)
+            return packet.value
+        try:
+            output = encode_output(stream, packet.value)
+        except (TypeError, ValueError) as exc:
+            return StreamError(f"cannot serialize output {stream!r} at timestamp "
+                               f"{timestamp_name(packet.timestamp)}: {exc}")
+        return InferResponse(self.name, GRAPH_VERSION, [output], parameters=params)
+
+    def _observe_latency(self, ts: int) -> None:
+        pushed = self._pushed
+        try:
+            while pushed[0][0] <= ts:
+                _, start = pushed.popleft()
+                self.metrics.latency.observe(time.perf_counter() - start)
+        except IndexError:  # empty (or emptied by another output's worker)
+            pass
+
+    def _post(self, item: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: the stream is gone
+            log.debug("dropped output of closed stream %s", self.name)
+
+    def __repr__(self) -> str:
+        return f"StreamSession({self.name!r}, next_ts={self._next_ts})"
