@@ -1,6 +1,7 @@
 """RectTransformationCalculator: shift, square, scale and rotate normalized rects.
 
-Shift moves along the rect's rotated axes in pixel space; square_long/square_short make
+Shift moves along the rect's rotated axes in pixel space (rotated further by the
+rotation options, which, as in MediaPipe, do not change the output's rotation); square_long/square_short make
 the rect square in pixels; then width x scale_x, height x scale_y.
 
 Ports:
@@ -68,7 +69,8 @@ class RectTransform:
             pick = max if self.square == "long" else min
             side = pick(w * width, h * height)
             w, h = side / width, side / height
-        values = (cx, cy, w * self.scale_x, h * self.scale_y, rotation)
+        # As MediaPipe: the added rotation steers the shift but is not stored in the rect.
+        values = (cx, cy, w * self.scale_x, h * self.scale_y, rect.rotation)
         return NormalizedRect(*(float(np.float32(v)) for v in values))
 
 

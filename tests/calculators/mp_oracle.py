@@ -16,9 +16,12 @@ import numpy as np
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.framework.formats import detection_pb2, landmark_pb2, location_data_pb2, rect_pb2
-
-from pipeserve.calculators.formats import Detection, LandmarkList, NormalizedLandmarkList
-from pipeserve.calculators.formats import NormalizedRect
+from pipeserve.calculators.formats import (
+    Detection,
+    LandmarkList,
+    NormalizedLandmarkList,
+    NormalizedRect,
+)
 
 MpPacket = Any
 
@@ -137,5 +140,8 @@ def detection_vector(
         + " ".join(f'input_stream: "{s}"' for s in streams)
         + f' output_stream: "{name}" }}'
     )
-    inputs = {s: [(proto(detection_to_proto(d)), timestamp)] for s, d in zip(streams, detections)}
+    inputs = {
+        s: [(proto(detection_to_proto(d)), timestamp)]
+        for s, d in zip(streams, detections, strict=True)
+    }
     return node, inputs

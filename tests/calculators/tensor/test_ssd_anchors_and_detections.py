@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from google.protobuf import text_format
-
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.tensor.anchors import SsdAnchorsOptions, generate_anchors
 from pipeserve.graphs.testing import run_graph
 
@@ -101,7 +100,7 @@ def test_yxhw_order_and_max_results():
     extra = "box_format: YXHW max_results: 1"
     out = run_graph(face_graph(extra), {"tensors": [([boxes, scores], 0)]})
     (detection,) = out["detections"][0].value
-    raw, (ax, ay, aw, ah) = boxes[0, 5], anchors(FACE_ANCHORS)[5]
+    raw, (ax, ay, aw, _) = boxes[0, 5], anchors(FACE_ANCHORS)[5]
     assert detection.ymin == pytest.approx(raw[0] / 128 + ay - raw[2] / 256, abs=1e-6)
     assert detection.keypoints[0, 0] == pytest.approx(raw[5] / 128 * aw + ax, abs=1e-6)
 
