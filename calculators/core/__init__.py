@@ -1,0 +1,1 @@
+"""Core calculators: flow control, routing, loops and small utilities."""
