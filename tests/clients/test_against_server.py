@@ -8,21 +8,22 @@ import cv2
 import numpy as np
 import pytest
 from pipeserve.clients.cli import main
+from pipeserve.clients.local_server import LocalServer, write_config
 from pipeserve.clients.stream import GraphStream, StreamError
 from pipeserve.clients.video import Mp4Writer, open_source
 
-from tests.clients.server_process import PASSTHROUGH_GRAPH, ServerProcess, write_config
+PASSTHROUGH_GRAPH = """
+input_stream: "in"
+output_stream: "out"
+node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "out" }
+"""
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[ServerProcess]:
+def server(tmp_path_factory) -> Iterator[LocalServer]:
     folder = tmp_path_factory.mktemp("server")
-    process = ServerProcess(write_config(folder, {"pass": PASSTHROUGH_GRAPH}), folder / "log")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    with LocalServer(write_config(folder, {"pass": PASSTHROUGH_GRAPH}), folder / "log") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,7 @@ def video_frames(astronaut) -> list[np.ndarray]:
 def test_frames_come_back_from_a_passthrough_graph_in_order_with_their_timestamps(
     server, video_frames
 ):
+    assert server.rss_bytes() > 10 * 2**20  # a live server process (the benchmark reads this)
     with GraphStream(server.url, "pass", "in", ["out"], window=3) as stream:
         results = list(stream.run(video_frames))
     assert [r.timestamp for r in results] == [k * 33333 for k in range(12)]

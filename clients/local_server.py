@@ -1,0 +1,117 @@
+"""A pipeserve server in a subprocess on free local ports, for tests, demos and benchmarks.
+
+The server runs in its own process (``python -m pipeserve.cli``): this process keeps
+tritonclient's protobuf messages, which cannot share a process with the server's stubs.
+
+Example::
+
+    with LocalServer(Path("demos/default/config.json")) as server:
+        stream = GraphStream(server.url, "passthrough", "in", ["out"])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(folder: Path, graphs: dict[str, str]) -> Path:
+    """Write an OVMS-style config serving each ``{name: pbtxt text}`` graph; returns its path."""
+    entries = []
+    for name, text in graphs.items():
+        path = folder / f"{name}.pbtxt"
+        path.write_text(text)
+        entries.append({"name": name, "graph_path": str(path.resolve())})
+    config = folder / "config.json"
+    config.write_text(json.dumps({"model_config_list": [], "mediapipe_config_list": entries}))
+    return config
+
+
+class LocalServer:
+    """``python -m pipeserve.cli`` serving ``config``; ``url`` is its gRPC address.
+
+    The server's output goes to ``log`` (default: a new temporary file); ``with`` waits
+    until it is ready and stops it.
+    """
+
+    def __init__(self, config: Path, log: Path | None = None, ready_timeout: float = 120.0) -> None:
+        port = free_port()
+        self.url = f"127.0.0.1:{port}"
+        if log is None:
+            handle, name = tempfile.mkstemp(prefix="pipeserve-", suffix=".log")
+            os.close(handle)
+            log = Path(name)
+        self.log = log
+        self.ready_timeout = ready_timeout
+        command = [sys.executable, "-m", "pipeserve.cli", "--config_path", str(config)]
+        command += ["--port", str(port), "--rest_port", str(free_port())]
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_bytes(self) -> int:
+        """The server's resident memory (``VmRSS`` in ``/proc/<pid>/status``)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError(f"no VmRSS for process {self.pid}")
+
+    def __enter__(self) -> LocalServer:
+        try:
+            self.wait_ready(self.ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalServer({self.url!r}, pid={self.pid})"
+
+    def wait_ready(self, timeout: float) -> None:
+        """Poll ``ServerReady`` until true; raise with the log's tail if the server dies."""
+        client = grpcclient.InferenceServerClient(self.url)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+                try:
+                    if client.is_server_ready():
+                        return
+                except InferenceServerException:
+                    pass
+                time.sleep(0.2)
+        finally:
+            client.close()
+        raise TimeoutError(f"server not ready in {timeout} s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Terminate the server (SIGTERM, then SIGKILL after 10 s)."""
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
