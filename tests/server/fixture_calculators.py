@@ -1,0 +1,115 @@
+"""Test-only calculators for the server tests; registered when the test server imports this."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    Input,
+    InputSidePacket,
+    Output,
+    as_scalar,
+    register_calculator,
+)
+from pipeserve.server.types import InferRequest, InferResponse, OutputTensor
+
+FAIL_VALUE = -1
+
+
+@register_calculator("TestFailOnValueCalculator")
+class FailOnValueCalculator(Calculator):
+    """Passes an INT tensor through; raises when its first element is -1. Ports: "" in/out."""
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        value = cc.inputs[0].value
+        if int(np.asarray(value).reshape(-1)[0]) == FAIL_VALUE:
+            raise ValueError(f"refusing value {FAIL_VALUE}")
+        cc.outputs[0].add(value)
+
+
+@register_calculator("TestDelayUntilNextCalculator")
+class DelayUntilNextCalculator(Calculator):
+    """Emits each packet only when the next one arrives (the last one on close)."""
+
+    IN = Input("")
+    OUT = Output("")
+
+    def open(self, cc: CalculatorContext) -> None:
+        self.held: tuple[object, int] | None = None
+
+    def process(self, cc: CalculatorContext) -> None:
+        if self.held is not None:
+            cc.outputs[0].add(*self.held)
+        self.held = (cc.inputs[0].value, cc.input_timestamp)
+
+    def close(self, cc: CalculatorContext) -> None:
+        if self.held is not None:
+            cc.outputs[0].add(*self.held)
+
+
+@register_calculator("TestSideLabelCalculator")
+class SideLabelCalculator(Calculator):
+    """Emits "<LABEL>:<COUNT>:<n-th packet>" per input; COUNT must be an int side packet."""
+
+    IN = Input("")
+    OUT = Output("")
+    LABEL = InputSidePacket("LABEL")
+    COUNT = InputSidePacket("COUNT", optional=True)
+
+    def open(self, cc: CalculatorContext) -> None:
+        self.label = cc.input_side_packets["LABEL"]
+        count = cc.input_side_packets.get("COUNT", 0)
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise TypeError(f"COUNT must be an int, got {count!r}")
+        self.count = count
+
+    def process(self, cc: CalculatorContext) -> None:
+        self.count += 1
+        cc.outputs[0].add(f"{self.label}:{self.count}")
+
+
+@register_calculator("TestSlowCalculator")
+class SlowCalculator(Calculator):
+    """Passes packets through after sleeping 50 ms each (a graph that falls behind)."""
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        time.sleep(0.05)
+        cc.outputs[0].add(np.asarray(cc.inputs[0].value.shape, np.int64))
+
+
+@register_calculator("TestSumCalculator")
+class SumCalculator(Calculator):
+    """A + B at each timestamp where both arrive (default handler: one synchronized set)."""
+
+    A = Input("A")
+    B = Input("B")
+    SUM = Output("SUM")
+
+    def process(self, cc: CalculatorContext) -> None:
+        a, b = cc.inputs["A"], cc.inputs["B"]
+        if not a.is_empty and not b.is_empty:
+            cc.outputs["SUM"].add(as_scalar(a.value, float) + as_scalar(b.value, float))
+
+
+@register_calculator("TestRequestEchoCalculator")
+class RequestEchoCalculator(Calculator):
+    """REQUEST -> RESPONSE: answers with the request's input names as a BYTES tensor."""
+
+    REQUEST = Input("REQUEST")
+    RESPONSE = Output("RESPONSE")
+
+    def process(self, cc: CalculatorContext) -> None:
+        request: InferRequest = cc.inputs["REQUEST"].value
+        names = np.array([i.name.encode() for i in request.inputs], dtype=object)
+        response = InferResponse(request.model_name, "1", [OutputTensor("names", "BYTES", names)])
+        cc.outputs["RESPONSE"].add(response)

@@ -1,0 +1,11 @@
+"""The ``pipeserve`` command with the test-only calculators registered (run by the fixtures)."""
+
+from __future__ import annotations
+
+import sys
+
+import tests.server.fixture_calculators  # noqa: F401  (registers the test calculators)
+from pipeserve.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
