@@ -29,6 +29,8 @@ def remove_letterbox(points: np.ndarray, padding: Padding) -> np.ndarray:
 
 
 def project_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """(x, y) [N, 2] mapped by the 2-D affine part of a row-major 4x4 matrix [16]."""
+    """New (x, y) [N, 2] of points [N, 2] (x, y) or [N, 3] (x, y, z) under a row-major
+    4x4 matrix [16] (its first two rows)."""
     m = np.asarray(matrix, np.float32).reshape(4, 4)
-    return points[:, :2] @ m[:2, :2].T + m[:2, 3]
+    k = points.shape[1]
+    return (points @ m[:2, :k].T + m[:2, 3]).astype(np.float32)
