@@ -1,0 +1,1 @@
+"""Object tracking: a per-stream multi-object tracker and its calculators."""

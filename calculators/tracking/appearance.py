@@ -1,0 +1,60 @@
+"""Appearance embeddings for re-identification, computed from the frame (no network model).
+
+An embedding has two parts. Structure: the crop's luminance as a 12x12 thumbnail, mean
+removed and scaled to unit length (insensitive to brightness and noise, but a mirrored
+or different face differs). Colour: log chromaticities ``log(G/R)``, ``log(B/R)`` on a
+2x2 grid (insensitive to brightness, sensitive to tints). Similarity is a weighted sum
+of the structure cosine and a Gaussian kernel of the colour distance, in [-0.5, 1].
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+THUMBNAIL = 12
+COLOUR_GRID = 2
+STRUCTURE_SIZE = THUMBNAIL * THUMBNAIL
+EMBEDDING_SIZE = STRUCTURE_SIZE + COLOUR_GRID * COLOUR_GRID * 2
+STRUCTURE_WEIGHT = 0.5
+COLOUR_SIGMA = 0.1
+
+
+def embed(image: np.ndarray, box_xywh: np.ndarray) -> np.ndarray:
+    """The embedding of ``box_xywh`` (pixels) in an RGB uint8 HWC image (zeros if empty)."""
+    height, width = image.shape[:2]
+    x0 = int(max(0.0, np.floor(box_xywh[0])))
+    y0 = int(max(0.0, np.floor(box_xywh[1])))
+    x1 = int(min(width, np.ceil(box_xywh[0] + box_xywh[2])))
+    y1 = int(min(height, np.ceil(box_xywh[1] + box_xywh[3])))
+    result = np.zeros(EMBEDDING_SIZE, np.float32)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return result
+    size = (THUMBNAIL, THUMBNAIL)
+    thumb = cv2.resize(image[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    luma = thumb.mean(axis=2).reshape(-1)
+    luma -= luma.mean()
+    norm = float(np.linalg.norm(luma))
+    if norm > 0:
+        result[:STRUCTURE_SIZE] = luma / norm
+    grid = (COLOUR_GRID, COLOUR_GRID)
+    cells = cv2.resize(thumb, grid, interpolation=cv2.INTER_AREA).reshape(-1, 3) + 1.0
+    result[STRUCTURE_SIZE:] = np.log(cells[:, 1:] / cells[:, :1]).reshape(-1)
+    return result
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Similarities between the embeddings in the rows of ``a`` [N, D] and ``b`` [M, D]: [N, M]."""
+    structure = a[:, :STRUCTURE_SIZE] @ b[:, :STRUCTURE_SIZE].T
+    diff = a[:, None, STRUCTURE_SIZE:] - b[None, :, STRUCTURE_SIZE:]
+    colour = np.exp(-np.mean(diff * diff, axis=2) / COLOUR_SIGMA**2)
+    return np.asarray(STRUCTURE_WEIGHT * structure + (1 - STRUCTURE_WEIGHT) * colour, np.float64)
+
+
+def blend(current: np.ndarray, new: np.ndarray, momentum: float) -> np.ndarray:
+    """Moving average of two embeddings (structure part kept at unit length)."""
+    mixed = momentum * current + (1.0 - momentum) * new
+    norm = float(np.linalg.norm(mixed[:STRUCTURE_SIZE]))
+    if norm > 0:
+        mixed[:STRUCTURE_SIZE] /= norm
+    return mixed

@@ -1,0 +1,308 @@
+"""Multi-object tracking by detection: Kalman motion, Hungarian matching, re-identification.
+
+One ``ObjectTracker`` is one stream's state; ``update`` processes one frame:
+
+1. every track's motion model predicts;
+2. confirmed tracks (unseen for at most ``max_age`` frames) are matched to detections by
+   IoU with the predicted box (optionally plus appearance), then tentative tracks by IoU;
+3. lost confirmed tracks are matched to the remaining detections by appearance alone
+   (re-identification), the rest start tentative tracks;
+4. a tentative track is confirmed after ``min_hits`` consecutive detections and only then
+   gets an ID: the ID of a lost track it resembles, else the next ID of this tracker;
+   a young confirmed track that turns out to resemble a track lost before it was born
+   takes that track's ID (the first frames of a re-entering object are often partial).
+
+Appearance galleries hold embeddings of clean detections (inside the frame, overlapping
+no other detection). IDs count from 1 per tracker. Ages count processed frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from . import appearance
+from .kalman import BoxKalmanFilter
+
+_INFEASIBLE = 1e6
+
+
+@dataclass(slots=True)
+class TrackerConfig:
+    """Tracker parameters (the fields of ``pipeserve.ObjectTrackerCalculatorOptions``)."""
+
+    min_iou: float = 0.2
+    """Least IoU between a track's predicted box and a detection to match them by motion."""
+    appearance_weight: float = 0.0
+    """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost."""
+    min_hits: int = 3
+    """Consecutive detections that confirm a new track (it gets its ID then)."""
+    max_age: int = 30
+    """Frames an unseen confirmed track is still matched by motion."""
+    max_coast_frames: int = 0
+    """Frames an unseen confirmed track is still output at its predicted box."""
+    reid_max_age: int = 900
+    """Frames an unseen confirmed track is kept for re-identification."""
+    reid_similarity: float = 0.75
+    """Least appearance similarity to give a lost track's ID to a detection."""
+    near_similarity: float = 0.45
+    near_growth: float = 0.05
+    reid_window: int = 60
+    """Frames after its birth during which a track may still take a lost track's ID."""
+    gallery_size: int = 8
+    """Embeddings kept per track; re-identification uses the best-matching one."""
+    gallery_interval: int = 5
+    """Least frames between two embeddings added to a track's gallery."""
+
+
+@dataclass(slots=True)
+class Track:
+    """One object: motion state, appearance gallery, bookkeeping (ID 0 while tentative)."""
+
+    kalman: BoxKalmanFilter
+    box: np.ndarray
+    score: float
+    born: int
+    gallery: np.ndarray
+    track_id: int = 0
+    hits: int = 1
+    unseen: int = 0
+    snapshot: int = 0
+    detection: int = -1
+    """Index of the detection matched in the current frame (-1 if none)."""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.track_id > 0
+
+    def __repr__(self) -> str:
+        return f"Track(id={self.track_id}, hits={self.hits}, unseen={self.unseen})"
+
+
+@dataclass(slots=True)
+class TrackedObject:
+    """One output row: the track's ID, box ``[x, y, w, h]`` and score."""
+
+    track_id: int
+    box: np.ndarray
+    score: float
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU between boxes ``a`` [N, 4] and ``b`` [M, 4], both ``[x, y, w, h]``: [N, M]."""
+    ax0, ay0, ax1, ay1 = a[:, 0:1], a[:, 1:2], a[:, 0:1] + a[:, 2:3], a[:, 1:2] + a[:, 3:4]
+    bx0, by0, bx1, by1 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
+    inter_w = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None)
+    inter_h = np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
+    inter = inter_w * inter_h
+    union = a[:, 2:3] * a[:, 3:4] + b[:, 2] * b[:, 3] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def assign(cost: np.ndarray) -> list[tuple[int, int]]:
+    """Minimum-cost one-to-one matching; pairs at ``_INFEASIBLE`` cost are never returned."""
+    if cost.size == 0:
+        return []
+    rows, cols = linear_sum_assignment(cost)
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if cost[r, c] < _INFEASIBLE]
+
+
+class FrameDetections:
+    """One frame's detections with lazily computed embeddings and a "clean" flag each."""
+
+    __slots__ = ("_embeddings", "boxes", "clean", "image", "scores")
+
+    def __init__(self, image: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> None:
+        self.image = image
+        self.boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+        self.scores = np.asarray(scores, np.float64).reshape(-1)
+        self._embeddings: dict[int, np.ndarray] = {}
+        height, width = image.shape[:2]
+        b = self.boxes
+        inside = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 0] + b[:, 2] <= width)
+        inside &= b[:, 1] + b[:, 3] <= height
+        overlap = iou_matrix(b, b)
+        np.fill_diagonal(overlap, 0.0)
+        alone = overlap.max(axis=1, initial=0.0) <= 0.0
+        self.clean = inside & alone
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def embedding(self, index: int) -> np.ndarray:
+        found = self._embeddings.get(index)
+        if found is None:
+            found = self._embeddings[index] = appearance.embed(self.image, self.boxes[index])
+        return found
+
+    def embeddings(self, indices: list[int]) -> np.ndarray:
+        return np.stack([self.embedding(i) for i in indices])
+
+
+def _gallery_similarity(tracks: list[Track], queries: np.ndarray) -> np.ndarray:
+    """Best similarity of each track's gallery to each query embedding: [tracks, queries]."""
+    return np.stack([appearance.similarity(t.gallery, queries).max(axis=0) for t in tracks])
+
+
+CostFn = Callable[[list[Track], FrameDetections, list[int]], np.ndarray]
+
+
+@dataclass(slots=True)
+class ObjectTracker:
+    """The tracking state of one stream. ``update`` once per frame."""
+
+    config: TrackerConfig = field(default_factory=TrackerConfig)
+    tracks: list[Track] = field(default_factory=list)
+    next_id: int = 1
+    frame: int = 0
+
+    def update(
+        self, image: np.ndarray, boxes: np.ndarray, scores: np.ndarray
+    ) -> list[TrackedObject]:
+        """Track one frame: ``boxes`` [N, 4] ``[x, y, w, h]`` in pixels of ``image`` (RGB).
+
+        Returns the confirmed tracks seen in this frame (and coasting ones), by ID.
+        """
+        cfg = self.config
+        self.frame += 1
+        for track in self.tracks:
+            track.kalman.predict()
+            track.unseen += 1
+            track.detection = -1
+            if track.unseen == cfg.max_age + 1:
+                track.kalman.stop()
+        dets = FrameDetections(image, boxes, scores)
+        free = list(range(len(dets)))
+        active = [t for t in self.tracks if t.confirmed and t.unseen <= cfg.max_age]
+        free = self._match(active, dets, free, self._motion_cost)
+        recent = [t for t in active if t.unseen > 0]
+        free = self._match(recent, dets, free, self._near_cost)
+        tentative = [t for t in self.tracks if not t.confirmed]
+        free = self._match(tentative, dets, free, self._iou_cost)
+        lost = [t for t in self.tracks if t.confirmed and t.unseen > 0]
+        free = self._match(lost, dets, free, self._reid_cost)
+        for d in free:
+            gallery = dets.embeddings([d])
+            track = Track(
+                BoxKalmanFilter(dets.boxes[d]),
+                dets.boxes[d],
+                float(dets.scores[d]),
+                self.frame,
+                gallery,
+                snapshot=self.frame,
+                detection=d,
+            )
+            self.tracks.append(track)
+        self._confirm_and_reidentify(dets)
+        return self._output()
+
+    def _iou_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
+        iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), dets.boxes[free])
+        return np.where(iou >= self.config.min_iou, 1.0 - iou, _INFEASIBLE)
+
+    def _motion_cost(
+        self, tracks: list[Track], dets: FrameDetections, free: list[int]
+    ) -> np.ndarray:
+        cost = self._iou_cost(tracks, dets, free)
+        if self.config.appearance_weight > 0:
+            sim = _gallery_similarity(tracks, dets.embeddings(free))
+            cost = cost + self.config.appearance_weight * (1.0 - sim)
+        return cost
+
+    def _near_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
+        """Recently lost tracks: detections near the predicted box that look alike."""
+        predicted = np.stack([t.kalman.pos for t in tracks])
+        centres = dets.boxes[free, :2] + dets.boxes[free, 2:] / 2
+        size = predicted[:, 3:4]
+        reach = size * (1.0 + self.config.near_growth * np.array([[t.unseen] for t in tracks]))
+        distance = np.linalg.norm(predicted[:, None, :2] - centres[None], axis=2)
+        ratio = dets.boxes[free, 3][None] / size
+        sim = _gallery_similarity(tracks, dets.embeddings(free))
+        gate = (
+            (distance <= reach)
+            & (ratio > 0.5)
+            & (ratio < 2.0)
+            & (sim >= self.config.near_similarity)
+        )
+        return np.where(gate, 1.0 - sim, _INFEASIBLE)
+
+    def _reid_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
+        clean = [d for d in free if dets.clean[d]]
+        cost = np.full((len(tracks), len(free)), _INFEASIBLE)
+        if clean:
+            sim = _gallery_similarity(tracks, dets.embeddings(clean))
+            cols = [free.index(d) for d in clean]
+            cost[:, cols] = np.where(sim >= self.config.reid_similarity, 1.0 - sim, _INFEASIBLE)
+        return cost
+
+    def _match(
+        self, tracks: list[Track], dets: FrameDetections, free: list[int], cost_fn: CostFn
+    ) -> list[int]:
+        """Match ``tracks`` to the ``free`` detections; returns the detections still free."""
+        if not tracks or not free:
+            return free
+        taken = set()
+        for row, col in assign(cost_fn(tracks, dets, free)):
+            self._apply(tracks[row], dets, free[col])
+            taken.add(free[col])
+        return [d for d in free if d not in taken]
+
+    def _apply(self, track: Track, dets: FrameDetections, d: int) -> None:
+        box = dets.boxes[d]
+        if track.unseen > self.config.max_age:
+            track.kalman = BoxKalmanFilter(box)
+        else:
+            track.kalman.update(box)
+        track.hits = track.hits + 1 if track.unseen <= 1 else 1
+        track.unseen = 0
+        track.score = float(dets.scores[d])
+        track.box = box
+        track.detection = d
+        if dets.clean[d] and self.frame - track.snapshot >= self.config.gallery_interval:
+            embedding = dets.embedding(d)[None]
+            track.gallery = np.concatenate([track.gallery, embedding])[-self.config.gallery_size :]
+            track.snapshot = self.frame
+
+    def _confirm_and_reidentify(self, dets: FrameDetections) -> None:
+        cfg = self.config
+        self.tracks = [
+            t
+            for t in self.tracks
+            if (t.confirmed and t.unseen <= cfg.reid_max_age) or (not t.confirmed and t.unseen == 0)
+        ]
+        for track in list(self.tracks):
+            young = self.frame - track.born <= cfg.reid_window
+            if track.unseen > 0 or not (young or not track.confirmed):
+                continue
+            if track.confirmed or track.hits >= cfg.min_hits:
+                self._reidentify(track, dets)
+            if not track.confirmed and track.hits >= cfg.min_hits:
+                track.track_id = self.next_id
+                self.next_id += 1
+
+    def _reidentify(self, track: Track, dets: FrameDetections) -> None:
+        """Give ``track`` the ID of a resembling track lost before it was born, if any."""
+        lost = [t for t in self.tracks if t.confirmed and t.unseen > self.frame - track.born]
+        if not lost or track.detection < 0 or not dets.clean[track.detection]:
+            return
+        sims = _gallery_similarity(lost, dets.embeddings([track.detection]))[:, 0]
+        best = int(np.argmax(sims))
+        if sims[best] >= self.config.reid_similarity:
+            old = lost[best]
+            track.track_id = old.track_id
+            track.gallery = np.concatenate([old.gallery, track.gallery])[
+                -self.config.gallery_size :
+            ]
+            self.tracks.remove(old)
+
+    def _output(self) -> list[TrackedObject]:
+        result = []
+        for t in sorted((t for t in self.tracks if t.confirmed), key=lambda t: t.track_id):
+            if t.unseen == 0:
+                result.append(TrackedObject(t.track_id, t.box, t.score))
+            elif t.unseen <= self.config.max_coast_frames:
+                result.append(TrackedObject(t.track_id, t.kalman.box, t.score))
+        return result

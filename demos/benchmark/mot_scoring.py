@@ -1,0 +1,66 @@
+"""MOTChallenge-style scoring of tracker output against ground truth, with py-motmetrics.
+
+Protocol: ground-truth boxes with visibility < ``min_visibility`` are ignore regions.
+Per frame, tracker boxes are matched (Hungarian, IoU >= 0.5) against all ground truth;
+those matched to an ignored box are dropped, then the ignored boxes are dropped. What
+remains is scored with CLEAR MOT (MOTA, ID switches) and Identity (IDF1) metrics at
+IoU >= 0.5. Rows are MOTChallenge arrays: ``frame, id, x, y, w, h, ...`` (ground truth
+column 8 = visibility).
+"""
+
+from __future__ import annotations
+
+import motmetrics as mm
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+METRICS = (
+    "mota",
+    "idf1",
+    "num_switches",
+    "num_false_positives",
+    "num_misses",
+    "num_unique_objects",
+)
+NAMES = {
+    "mota": "MOTA",
+    "idf1": "IDF1",
+    "num_switches": "IDSW",
+    "num_false_positives": "FP",
+    "num_misses": "FN",
+    "num_unique_objects": "GT ids",
+}
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return 1.0 - np.nan_to_num(mm.distances.iou_matrix(a, b, max_iou=1.0), nan=1.0)
+
+
+def score(gt: np.ndarray, results: np.ndarray, min_visibility: float = 0.5) -> dict[str, float]:
+    """MOTA, IDF1, IDSW, FP, FN (and number of scored GT ids) of ``results`` vs ``gt``."""
+    acc = mm.MOTAccumulator(auto_id=True)
+    last = int(max(gt[:, 0].max(), results[:, 0].max() if len(results) else 0))
+    for frame in range(1, last + 1):
+        g = gt[gt[:, 0] == frame]
+        r = results[results[:, 0] == frame]
+        if len(g) and len(r):
+            iou = _iou(g[:, 2:6], r[:, 2:6])
+            rows, cols = linear_sum_assignment(-iou)
+            ignored = g[:, 8] < min_visibility
+            drop = {
+                c for row, c in zip(rows, cols, strict=True) if iou[row, c] >= 0.5 and ignored[row]
+            }
+            r = r[[i for i in range(len(r)) if i not in drop]]
+        g = g[g[:, 8] >= min_visibility]
+        distances = mm.distances.iou_matrix(g[:, 2:6], r[:, 2:6], max_iou=0.5)
+        acc.update(g[:, 1].astype(int).tolist(), r[:, 1].astype(int).tolist(), distances)
+    summary = mm.metrics.create().compute(acc, metrics=list(METRICS), name="run")
+    return {NAMES[m]: float(summary[m].iloc[0]) for m in METRICS}
+
+
+def format_row(name: str, metrics: dict[str, float], extra: str = "") -> str:
+    """One markdown table row: name, MOTA, IDF1, IDSW, FP, FN, then ``extra``."""
+    return (
+        f"| {name} | {metrics['MOTA']:.3f} | {metrics['IDF1']:.3f} | {int(metrics['IDSW'])} | "
+        f"{int(metrics['FP'])} | {int(metrics['FN'])} |{extra}"
+    )

@@ -1,0 +1,86 @@
+"""ObjectTracker on rendered scenes with real face sprites and oracle detections."""
+
+from __future__ import annotations
+
+import numpy as np
+from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
+from tracking_scenes import Clip, identities, reported
+
+
+def run(clip: Clip, tracker: ObjectTracker | None = None) -> list[np.ndarray]:
+    """Per frame, rows ``track_id, x, y, w, h, score`` (pixels)."""
+    tracker = tracker or ObjectTracker()
+    outputs = []
+    for t, frame in enumerate(clip.frames):
+        boxes, scores = clip.detections(t)
+        objects = tracker.update(frame, boxes, scores)
+        outputs.append(np.array([[o.track_id, *o.box, o.score] for o in objects]).reshape(-1, 6))
+    return outputs
+
+
+def test_ids_start_at_one_and_survive_a_crossing(crossing: Clip) -> None:
+    hidden = [t for t, gt in enumerate(crossing.truth) if gt[0, 8] < 0.5]
+    assert 3 <= len(hidden) < 20, "Grace Hopper should be hidden while the astronaut passes"
+    ids = identities(crossing.truth, run(crossing))
+    assert reported(ids[1]) == {1}
+    assert reported(ids[2]) == {2}
+    for per_frame in ids.values():
+        assert list(per_frame.values()).count(0) <= TrackerConfig().min_hits - 1
+
+
+def test_id_survives_a_short_occlusion_behind_a_pillar(pillar: Clip) -> None:
+    hidden = [t for t, gt in enumerate(pillar.truth) if gt[0, 8] < 0.5]
+    assert len(hidden) >= 8
+    ids = identities(pillar.truth, run(pillar))
+    assert reported(ids[1]) == {1}
+    assert reported(ids[2]) == {2}
+
+
+def test_object_leaving_the_frame_and_returning_gets_its_old_id(exit_and_return: Clip) -> None:
+    away = [t for t, gt in enumerate(exit_and_return.truth) if gt[0, 8] < 0.5]
+    assert max(away) - min(away) > TrackerConfig().max_age
+    ids = identities(exit_and_return.truth, run(exit_and_return))
+    before = {t: i for t, i in ids[1].items() if t < min(away)}
+    after = [i for t, i in sorted(ids[1].items()) if t > max(away)]
+    assert reported(before) == {1}
+    assert after[-10:] == [1] * 10
+    assert reported(ids[2]) == {2}
+
+
+def test_new_object_gets_a_new_id_not_a_lost_one(newcomer: Clip) -> None:
+    ids = identities(newcomer.truth, run(newcomer))
+    assert reported(ids[1]) == {1}
+    assert reported(ids[2]) == {2}
+
+
+def test_without_appearance_match_a_returning_object_gets_a_new_id(exit_and_return: Clip) -> None:
+    tracker = ObjectTracker(TrackerConfig(reid_similarity=1.01, near_similarity=1.01))
+    ids = identities(exit_and_return.truth, run(exit_and_return, tracker))
+    assert reported(ids[1]) == {1, 3}
+
+
+def test_interleaved_trackers_are_independent(crossing: Clip, newcomer: Clip) -> None:
+    alone = run(crossing), run(newcomer)
+    first, second = ObjectTracker(), ObjectTracker()
+    together: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+    for t in range(max(len(crossing.frames), len(newcomer.frames))):
+        for clip, tracker, out in ((crossing, first, together[0]), (newcomer, second, together[1])):
+            if t < len(clip.frames):
+                boxes, scores = clip.detections(t)
+                objects = tracker.update(clip.frames[t], boxes, scores)
+                out.append(
+                    np.array([[o.track_id, *o.box, o.score] for o in objects]).reshape(-1, 6)
+                )
+    for solo, mixed in zip(alone, together, strict=True):
+        assert len(solo) == len(mixed)
+        for a, b in zip(solo, mixed, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_unconfirmed_detections_are_not_reported() -> None:
+    tracker = ObjectTracker(TrackerConfig(min_hits=3))
+    frame = np.zeros((100, 100, 3), np.uint8)
+    box = np.array([[10.0, 10.0, 20.0, 20.0]])
+    counts = [len(tracker.update(frame, box, np.array([0.9]))) for _ in range(4)]
+    assert counts == [0, 0, 1, 1]
+    assert tracker.update(frame, np.zeros((0, 4)), np.zeros(0)) == []
