@@ -48,7 +48,7 @@ class InferenceCalculator(Calculator):
 
     def open(self, cc: CalculatorContext) -> None:
         path = resolve_model_path(cc.options.model_path)
-        self.request = InferenceSession(str(path), 0, compile_model(path)).create_request()
+        self.request = InferenceSession(str(path), "0", compile_model(path)).create_request()
 
     def process(self, cc: CalculatorContext) -> None:
         packet = cc.inputs["TENSORS"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
+from pipeserve.graphs.calculator import STOP, Calculator, CalculatorContext
 from pipeserve.graphs.contract import OutputSidePacket
 from pipeserve.graphs.registry import register_calculator
 from pipeserve.proto.openvino_calculators_pb2 import OpenVINOModelServerSessionCalculatorOptions
@@ -20,7 +20,7 @@ class OpenVINOModelServerSessionCalculator(Calculator):
     ``ModelDirectory``/``WheelModels`` in tests); its compiled model is shared by all
     graphs, each inference node makes its own infer request. ``service_url`` and
     ``server_config`` are accepted for OVMS compatibility: models always come from the
-    provider. No input or output streams.
+    provider. No input or output streams (the node stops as soon as it has opened).
 
     Ports:
         SESSION (output side packet) - InferenceSession
@@ -53,7 +53,12 @@ class OpenVINOModelServerSessionCalculator(Calculator):
             "SESSION", InferenceSession(name, version, provider.compiled_model(name, version))
         )
 
+    def process(self, cc: CalculatorContext) -> str:
+        """A source node with nothing to emit: done at once."""
+        return STOP
 
-def parse_version(text: str) -> int:
-    """OVMS's rule: a positive integer selects that version; empty or invalid means 0 (default)."""
-    return int(text) if text.strip().isdigit() else 0
+
+def parse_version(text: str) -> str:
+    """OVMS's rule: a number selects that version; empty or invalid means "0" (the default)."""
+    text = text.strip()
+    return str(int(text)) if text.isdigit() else "0"

@@ -1,8 +1,8 @@
 """Compiled OpenVINO models: one per (file, compile config) per process, and model providers.
 
 A *model provider* is what graphs find in ``services["models"]``: any object with
-``compiled_model(name: str, version: int) -> openvino.CompiledModel`` (version 0 = the
-default, i.e. highest, version). The server implements it over its model repository;
+``compiled_model(name: str, version: str | None) -> openvino.CompiledModel`` (``None``,
+``""`` or ``"0"`` = the default, i.e. highest, version). The server implements it over its model repository;
 this module has two file-based providers for graphs run without a server:
 
 - ``ModelDirectory(root)``: OVMS's layout, ``<root>/<name>/<version>/<file>.xml|onnx|tflite``.
@@ -46,7 +46,7 @@ _lock = threading.Lock()
 class ModelProvider(Protocol):
     """What ``services["models"]`` must offer to OpenVINOModelServerSessionCalculator."""
 
-    def compiled_model(self, name: str, version: int) -> ov.CompiledModel: ...
+    def compiled_model(self, name: str, version: str | None = None) -> ov.CompiledModel: ...
 
 
 class ModelNotFoundError(LookupError):
@@ -102,11 +102,11 @@ class ModelDirectory:
         self.root = Path(root)
         self.plugin_config = dict(plugin_config or {})
 
-    def model_file(self, name: str, version: int = 0) -> Path:
-        """The model file of ``name`` at ``version`` (0 = highest numbered version)."""
+    def model_file(self, name: str, version: str | None = None) -> Path:
+        """The model file of ``name`` at ``version`` (default: highest numbered version)."""
         base = self.root / name
         versions = sorted(int(p.name) for p in base.glob("*") if p.name.isdigit() and p.is_dir())
-        chosen = version or (versions[-1] if versions else 0)
+        chosen = int(version or 0) or (versions[-1] if versions else 0)
         if chosen not in versions:
             raise ModelNotFoundError(
                 f"model {name!r} version {version or 'default'}: no version folder under {base}"
@@ -119,7 +119,7 @@ class ModelDirectory:
             )
         return files[0]
 
-    def compiled_model(self, name: str, version: int = 0) -> ov.CompiledModel:
+    def compiled_model(self, name: str, version: str | None = None) -> ov.CompiledModel:
         return compile_model(self.model_file(name, version), self.plugin_config.get(name))
 
     def __repr__(self) -> str:
@@ -140,7 +140,7 @@ class WheelModels:
             )
         return mediapipe_root() / "mediapipe" / "modules" / relative
 
-    def compiled_model(self, name: str, version: int = 0) -> ov.CompiledModel:
+    def compiled_model(self, name: str, version: str | None = None) -> ov.CompiledModel:
         return compile_model(self.model_file(name), self.plugin_config)
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ class InferenceSession:
     """
 
     name: str
-    version: int
+    version: str
     compiled_model: ov.CompiledModel = field(repr=False)
     input_names: tuple[str, ...] = field(init=False)
     output_names: tuple[str, ...] = field(init=False)

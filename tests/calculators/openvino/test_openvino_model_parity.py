@@ -8,7 +8,8 @@ import openvino as ov
 import pytest
 from pipeserve.calculators.openvino.models import WHEEL_MODELS, WheelModels, compile_model
 from pipeserve.calculators.openvino.session import InferenceSession
-from tflite_oracle import TfliteRun, run_tflite
+
+from tests.calculators.openvino.tflite_oracle import TfliteRun, run_tflite
 
 # servable name -> (input size, input value range)
 MODEL_INPUTS = {
@@ -49,7 +50,7 @@ def _reference(name: str, image: np.ndarray, session: InferenceSession) -> Tflit
 def test_f32_model_outputs_match_tflite_on_both_photos(
     name: str, astronaut: np.ndarray, grace_hopper: np.ndarray
 ) -> None:
-    session = InferenceSession(name, 1, WheelModels().compiled_model(name))
+    session = InferenceSession(name, "1", WheelModels().compiled_model(name))
     assert session.compiled_model.get_property("INFERENCE_PRECISION_HINT") == ov.Type.f32
     for image in (astronaut, grace_hopper):
         assert _max_violation(name, session, _reference(name, image, session)) <= 1.0
@@ -60,5 +61,5 @@ def test_bf16_pose_landmarks_fail_the_same_tolerance(astronaut: np.ndarray) -> N
     compiled = compile_model(WheelModels().model_file(name), {"INFERENCE_PRECISION_HINT": "bf16"})
     if compiled.get_property("INFERENCE_PRECISION_HINT") != ov.Type.bf16:
         pytest.skip("this CPU has no bf16 inference")
-    session = InferenceSession(name, 1, compiled)
+    session = InferenceSession(name, "1", compiled)
     assert _max_violation(name, session, _reference(name, astronaut, session)) > 10.0
