@@ -1,0 +1,112 @@
+"""Streams under load: tritonclient.grpc.aio, concurrency, back-pressure and disconnects."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import tritonclient.grpc.aio as aioclient
+
+from .conftest import REPO, ServerProcess, wait_for
+from .streams import TS, tensor, timestamp
+
+FP = np.float32
+
+
+def request(model: str, inputs: dict[str, Any], ts: int | None = None) -> dict[str, Any]:
+    params = None if ts is None else {TS: ts}
+    return {"model_name": model, "inputs": [tensor(k, v) for k, v in inputs.items()],
+            "parameters": params}
+
+
+async def run_stream(url: str, requests: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    """Send ``requests`` on one aio stream, half-close, and collect every message."""
+    async with aioclient.InferenceServerClient(url) as client:
+        async def gen() -> AsyncIterator[dict[str, Any]]:
+            for r in requests:
+                yield r
+
+        return [item async for item in client.stream_infer(gen())]
+
+
+async def test_aio_stream_infer_returns_one_message_per_packet(server: ServerProcess) -> None:
+    async with asyncio.timeout(20):
+        got = await run_stream(server.grpc_url, [
+            request("words", {"text": np.array([b"a b"], object)}, ts=4),
+            request("words", {"text": np.array([b"c"], object)}),
+        ])
+    assert [(timestamp(r), r.as_numpy("word").tolist()) for r, e in got] == [
+        (4, [b"a"]), (5, [b"b"]), (6, [b"c"])
+    ]
+
+
+async def test_concurrent_streams_on_one_graph_stay_independent(server: ServerProcess) -> None:
+    def plan(i: int) -> list[dict[str, Any]]:
+        reqs = [request("previous", {"in": np.array([i * 1000 + k], FP)}, ts=i + 10 * k)
+                for k in range(6)]
+        if i == 0:  # one stream also sends a late frame; only it gets the error
+            reqs.insert(3, request("previous", {"in": np.array([-5], FP)}, ts=1))
+        return reqs
+
+    async with asyncio.timeout(60):
+        results = await asyncio.gather(*(run_stream(server.grpc_url, plan(i)) for i in range(8)))
+    for i, got in enumerate(results):
+        errors = [e.message() for _, e in got if e is not None]
+        data = [(timestamp(r), float(r.as_numpy("prev")[0])) for r, e in got if e is None]
+        assert data == [(i + 10 * k, i * 1000 + k - 1) for k in range(1, 6)], (i, data)
+        assert len(errors) == (1 if i == 0 else 0), (i, errors)
+
+
+async def test_graph_that_falls_behind_stops_the_server_reading_and_drops_nothing(
+    server: ServerProcess,
+) -> None:
+    frame = np.zeros((1024, 1024), np.uint8)  # 1 MB; the `slow` graph takes 50 ms per frame
+    pulled = 0
+    total = 60
+
+    async def gen() -> AsyncIterator[dict[str, Any]]:
+        nonlocal pulled
+        for _ in range(total):
+            pulled += 1
+            yield request("slow", {"in": frame})
+
+    async with asyncio.timeout(60), aioclient.InferenceServerClient(server.grpc_url) as client:
+        responses = client.stream_infer(gen())
+        start = time.monotonic()
+        first = await anext(responses)
+        await asyncio.sleep(1.0)
+        received = 1
+        pulled_at_one_second = pulled
+        async for _ in responses:
+            received += 1
+    assert first[1] is None
+    # ~20 frames/s are processed; without back-pressure all 60 would be read at once.
+    assert pulled_at_one_second < 45, (pulled_at_one_second, time.monotonic() - start)
+    assert received == total  # nothing dropped
+
+
+def test_client_that_vanishes_mid_stream_leaves_nothing_behind(server: ServerProcess) -> None:
+    client = (
+        "import os, numpy as np, tritonclient.grpc as g\n"
+        f"c = g.InferenceServerClient('{server.grpc_url}')\n"
+        "c.start_stream(callback=lambda result, error: None)\n"
+        "for _ in range(20):\n"
+        "    x = g.InferInput('in', [512, 512], 'UINT8')\n"
+        "    x.set_data_from_numpy(np.zeros((512, 512), np.uint8))\n"
+        "    c.async_stream_infer('slow', [x])\n"
+        "import time; time.sleep(0.5)\n"
+        "os._exit(0)\n"
+    )
+    assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0)
+    baseline = server.threads()
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", client], cwd=REPO, check=True, timeout=60)
+    assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0, timeout=10)
+    assert wait_for(lambda: server.threads() <= baseline, timeout=10), (
+        server.threads(), baseline
+    )
