@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import tritonclient.grpc as grpcclient
@@ -89,8 +90,8 @@ class LocalServer:
     def __repr__(self) -> str:
         return f"LocalServer({self.url!r}, pid={self.pid})"
 
-    def wait_ready(self, timeout: float) -> None:
-        """Poll ``ServerReady`` until true; raise with the log's tail if the server dies."""
+    def wait_ready(self, timeout: float, graphs: Sequence[str] = ()) -> None:
+        """Poll until the server and ``graphs`` are ready; raise with the log's tail if not."""
         client = grpcclient.InferenceServerClient(self.url)
         deadline = time.monotonic() + timeout
         try:
@@ -98,7 +99,7 @@ class LocalServer:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
                 try:
-                    if client.is_server_ready():
+                    if client.is_server_ready() and all(map(client.is_model_ready, graphs)):
                         return
                 except InferenceServerException:
                     pass
