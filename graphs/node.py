@@ -82,7 +82,7 @@ class NodeRuntime:
         )
         self.running = False
         self.state = NEW
-        self.source = len(self.queues) == 0
+        self.source = not self.queues and len(contract.outputs) > 0
 
     def bind_outputs(
         self,
