@@ -65,6 +65,10 @@ class ResultCollector:
         self._latest: int | None = None  # highest timestamp any output arrived at
         self._finished = False
 
+    def __repr__(self) -> str:
+        expected = sorted(self.expected)
+        return f"ResultCollector(expected={expected}, in_flight={self.in_flight})"
+
     def sent(self, timestamp: int, frame: int) -> None:
         """A frame went out at ``timestamp`` (greater than every earlier one)."""
         self._pending[timestamp] = StreamResult(timestamp, frame)
