@@ -23,7 +23,7 @@ from mediapipe.python._framework_bindings import calculator_graph
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 
 Outputs = dict[str, list[tuple[int, Any]]]
-TIMEOUT = 10.0
+TIMEOUT = 5.0
 
 
 class Double(float):
@@ -148,6 +148,7 @@ def run_pipeserve(
             stream, value, ts = step
             graph.add_packet(stream, Packet(value, ts))
         if not graph.wait_until_idle(TIMEOUT):
+            graph.cancel()
             raise TimeoutError(f"not idle after step {step}")
     graph.close_all_input_streams()
     if not graph.wait_until_done(TIMEOUT):
