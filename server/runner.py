@@ -38,6 +38,8 @@ BLOCKING_THREADS = 64
 
 def initial_config(settings: Settings) -> ServerConfig:
     """The config from ``--config_path`` or from ``--model_path``/``--model_name``."""
+    if settings.config_path is not None and settings.model_path is not None:
+        raise InvalidRequestError("use either --config_path or --model_path, not both")
     if settings.config_path is not None:
         return load_config(settings.config_path)
     if settings.model_path is None or not settings.model_name:

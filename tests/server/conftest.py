@@ -30,13 +30,14 @@ def free_port() -> int:
 class ServerProcess:
     """``python -m tests.server.serve`` (the pipeserve CLI plus test calculators)."""
 
-    def __init__(self, config_path: Path, *flags: str) -> None:
+    def __init__(self, config_path: Path, *flags: str, use_config: bool = True) -> None:
         self.config_path = config_path
         self.grpc_port = free_port()
         self.rest_port = free_port()
         self.log_path = config_path.parent / f"server-{self.grpc_port}.log"
         args = [
-            sys.executable, "-m", "tests.server.serve", "--config_path", str(config_path),
+            sys.executable, "-m", "tests.server.serve",
+            *(["--config_path", str(config_path)] if use_config else []),
             "--port", str(self.grpc_port), "--rest_port", str(self.rest_port),
             "--log_level", "WARNING", *flags,
         ]

@@ -1,0 +1,106 @@
+"""Config reload (spec §2.7), SIGTERM drain, and the `pipeserve` command's flags."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tritonclient.grpc as grpcclient
+
+from .conftest import REPO, ServerProcess, wait_for
+from .graphs import GRAPHS, PASSTHROUGH, write_config
+from .streams import Stream, status_of
+
+FP = np.float32
+
+
+@pytest.fixture()
+def reloading(tmp_path: Path) -> ServerProcess:
+    graphs = {"passthrough": PASSTHROUGH, "words": GRAPHS["words"], "slow": GRAPHS["slow"]}
+    proc = ServerProcess(write_config(tmp_path, graphs, model=False),
+                         "--file_system_poll_wait_seconds", "0.1")
+    yield proc
+    proc.stop()
+
+
+def _rewrite(config: Path, update: dict) -> None:
+    data = json.loads(config.read_text())
+    data.update(update)
+    config.write_text(json.dumps(data))
+
+
+def test_reload_keeps_open_streams_on_their_graph_and_retires_removed_ones(
+    reloading: ServerProcess,
+) -> None:
+    config = reloading.config_path
+    with Stream(reloading.grpc_url) as open_stream:
+        open_stream.send("words", {"text": np.array([b"a"], object)})
+        assert open_stream.data("word")[1].tolist() == [b"a"]
+        _rewrite(config, {"mediapipe_config_list": [{"name": "passthrough",
+                                                      "base_path": "passthrough"}]})
+        client = grpcclient.InferenceServerClient(reloading.grpc_url)
+        assert wait_for(lambda: not client.is_model_ready("words"), timeout=10)
+        open_stream.send("words", {"text": np.array([b"b c"], object)})
+        assert [open_stream.data("word")[1].tolist() for _ in range(2)] == [[b"b"], [b"c"]]
+    retired = Stream(reloading.grpc_url)
+    retired.send("words", {"text": np.array([b"x"], object)})
+    error = retired.error()
+    assert status_of(error) == "StatusCode.NOT_FOUND"
+    assert error.message() == "Mediapipe graph definition with requested name is retired: words"
+    retired.close()
+
+
+def test_broken_new_config_keeps_the_old_one_serving(reloading: ServerProcess) -> None:
+    reloading.config_path.write_text("{ not json")
+    time.sleep(0.5)
+    assert wait_for(lambda: "config reload failed" in reloading.log, timeout=10)
+    with Stream(reloading.grpc_url) as s:
+        s.send("passthrough", {"in": np.array([1], FP)})
+        assert s.data("out") == (0, [1])
+
+
+def test_sigterm_drains_open_streams_then_exits_zero(reloading: ServerProcess) -> None:
+    s = Stream(reloading.grpc_url)
+    for _ in range(5):
+        s.send("slow", {"in": np.zeros(4, FP)})
+    assert wait_for(lambda: reloading.metric("pipeserve_streams_open") == 1)
+    reloading.proc.send_signal(subprocess.signal.SIGTERM)  # type: ignore[attr-defined]
+    time.sleep(0.1)
+    left = s.close()  # the client half-closes while the server drains
+    assert [e for _, e in left if e is not None] == []
+    assert len(left) == 5
+    assert reloading.proc.wait(timeout=30) == 0
+
+
+def test_serve_one_graph_folder_with_model_path_and_name(tmp_path: Path) -> None:
+    write_config(tmp_path, {"passthrough": PASSTHROUGH}, model=False)
+    proc = ServerProcess(tmp_path / "config.json", "--model_path", str(tmp_path / "passthrough"),
+                         "--model_name", "echo", use_config=False)
+    try:
+        with Stream(proc.grpc_url) as s:
+            s.send("echo", {"in": np.array([3], FP)})
+            assert s.data("out") == (0, [3])
+        assert proc.terminate() == 0
+    finally:
+        proc.stop()
+
+
+def test_cli_help_lists_the_ovms_flags() -> None:
+    out = subprocess.run([sys.executable, "-m", "pipeserve.cli", "--help"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    for flag in ("--config_path", "--model_path", "--model_name", "--port", "--rest_port",
+                 "--grpc_bind_address", "--rest_bind_address", "--log_level",
+                 "--file_system_poll_wait_seconds", "--max_message_size"):
+        assert flag in out, flag
+
+
+def test_cli_without_config_or_model_fails_clearly() -> None:
+    result = subprocess.run([sys.executable, "-m", "pipeserve.cli", "--port", "0"], cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "give --config_path, or --model_path with --model_name" in result.stderr
