@@ -2,7 +2,7 @@
 
     pipeserve-client video --graph holisticTracking --input in.mp4 --output out.mp4
     pipeserve-client video --graph objectTracking --input frames/ --mot results.txt \\
-        --input-stream input_video
+        --input-stream image --output-stream annotated --output tracked.mp4
 
 Frames go over one gRPC stream (one graph instance, so tracking state carries from frame
 to frame) with timestamps ``k * 1e6 / fps`` µs. ``--output`` writes the graph's image

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -19,10 +20,14 @@ node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "ou
 """
 
 
+OBJECT_TRACKING_GRAPH = Path(__file__).parents[2] / "demos" / "object_tracking" / "graph.pbtxt"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[LocalServer]:
     folder = tmp_path_factory.mktemp("server")
-    with LocalServer(write_config(folder, {"pass": PASSTHROUGH_GRAPH}), folder / "log") as server:
+    graphs = {"pass": PASSTHROUGH_GRAPH, "objectTracking": OBJECT_TRACKING_GRAPH.read_text()}
+    with LocalServer(write_config(folder, graphs), folder / "log") as server:
         yield server
 
 
@@ -74,3 +79,29 @@ def test_cli_reports_an_unknown_graph_and_fails(server, video_frames, tmp_path, 
     argv = ["video", "--graph", "nope", "--url", server.url, "--input", str(folder)]
     assert main([*argv, "--output", str(tmp_path / "out.mp4")]) == 1
     assert "requested name is not found: nope" in capsys.readouterr().err
+
+
+def test_cli_writes_mot_lines_and_a_video_from_the_object_tracking_graph(
+    server, astronaut, tmp_path
+):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for k in range(8):  # the astronaut's face drifting right by 4 px per frame
+        crop = cv2.resize(astronaut[:384, 64 - 8 * k : 576 - 8 * k], (256, 192))
+        cv2.imwrite(str(frames / f"{k:02d}.png"), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
+    mot, video = tmp_path / "results.txt", tmp_path / "tracked.mp4"
+    argv = ["video", "--graph", "objectTracking", "--url", server.url, "--input", str(frames)]
+    argv += ["--input-stream", "image", "--output-stream", "annotated", "--output", str(video)]
+    assert main([*argv, "--mot", str(mot)]) == 0
+    rows = [line.split(",") for line in mot.read_text().splitlines()]
+    numbers = [int(r[0]) for r in rows]  # a track may need a few frames to be confirmed
+    assert 1 <= numbers[0] <= 4 and numbers == list(range(numbers[0], 9))  # 1-based, one face
+    assert {r[1] for r in rows} == {"1"}  # one track all along
+    assert all(r[7:] == ["-1", "-1", "-1"] for r in rows)
+    boxes = np.array([[float(v) for v in r[2:6]] for r in rows])  # x, y, w, h in pixels
+    centres = boxes[:, 0] + boxes[:, 2] / 2
+    assert (boxes[:, 2] > 35).all() and (boxes[:, 2] < 80).all()  # a ~55 px face, in pixels
+    shift = 4 * (len(rows) - 1)  # the picture moves 4 px per frame
+    assert shift - 8 < centres[-1] - centres[0] < shift + 8
+    with open_source(str(video)) as annotated:
+        assert annotated.frame_count == 8
