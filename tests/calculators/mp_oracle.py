@@ -9,6 +9,7 @@ IMAGE_SIZE pairs cannot be created from Python, so graphs derive them from an
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import mediapipe as mp
@@ -16,6 +17,7 @@ import numpy as np
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.framework.formats import detection_pb2, landmark_pb2, location_data_pb2, rect_pb2
+from mediapipe.python._framework_bindings import resource_util
 from pipeserve.calculators.formats import (
     Detection,
     LandmarkList,
@@ -24,6 +26,8 @@ from pipeserve.calculators.formats import (
 )
 
 MpPacket = Any
+# Resource paths such as "mediapipe/modules/..." resolve inside the wheel (as mp.solutions).
+resource_util.set_resource_dir(str(Path(mp.__file__).resolve().parents[1]))
 
 
 def run_mediapipe(

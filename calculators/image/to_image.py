@@ -1,0 +1,49 @@
+"""ToImageCalculator: pass a numpy image through unchanged (MediaPipe's Image wrapper).
+
+In pipeserve every image is already a numpy array, so IMAGE / IMAGE_CPU packets are
+re-emitted as they are (payload shared, not copied).
+
+Ports:
+    IMAGE - np.ndarray, or IMAGE_CPU - np.ndarray (exactly one; IMAGE_GPU unsupported)
+    IMAGE (output) - np.ndarray
+
+Example::
+
+    node {
+      calculator: "ToImageCalculator"
+      input_stream: "IMAGE_CPU:image"
+      output_stream: "IMAGE:image_wrapped"
+    }
+"""
+
+from __future__ import annotations
+
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    CalculatorContract,
+    Input,
+    Output,
+    register_calculator,
+)
+
+
+@register_calculator("ToImageCalculator")
+class ToImageCalculator(Calculator):
+    IMAGE = Input("IMAGE", optional=True)
+    IMAGE_CPU = Input("IMAGE_CPU", optional=True)
+    OUT = Output("IMAGE")
+    timestamp_offset = 0
+
+    @classmethod
+    def update_contract(cls, cc: CalculatorContract) -> None:
+        if cc.inputs.count("IMAGE") + cc.inputs.count("IMAGE_CPU") != 1:
+            raise cc.fail("exactly one of IMAGE or IMAGE_CPU inputs is required")
+
+    def open(self, cc: CalculatorContext) -> None:
+        self.tag = "IMAGE" if cc.inputs.has("IMAGE") else "IMAGE_CPU"
+
+    def process(self, cc: CalculatorContext) -> None:
+        packet = cc.inputs[self.tag]
+        if not packet.is_empty:
+            cc.outputs["IMAGE"].add_packet(packet)
