@@ -31,9 +31,14 @@ from __future__ import annotations
 
 from mediapipe.calculators.tensor import image_to_tensor_calculator_pb2
 from pipeserve.calculators.formats import NormalizedRect
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import CalculatorContract, Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    CalculatorContract,
+    Input,
+    Output,
+    register_calculator,
+)
 
 from .image_crop import (
     crop_to_uint8,

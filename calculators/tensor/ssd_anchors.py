@@ -21,9 +21,13 @@ Example::
 
 from __future__ import annotations
 
-from pipeserve.graphs.calculator import STOP, Calculator, CalculatorContext
-from pipeserve.graphs.contract import OutputSidePacket
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import (
+    STOP,
+    Calculator,
+    CalculatorContext,
+    OutputSidePacket,
+    register_calculator,
+)
 
 from .anchors import SsdAnchorsOptions, generate_anchors
 

@@ -29,9 +29,14 @@ Example::
 from __future__ import annotations
 
 import numpy as np
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import Input, InputSidePacket, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    Input,
+    InputSidePacket,
+    Output,
+    register_calculator,
+)
 
 from .detection_decoding import DecodeSpec, Options, decode_boxes, to_detections
 

@@ -21,9 +21,7 @@ import dataclasses
 
 import numpy as np
 from pipeserve.calculators.formats import Detection
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .geometry import Padding, remove_letterbox
 

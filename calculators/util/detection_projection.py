@@ -24,9 +24,14 @@ import dataclasses
 
 import numpy as np
 from pipeserve.calculators.formats import Detection
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import CalculatorContract, Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    CalculatorContract,
+    Input,
+    Output,
+    register_calculator,
+)
 
 from .geometry import project_points
 

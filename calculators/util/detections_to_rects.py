@@ -34,9 +34,14 @@ import math
 import numpy as np
 from mediapipe.calculators.util import detections_to_rects_calculator_pb2
 from pipeserve.calculators.formats import Detection, NormalizedRect
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import CalculatorContract, Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    CalculatorContract,
+    Input,
+    Output,
+    register_calculator,
+)
 
 from .geometry import rotation_from_points
 

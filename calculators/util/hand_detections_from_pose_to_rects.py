@@ -20,8 +20,7 @@ from __future__ import annotations
 import math
 
 from pipeserve.calculators.formats import Detection
-from pipeserve.graphs.calculator import CalculatorContext
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import CalculatorContext, register_calculator
 
 from .detections_to_rects import Box, DetectionsToRectsCalculator, Size
 from .geometry import rotation_from_points

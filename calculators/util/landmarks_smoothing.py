@@ -32,39 +32,24 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.calculators.util import landmarks_smoothing_calculator_pb2
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
-from pipeserve.graphs import (
-    Calculator,
-    CalculatorContext,
-    CalculatorContract,
-    Input,
-    Output,
-    register_calculator,
-)
+from pipeserve.graphs import CalculatorContext, CalculatorContract, Input, register_calculator
 
 from .landmark_filters import make_filter
+from .smoothing_ports import LandmarkFilterCalculator
 
 Options = landmarks_smoothing_calculator_pb2.LandmarksSmoothingCalculatorOptions
 
 
 @register_calculator("LandmarksSmoothingCalculator")
-class LandmarksSmoothingCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS", optional=True)
-    LANDMARKS = Input("LANDMARKS", optional=True)
+class LandmarksSmoothingCalculator(LandmarkFilterCalculator):
     IMAGE_SIZE = Input("IMAGE_SIZE", optional=True)
     OBJECT_SCALE_ROI = Input("OBJECT_SCALE_ROI", optional=True)
-    NORM_FILTERED_LANDMARKS = Output("NORM_FILTERED_LANDMARKS", optional=True)
-    FILTERED_LANDMARKS = Output("FILTERED_LANDMARKS", optional=True)
     options_type = Options
-    timestamp_offset = 0
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
+        super().update_contract(cc)
         normalized = cc.inputs.count("NORM_LANDMARKS") > 0
-        if normalized == (cc.inputs.count("LANDMARKS") > 0):
-            raise cc.fail("exactly one of NORM_LANDMARKS or LANDMARKS is required")
-        out = "NORM_FILTERED_LANDMARKS" if normalized else "FILTERED_LANDMARKS"
-        if cc.outputs.count(out) != 1:
-            raise cc.fail(f"{out} output is required")
         if normalized and not cc.inputs.count("IMAGE_SIZE"):
             raise cc.fail("NORM_LANDMARKS needs IMAGE_SIZE")
         if not normalized and cc.inputs.count("OBJECT_SCALE_ROI"):
@@ -75,7 +60,7 @@ class LandmarksSmoothingCalculator(Calculator):
         self.normalized = cc.inputs.has("NORM_LANDMARKS")
 
     def process(self, cc: CalculatorContext) -> None:
-        packet = cc.inputs["NORM_LANDMARKS" if self.normalized else "LANDMARKS"]
+        packet = cc.inputs[self.port_tags(self.normalized)[0]]
         if packet.is_empty:
             self.filter.reset()
             return

@@ -24,9 +24,7 @@ Example::
 from __future__ import annotations
 
 from pipeserve.calculators.formats import Detection
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .nms import Options, default_nms, overlap, score_order, weighted_nms
 

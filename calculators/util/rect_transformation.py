@@ -33,9 +33,14 @@ from typing import Any
 import numpy as np
 from mediapipe.calculators.util import rect_transformation_calculator_pb2
 from pipeserve.calculators.formats import NormalizedRect
-from pipeserve.graphs.calculator import Calculator, CalculatorContext
-from pipeserve.graphs.contract import CalculatorContract, Input, Output
-from pipeserve.graphs.registry import register_calculator
+from pipeserve.graphs import (
+    Calculator,
+    CalculatorContext,
+    CalculatorContract,
+    Input,
+    Output,
+    register_calculator,
+)
 
 from .geometry import normalize_radians
 

@@ -23,37 +23,17 @@ Example::
 from __future__ import annotations
 
 from mediapipe.calculators.util import visibility_smoothing_calculator_pb2
-from pipeserve.graphs import (
-    Calculator,
-    CalculatorContext,
-    CalculatorContract,
-    Input,
-    Output,
-    register_calculator,
-)
+from pipeserve.graphs import CalculatorContext, register_calculator
 
 from .filters import LowPass
+from .smoothing_ports import LandmarkFilterCalculator
 
 Options = visibility_smoothing_calculator_pb2.VisibilitySmoothingCalculatorOptions
 
 
 @register_calculator("VisibilitySmoothingCalculator")
-class VisibilitySmoothingCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS", optional=True)
-    LANDMARKS = Input("LANDMARKS", optional=True)
-    NORM_FILTERED_LANDMARKS = Output("NORM_FILTERED_LANDMARKS", optional=True)
-    FILTERED_LANDMARKS = Output("FILTERED_LANDMARKS", optional=True)
+class VisibilitySmoothingCalculator(LandmarkFilterCalculator):
     options_type = Options
-    timestamp_offset = 0
-
-    @classmethod
-    def update_contract(cls, cc: CalculatorContract) -> None:
-        normalized = cc.inputs.count("NORM_LANDMARKS") > 0
-        if normalized == (cc.inputs.count("LANDMARKS") > 0):
-            raise cc.fail("exactly one of NORM_LANDMARKS or LANDMARKS is required")
-        out = "NORM_FILTERED_LANDMARKS" if normalized else "FILTERED_LANDMARKS"
-        if cc.outputs.count(out) != 1:
-            raise cc.fail(f"{out} output is required")
 
     def open(self, cc: CalculatorContext) -> None:
         options = cc.options
@@ -62,12 +42,7 @@ class VisibilitySmoothingCalculator(Calculator):
             raise ValueError("visibility filter is either not specified or not supported")
         self.alpha = options.low_pass_filter.alpha if kind == "low_pass_filter" else None
         self.low_pass = LowPass()
-        normalized = cc.inputs.has("NORM_LANDMARKS")
-        self.tags = (
-            ("NORM_LANDMARKS", "NORM_FILTERED_LANDMARKS")
-            if normalized
-            else ("LANDMARKS", "FILTERED_LANDMARKS")
-        )
+        self.tags = self.port_tags(cc.inputs.has("NORM_LANDMARKS"))
 
     def process(self, cc: CalculatorContext) -> None:
         packet = cc.inputs[self.tags[0]]
