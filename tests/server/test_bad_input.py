@@ -57,7 +57,7 @@ class RawStream:
                     else:
                         self.data.append(r.infer_response)
             except grpc.RpcError as exc:
-                self.code, self.details = exc.code(), exc.details()
+                self.code, self.details = exc.code(), exc.details() or ""
 
 
 def check_in_stream_error(server: ServerProcess, bad: pb.ModelInferRequest | bytes,
@@ -144,7 +144,7 @@ def test_malformed_unary_request_is_invalid_argument(server: ServerProcess) -> N
         with pytest.raises(grpc.RpcError) as info:
             call(b"\x12\xff\xff", timeout=10)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert info.value.details().startswith("malformed ModelInferRequest")
+    assert (info.value.details() or "").startswith("malformed ModelInferRequest")
 
 
 def test_server_is_still_serving_after_bad_input(server: ServerProcess) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ FP = np.float32
 
 
 @pytest.fixture()
-def reloading(tmp_path: Path) -> ServerProcess:
+def reloading(tmp_path: Path) -> Iterator[ServerProcess]:
     graphs = {"passthrough": PASSTHROUGH, "words": GRAPHS["words"], "slow": GRAPHS["slow"]}
     proc = ServerProcess(write_config(tmp_path, graphs, model=False),
                          "--file_system_poll_wait_seconds", "0.1")
@@ -69,7 +71,7 @@ def test_sigterm_drains_open_streams_then_exits_zero(reloading: ServerProcess) -
     for _ in range(5):
         s.send("slow", {"in": np.zeros(4, FP)})
     assert wait_for(lambda: reloading.metric("pipeserve_streams_open") == 1)
-    reloading.proc.send_signal(subprocess.signal.SIGTERM)  # type: ignore[attr-defined]
+    reloading.proc.send_signal(signal.SIGTERM)
     time.sleep(0.1)
     left = s.close()  # the client half-closes while the server drains
     assert [e for _, e in left if e is not None] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ WORDS = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
 
 
 @pytest.fixture()
-def http(server: ServerProcess) -> httpx.Client:
+def http(server: ServerProcess) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.rest_url, timeout=20) as client:
         yield client
 

@@ -101,8 +101,8 @@ def test_later_request_with_bad_version_is_an_in_stream_error_and_stream_lives(
 ) -> None:
     with Stream(server.grpc_url) as s:
         s.send("passthrough", {"in": np.array([1], FP)})
-        s.send("passthrough", {"in": np.array([2], FP)}, version="7")
         assert s.data("out") == (0, [1])
+        s.send("passthrough", {"in": np.array([2], FP)}, version="7")
         error = s.error()
         assert error.message().startswith("Subsequent request with incorrect servable version")
         s.send("passthrough", {"in": np.array([3], FP)}, version="1")
