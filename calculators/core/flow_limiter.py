@@ -7,6 +7,7 @@ from collections import deque
 
 from mediapipe.calculators.core.flow_limiter_calculator_pb2 import FlowLimiterCalculatorOptions
 from pipeserve.graphs import (
+    EMPTY,
     Calculator,
     CalculatorContext,
     Input,
@@ -69,15 +70,18 @@ class FlowLimiterCalculator(Calculator):
     def open(self, cc: CalculatorContext) -> None:
         self.options = FlowLimiterCalculatorOptions()
         self.options.CopyFrom(cc.options)
-        if cc.input_side_packets.has("OPTIONS"):
-            self.options.MergeFrom(cc.input_side_packets["OPTIONS"])
-        if cc.input_side_packets.has("MAX_IN_FLIGHT"):
-            self.options.max_in_flight = as_scalar(cc.input_side_packets["MAX_IN_FLIGHT"], int)
+        sides = cc.input_side_packets
+        if sides.get("OPTIONS", EMPTY) is not EMPTY:
+            self.options.MergeFrom(sides["OPTIONS"])
+        if sides.get("MAX_IN_FLIGHT", EMPTY) is not EMPTY:
+            self.options.max_in_flight = as_scalar(sides["MAX_IN_FLIGHT"], int)
         self.count = cc.inputs.count("")
         self.outs = [cc.outputs[("", i)] for i in range(self.count)]
+        self.allow_out = cc.outputs["ALLOW"] if cc.outputs.has("ALLOW") else None
         self.queues: list[deque[Packet]] = [deque() for _ in range(self.count)]
         self.in_flight: deque[int] = deque()
-        self.allowed_ts = [UNSET]  # sorted starts of ranges with one decision each
+        # Frame decisions as sorted (timestamp, allowed) range starts; frames come in order.
+        self.allowed_ts = [UNSET]
         self.allowed = [True]
 
     def process(self, cc: CalculatorContext) -> None:
@@ -85,7 +89,7 @@ class FlowLimiterCalculator(Calculator):
         if not options_packet.is_empty:
             self.options.MergeFrom(options_packet.value)
         finished = cc.inputs["FINISHED"]
-        if finished.timestamp == cc.input_timestamp:
+        if finished.timestamp == cc.input_timestamp:  # a FINISHED packet or bound
             while self.in_flight and self.in_flight[0] <= finished.timestamp:
                 self.in_flight.popleft()
         packets = [cc.inputs[("", i)] for i in range(self.count)]
@@ -93,9 +97,11 @@ class FlowLimiterCalculator(Calculator):
             if not packet.is_empty:
                 queue.append(packet)
         self._expire(packets[0].timestamp, cc.input_timestamp)
-        self._release_frames(cc, packets[0])
+        self._release_frames(packets[0])
         self._release_auxiliary(packets)
-        self._forget_decisions(packets)
+        bound = min(map(_pending, self.queues, packets))
+        first = bisect.bisect_right(self.allowed_ts, bound) - 1
+        del self.allowed_ts[:first], self.allowed[:first]
 
     def _expire(self, latest: int, input_ts: int) -> None:
         """Abandon frames in flight for longer than ``in_flight_timeout`` (in timestamps)."""
@@ -104,50 +110,36 @@ class FlowLimiterCalculator(Calculator):
             while self.in_flight and latest - self.in_flight[0] > timeout:
                 self.in_flight.popleft()
 
-    def _release_frames(self, cc: CalculatorContext, frame: Packet) -> None:
+    def _release_frames(self, frame: Packet) -> None:
         queue = self.queues[0]
         while len(self.in_flight) < self.options.max_in_flight and queue:
             packet = queue.popleft()
             self.outs[0].add_packet(packet)
-            self._decide(cc, True, packet.timestamp)
+            self._decide(True, packet.timestamp)
             self.in_flight.append(packet.timestamp)
         while len(queue) > self.options.max_in_queue:
-            self._decide(cc, False, queue.popleft().timestamp)
-        if queue:
-            self.frame_bound = queue[0].timestamp
-        else:
-            self.frame_bound = next_allowed_in_stream(frame.timestamp)
-            if cc.outputs.has("ALLOW"):
-                _settle(cc.outputs["ALLOW"], self.frame_bound)
+            self._decide(False, queue.popleft().timestamp)
+        self.frame_bound = _pending(queue, frame)
+        if not queue and self.allow_out is not None:
+            _settle(self.allow_out, self.frame_bound)
         _settle(self.outs[0], self.frame_bound)
 
-    def _decide(self, cc: CalculatorContext, allow: bool, ts: int) -> None:
-        if cc.outputs.has("ALLOW"):
-            cc.outputs["ALLOW"].add(allow, ts)
-        pos = bisect.bisect_left(self.allowed_ts, ts)
-        if pos < len(self.allowed_ts) and self.allowed_ts[pos] == ts:
-            self.allowed[pos] = allow
-        else:
-            self.allowed_ts.insert(pos, ts)
-            self.allowed.insert(pos, allow)
-
-    def _is_allowed(self, ts: int) -> bool:
-        return self.allowed[bisect.bisect_right(self.allowed_ts, ts) - 1]
+    def _decide(self, allow: bool, ts: int) -> None:
+        if self.allow_out is not None:
+            self.allow_out.add(allow, ts)
+        self.allowed_ts.append(ts)
+        self.allowed.append(allow)
 
     def _release_auxiliary(self, packets: list[Packet]) -> None:
         """Send each other input's packets once the frame at their timestamp is decided."""
         for queue, packet, out in zip(self.queues[1:], packets[1:], self.outs[1:], strict=True):
             while queue and queue[0].timestamp < self.frame_bound:
                 aux = queue.popleft()
-                if self._is_allowed(aux.timestamp):
+                if self.allowed[bisect.bisect_right(self.allowed_ts, aux.timestamp) - 1]:
                     out.add_packet(aux)
-            _settle(out, queue[0].timestamp if queue else next_allowed_in_stream(packet.timestamp))
+            _settle(out, _pending(queue, packet))
 
-    def _forget_decisions(self, packets: list[Packet]) -> None:
-        bound = min(
-            (q[0].timestamp if q else next_allowed_in_stream(p.timestamp))
-            for q, p in zip(self.queues, packets, strict=True)
-        )
-        first = bisect.bisect_right(self.allowed_ts, bound) - 1
-        del self.allowed_ts[:first]
-        del self.allowed[:first]
+
+def _pending(queue: deque[Packet], latest: Packet) -> int:
+    """The lowest timestamp an input still has to deliver: its queue head, or its bound."""
+    return queue[0].timestamp if queue else next_allowed_in_stream(latest.timestamp)
