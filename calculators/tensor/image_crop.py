@@ -112,3 +112,9 @@ def value_lut(range_min: float, range_max: float) -> np.ndarray:
         raise ValueError(f"invalid output range [{range_min}, {range_max}]")
     scale = (F32(range_max) - F32(range_min)) / F32(255.0)
     return (np.arange(256) * np.float64(scale) + np.float64(F32(range_min))).astype(np.float32)
+
+
+def to_tensor(crop: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """The uint8 crop mapped through ``value_lut`` as a float32 [1, H, W, C] tensor."""
+    values = cv2.LUT(crop, lut)
+    return values.reshape(1, crop.shape[0], crop.shape[1], -1)

@@ -45,6 +45,7 @@ from .image_crop import (
     pad_roi,
     roi_from_norm_rect,
     roi_to_image_matrix,
+    to_tensor,
     value_lut,
 )
 
@@ -107,5 +108,5 @@ class ImageToTensorCalculator(Calculator):
         if self.matrix_out:
             cc.outputs["MATRIX"].add(roi_to_image_matrix(roi, width, height))
         crop = crop_to_uint8(image, roi, out_w, out_h, self.zero_border)
-        tensor = self.lut[crop].reshape(1, out_h, out_w, -1)
+        tensor = to_tensor(crop, self.lut)
         cc.outputs[self.tensor_tag].add([tensor] if self.tensor_tag == "TENSORS" else tensor)
