@@ -1,7 +1,7 @@
 """A stream session: one graph instance, its request validation, pushes and output queue.
 
 Outputs are observed on graph worker threads, converted to responses there, and handed to
-the event loop with ``call_soon_threadsafe``. Pushing never blocks the loop: a push that
+the event loop through a ``Mailbox``. Pushing never blocks the loop: a push that
 finds the graph's queues full continues on a worker thread, and the stream reads no further
 request until it is done (back-pressure).
 """
@@ -9,7 +9,6 @@ request until it is done (back-pressure).
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
@@ -23,11 +22,10 @@ from pipeserve.errors import Code, PipeserveError, QueueFullError
 from .codecs import encode_output
 from .errors import InvalidRequestError, MalformedTimestampError
 from .inputs import decode_request
+from .mailbox import Mailbox
 from .metrics import CallMetrics
 from .servables import GRAPH_VERSION, GRAPH_VERSIONS, GraphServable
 from .types import InferRequest, InferResponse, ParamValue, StreamError, StreamItem
-
-log = logging.getLogger(__name__)
 
 TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
 _END = object()
@@ -52,13 +50,12 @@ class StreamSession:
         self.tags = {s.name: s.tag for s in spec.input_streams}
         self.side_packet_names = {s.name for s in spec.input_side_packets}
         self.metrics = metrics
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._loop = asyncio.get_running_loop()
+        self.outbox = Mailbox(asyncio.get_running_loop())
         self._next_ts = 0
         self._pushed: deque[tuple[int, float]] = deque()
         for stream in spec.output_streams:
             self.graph.observe_output_stream(stream.name, self._output_observer(stream.name))
-        self.graph.on_error(self._post)
+        self.graph.on_error(self.outbox.put)
 
     async def start(self, parameters: Mapping[str, ParamValue]) -> None:
         """Start the graph with the request's parameters as side packets (§6)."""
@@ -116,12 +113,12 @@ class StreamSession:
             await asyncio.to_thread(self.graph.wait_until_done)
         except PipeserveError:
             return  # reported through on_error
-        self._post(_END)
+        self.outbox.put(_END)
 
     async def items(self) -> AsyncIterator[StreamItem]:
         """Responses and in-stream errors until the graph is done; raises on a graph error."""
         while True:
-            item = await self.queue.get()
+            item = await self.outbox.get()
             if item is _END:
                 return
             if isinstance(item, PipeserveError):
@@ -134,7 +131,7 @@ class StreamSession:
     def reject(self, error: PipeserveError) -> None:
         """Queue an in-stream error for a request that failed validation."""
         self.metrics.rejected.inc()
-        self.queue.put_nowait(StreamError(error.message))
+        self.outbox.put(StreamError(error.message))
 
     def cancel(self) -> None:
         """Stop the graph now and free its threads."""
@@ -156,7 +153,7 @@ class StreamSession:
 
     def _output_observer(self, stream: str) -> Any:
         def observe(packet: Packet) -> None:
-            self._post(self._response(stream, packet))
+            self.outbox.put(self._response(stream, packet))
 
         return observe
 
@@ -182,12 +179,6 @@ class StreamSession:
                 self.metrics.latency.observe(time.perf_counter() - start)
         except IndexError:  # empty (or emptied by another output's worker)
             pass
-
-    def _post(self, item: Any) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: the stream is gone
-            log.debug("dropped output of closed stream %s", self.name)
 
     def __repr__(self) -> str:
         return f"StreamSession({self.name!r}, next_ts={self._next_ts})"

@@ -42,6 +42,8 @@ class ParametersConverter:
 
     @staticmethod
     def to_types(params: Mapping[str, pb.InferParameter]) -> dict[str, ParamValue]:
+        if not params:
+            return {}
         out: dict[str, ParamValue] = {}
         for key, param in params.items():
             choice = param.WhichOneof("parameter_choice")
@@ -101,14 +103,25 @@ class ModelInferResponseConverter:
 
     @staticmethod
     def from_types(response: InferResponse) -> pb.ModelInferResponse:
-        msg = pb.ModelInferResponse(
-            model_name=response.model_name, model_version=response.model_version, id=response.id
-        )
-        ParametersConverter.from_types(response.parameters, msg.parameters)
-        for out in response.outputs:
-            msg.outputs.add(name=out.name, datatype=out.datatype, shape=out.shape)
-            msg.raw_output_contents.append(_raw(out.data, out.datatype))
+        msg = pb.ModelInferResponse()
+        ModelInferResponseConverter.fill(response, msg)
         return msg
+
+    @staticmethod
+    def fill(response: InferResponse, msg: pb.ModelInferResponse) -> None:
+        """Write ``response`` into an empty message (in place: no sub-message copies)."""
+        msg.model_name = response.model_name
+        msg.model_version = response.model_version
+        if response.id:
+            msg.id = response.id
+        if response.parameters:
+            ParametersConverter.from_types(response.parameters, msg.parameters)
+        for out in response.outputs:
+            tensor = msg.outputs.add()
+            tensor.name = out.name
+            tensor.datatype = out.datatype
+            tensor.shape.extend(out.data.shape)
+            msg.raw_output_contents.append(_raw(out.data, out.datatype))
 
 
 def _raw(data: np.ndarray, datatype: str) -> bytes:
@@ -122,11 +135,12 @@ class StreamResponseConverter:
 
     @staticmethod
     def from_types(item: StreamItem) -> pb.ModelStreamInferResponse:
+        msg = pb.ModelStreamInferResponse()
         if isinstance(item, InferResponse):
-            return pb.ModelStreamInferResponse(
-                infer_response=ModelInferResponseConverter.from_types(item)
-            )
-        return pb.ModelStreamInferResponse(error_message=item.message)
+            ModelInferResponseConverter.fill(item, msg.infer_response)
+        else:
+            msg.error_message = item.message
+        return msg
 
 
 class ModelMetadataConverter:
