@@ -39,8 +39,8 @@ def moving_sequence(photo: np.ndarray, count: int) -> list[np.ndarray]:
     frames = []
     for k in range(count):
         centre = (width / 2 + 2.0 * k, height / 2 + 1.5 * k)
-        matrix = cv2.getRotationMatrix2D(centre, 0.8 * k, 1.0 + 0.012 * k)
-        matrix[:, 2] += (-3.0 * k, -1.0 * k)
+        rotation = cv2.getRotationMatrix2D(centre, 0.8 * k, 1.0 + 0.012 * k)
+        matrix = rotation - np.array([[0.0, 0.0, 3.0 * k], [0.0, 0.0, 1.0 * k]])
         frames.append(cv2.warpAffine(photo, matrix, (width, height), borderMode=cv2.BORDER_REFLECT))
     return frames
 
