@@ -1,4 +1,7 @@
-"""Test-only calculators for the server tests; registered when the test server imports this."""
+"""Test-only calculators for the server tests; registered when the test server imports this.
+
+The `sum` graph reuses ``TestScalarAddCalculator`` from ``tests/graphs/fixture_calculators``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from pipeserve.graphs import (
     Input,
     InputSidePacket,
     Output,
-    as_scalar,
     register_calculator,
 )
 from pipeserve.server.types import InferRequest, InferResponse, OutputTensor
@@ -19,7 +21,7 @@ from pipeserve.server.types import InferRequest, InferResponse, OutputTensor
 FAIL_VALUE = -1
 
 
-@register_calculator("TestFailOnValueCalculator")
+@register_calculator("TestServerFailOnValueCalculator")
 class FailOnValueCalculator(Calculator):
     """Passes an INT tensor through; raises when its first element is -1. Ports: "" in/out."""
 
@@ -33,7 +35,7 @@ class FailOnValueCalculator(Calculator):
         cc.outputs[0].add(value)
 
 
-@register_calculator("TestDelayUntilNextCalculator")
+@register_calculator("TestServerDelayUntilNextCalculator")
 class DelayUntilNextCalculator(Calculator):
     """Emits each packet only when the next one arrives (the last one on close)."""
 
@@ -53,7 +55,7 @@ class DelayUntilNextCalculator(Calculator):
             cc.outputs[0].add(*self.held)
 
 
-@register_calculator("TestSideLabelCalculator")
+@register_calculator("TestServerSideLabelCalculator")
 class SideLabelCalculator(Calculator):
     """Emits "<LABEL>:<COUNT>:<n-th packet>" per input; COUNT must be an int side packet."""
 
@@ -74,7 +76,7 @@ class SideLabelCalculator(Calculator):
         cc.outputs[0].add(f"{self.label}:{self.count}")
 
 
-@register_calculator("TestSlowCalculator")
+@register_calculator("TestServerSlowCalculator")
 class SlowCalculator(Calculator):
     """Passes packets through after sleeping 50 ms each (a graph that falls behind)."""
 
@@ -86,21 +88,7 @@ class SlowCalculator(Calculator):
         cc.outputs[0].add(np.asarray(cc.inputs[0].value.shape, np.int64))
 
 
-@register_calculator("TestSumCalculator")
-class SumCalculator(Calculator):
-    """A + B at each timestamp where both arrive (default handler: one synchronized set)."""
-
-    A = Input("A")
-    B = Input("B")
-    SUM = Output("SUM")
-
-    def process(self, cc: CalculatorContext) -> None:
-        a, b = cc.inputs["A"], cc.inputs["B"]
-        if not a.is_empty and not b.is_empty:
-            cc.outputs["SUM"].add(as_scalar(a.value, float) + as_scalar(b.value, float))
-
-
-@register_calculator("TestRequestEchoCalculator")
+@register_calculator("TestServerRequestEchoCalculator")
 class RequestEchoCalculator(Calculator):
     """REQUEST -> RESPONSE: answers with the request's input names as a BYTES tensor."""
 

@@ -23,20 +23,20 @@ node { calculator: "WordsCalculator" input_stream: "TEXT:text" output_stream: "W
     "fail": """
 input_stream: "in"
 output_stream: "out"
-node { calculator: "TestFailOnValueCalculator" input_stream: "in" output_stream: "out" }
+node { calculator: "TestServerFailOnValueCalculator" input_stream: "in" output_stream: "out" }
 """,
     "delayed": """
 input_stream: "in"
 output_stream: "now"
 output_stream: "later"
 node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "now" }
-node { calculator: "TestDelayUntilNextCalculator" input_stream: "in" output_stream: "later" }
+node { calculator: "TestServerDelayUntilNextCalculator" input_stream: "in" output_stream: "later" }
 """,
     "side": """
 input_stream: "in"
 output_stream: "out"
 node {
-  calculator: "TestSideLabelCalculator"
+  calculator: "TestServerSideLabelCalculator"
   input_stream: "in"
   input_side_packet: "LABEL:label"
   input_side_packet: "COUNT:count"
@@ -47,7 +47,7 @@ node {
 input_stream: "in"
 output_stream: "out"
 max_queue_size: 2
-node { calculator: "TestSlowCalculator" input_stream: "in" output_stream: "out" }
+node { calculator: "TestServerSlowCalculator" input_stream: "in" output_stream: "out" }
 """,
     "previous": """
 input_stream: "in"
@@ -65,7 +65,7 @@ node {
 input_stream: "a"
 input_stream: "b"
 output_stream: "sum"
-node { calculator: "TestSumCalculator" input_stream: "A:a" input_stream: "B:b"
+node { calculator: "TestScalarAddCalculator" input_stream: "A:a" input_stream: "B:b"
        output_stream: "SUM:sum" }
 """,
     "image": """
@@ -77,7 +77,7 @@ node { calculator: "PassThroughCalculator" input_stream: "IMAGE:image"
     "request": """
 input_stream: "REQUEST:request"
 output_stream: "RESPONSE:response"
-node { calculator: "TestRequestEchoCalculator" input_stream: "REQUEST:request"
+node { calculator: "TestServerRequestEchoCalculator" input_stream: "REQUEST:request"
        output_stream: "RESPONSE:response" }
 """,
     "broken": """

@@ -121,7 +121,7 @@ def test_graph_error_is_sent_in_stream_at_once_then_ends_the_rpc_invalid_argumen
     assert status_of(in_stream) == "None"
     message = in_stream.message()
     assert message.startswith("Mediapipe execution failed. MP status - ")
-    assert "TestFailOnValueCalculator" in message and "at timestamp 1" in message
+    assert "TestServerFailOnValueCalculator" in message and "at timestamp 1" in message
     final = s.error(timeout=5)
     assert status_of(final) == "StatusCode.INVALID_ARGUMENT"
     assert final.message() == message
