@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "demos" / "default" / "config.json"
 GRAPH = "passthrough"
 TS = "OVMS_MP_TIMESTAMP"
-PAYLOADS = {
+PAYLOADS: dict[str, np.ndarray] = {
     "FP32 [1,10]": np.arange(10, dtype=np.float32).reshape(1, 10),
     "UINT8 [480,640,3]": np.zeros((480, 640, 3), np.uint8),
     "UINT8 [1080,1920,3]": np.zeros((1080, 1920, 3), np.uint8),
@@ -146,7 +146,6 @@ def throughput(url: str, array: np.ndarray, seconds: float, streams: int = 1) ->
 
     def run(s: Stream) -> None:
         nonlocal done
-        sent = 0
         s.send(array)
         s.wait(1)  # warm-up
         sent = s.received
@@ -154,8 +153,7 @@ def throughput(url: str, array: np.ndarray, seconds: float, streams: int = 1) ->
             while sent - s.received < window:
                 s.send(array)
                 sent += 1
-            with s.cond:
-                s.cond.wait_for(lambda: sent - s.received < window, 10)
+            s.wait(sent - window + 1)
         s.wait(sent)
         with s.cond:
             done += s.received - 1
@@ -244,8 +242,8 @@ def _print(results: dict[str, dict[str, float]]) -> None:
     echo, ours = results["echo"], results["pipeserve"]
     print(f"{'figure':34} {'pipeserve':>12} {'bare echo':>12} {'ratio':>8}")
     for key in ours:
-        ratio: Callable[[], str] = lambda k=key: f"{ours[k] / echo[k]:8.2f}" if echo[k] else ""
-        print(f"{key:34} {ours[key]:12.1f} {echo[key]:12.1f} {ratio()}")
+        ratio = f"{ours[key] / echo[key]:8.2f}" if echo[key] else ""
+        print(f"{key:34} {ours[key]:12.1f} {echo[key]:12.1f} {ratio}")
     small, big = "FP32 [1,10] msg/s", "UINT8 [1080,1920,3] MB/s"
     print(f"\ntargets: small tensor msg/s >= 90% of echo: {ours[small] / echo[small]:.0%}; "
           f"1080p MB/s >= 80% of echo: {ours[big] / echo[big]:.0%}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 
-from .conftest import ServerProcess, wait_for
+from .conftest import REPO, ServerProcess, wait_for
 from .streams import Stream, status_of
 
 FP = np.float32
@@ -183,3 +185,12 @@ def test_zero_message_stream_ends_ok(server: ServerProcess) -> None:
     s = Stream(server.grpc_url)
     time.sleep(0.1)
     assert s.close() == []
+
+
+def test_words_example_client_prints_one_line_per_word(server: ServerProcess) -> None:
+    out = subprocess.run(
+        [sys.executable, "demos/default/words_client.py", "--url", server.grpc_url,
+         "--timestamp", "10", "hello streaming", "world"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    assert out.splitlines() == ["10 hello", "11 streaming", "12 world"]
