@@ -236,6 +236,28 @@ node { calculator: "EndLoopFloatCalculator" input_stream: "ITEM:item2"
        input_stream: "BATCH_END:end" output_stream: "ITERABLE:out" }
 """
 
+LOOP_WITH_CLONE = """
+input_stream: "v" input_stream: "c"
+output_stream: "item" output_stream: "clone" output_stream: "out" output_stream: "presence"
+node { calculator: "BeginLoopFloatCalculator" input_stream: "ITERABLE:v" input_stream: "CLONE:c"
+       output_stream: "ITEM:item" output_stream: "CLONE:clone" output_stream: "BATCH_END:end" }
+node { calculator: "PacketPresenceCalculator" input_stream: "PACKET:item"
+       output_stream: "PRESENCE:presence" }
+node { calculator: "EndLoopFloatCalculator" input_stream: "ITEM:item"
+       input_stream: "BATCH_END:end" output_stream: "ITERABLE:out" }
+"""
+
+GATED_THRESHOLD = """
+input_stream: "x" input_stream: "allow"
+output_stream: "flag" output_stream: "present"
+node { calculator: "GateCalculator" input_stream: "x" input_stream: "ALLOW:allow"
+       output_stream: "gx" }
+node { calculator: "ThresholdingCalculator" input_stream: "FLOAT:gx" output_stream: "FLAG:flag"
+       options { [mediapipe.ThresholdingCalculatorOptions.ext] { threshold: 0.5 } } }
+node { calculator: "PacketPresenceCalculator" input_stream: "PACKET:flag"
+       output_stream: "PRESENCE:present" }
+"""
+
 SPLIT_OPTIONS = "options { [mediapipe.SplitVectorCalculatorOptions.ext] { %s } }"
 SPLIT = f"""
 input_stream: "v"
@@ -401,6 +423,16 @@ CASES = [
     Case("begin_end_loop_restores_timestamps", LOOP,
          [("v", [1.0, 2.0], 0), ("v", [], 5), ("v", [3.0], 6), ("v", [4.0, 5.0, 6.0], 9)],
          {"out": [(0, [1.0, 2.0]), (6, [3.0]), (9, [4.0, 5.0, 6.0])]}),
+    Case("begin_loop_clones_and_spends_a_timestamp_on_empty_lists", LOOP_WITH_CLONE,
+         [("v", [1.0, 2.0], 0), ("c", 5, 0), ("v", [], 3), ("c", 6, 3), ("c", 7, 4),
+          ("v", [3.0], 4), ("v", [0.5], 8)],
+         {"item": [(0, 1.0), (1, 2.0), (3, 3.0), (4, 0.5)], "clone": [(0, 5), (1, 5), (3, 7)],
+          "out": [(0, [1.0, 2.0]), (4, [3.0]), (8, [0.5])],
+          "presence": [(0, True), (1, True), (2, False), (3, True), (4, True)]}),
+    Case("thresholding_passes_bounds_on", GATED_THRESHOLD,
+         [("x", 0.75, 0), ("allow", True, 0), ("x", 0.25, 1), ("allow", False, 1),
+          ("x", 0.25, 2), ("allow", True, 2)],
+         {"flag": [(0, True), (2, False)], "present": [(0, True), (1, False), (2, True)]}),
     Case("split_ranges_element_only_combine", SPLIT,
          [("v", [1.0, 2.0, 3.0, 4.0], 0), ("v", [5.0, 6.0, 7.0, 8.0, 9.0], 3)],
          {"a": [(0, [1.0, 2.0]), (3, [5.0, 6.0])], "b": [(0, [2.0, 3.0, 4.0]), (3, [6.0, 7.0, 8.0])],
