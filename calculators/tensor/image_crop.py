@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from pipeserve.calculators.formats import NormalizedRect
+from pipeserve.calculators.util.geometry import cosf, sinf
 
 F32 = np.float32
 
@@ -69,7 +70,7 @@ def pad_roi(
 def roi_to_image_matrix(roi: RotatedRect, width: int, height: int) -> np.ndarray:
     """Row-major 4x4 float32 map from tensor-normalized to image-normalized coordinates."""
     a, b = F32(roi.width), F32(roi.height)
-    c, d = F32(math.cos(F32(roi.rotation))), F32(math.sin(F32(roi.rotation)))
+    c, d = cosf(roi.rotation), sinf(roi.rotation)
     e, f = F32(roi.center_x), F32(roi.center_y)
     g, h = F32(1.0) / F32(width), F32(1.0) / F32(height)
     half = F32(0.5)

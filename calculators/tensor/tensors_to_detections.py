@@ -39,6 +39,7 @@ from pipeserve.graphs import (
 )
 
 from .detection_decoding import DecodeSpec, Options, decode_boxes, to_detections
+from .tensors_to_floats import sigmoid
 
 
 @register_calculator("TensorsToDetectionsCalculator")
@@ -103,7 +104,7 @@ class TensorsToDetectionsCalculator(Calculator):
         if self.sigmoid:
             if self.clip is not None:
                 scores = np.clip(scores, -self.clip, self.clip)
-            scores = 1.0 / (1.0 + np.exp(-scores))
+            scores = sigmoid(scores)
         scores = np.where(self.allowed[None, :], scores, -np.finfo(np.float32).max)
         classes = np.argmax(scores, axis=1)
         best = scores[np.arange(len(scores)), classes]

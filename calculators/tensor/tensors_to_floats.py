@@ -34,9 +34,11 @@ Options = tensors_to_floats_calculator_pb2.TensorsToFloatsCalculatorOptions
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:
-    """float32 logistic function."""
-    values = np.asarray(values, np.float32)
-    return np.float32(1.0) / (np.float32(1.0) + np.exp(-values))
+    """float32 ``1 / (1 + expf(-v))``; exp in float64 rounded to float32 matches the
+    C library's (correctly rounded) expf."""
+    with np.errstate(over="ignore"):
+        e = np.exp(-np.asarray(values, np.float64)).astype(np.float32)
+    return np.float32(1.0) / (np.float32(1.0) + e)
 
 
 @register_calculator("TensorsToFloatsCalculator")

@@ -56,9 +56,7 @@ class TensorsToLandmarksCalculator(Calculator):
             raise ValueError("input_image_width/height are required for NORM_LANDMARKS")
         self.count = options.num_landmarks
         self.size = np.array([options.input_image_width, options.input_image_height], np.float32)
-        self.norm_scale = np.array(
-            [*self.size, options.input_image_width * options.normalize_z, 1.0, 1.0], np.float32
-        )
+        self.normalize_z = np.float32(options.normalize_z)
         self.sigmoid = (
             options.visibility_activation == Options.SIGMOID,
             options.presence_activation == Options.SIGMOID,
@@ -87,6 +85,9 @@ class TensorsToLandmarksCalculator(Calculator):
             if activate and dims > column:
                 data[:, column] = sigmoid(data[:, column])
         if self.normalized:
-            cc.outputs["NORM_LANDMARKS"].add(NormalizedLandmarkList(data / self.norm_scale))
+            norm = data.copy()
+            norm[:, :2] /= self.size
+            norm[:, 2] = norm[:, 2] / self.size[0] / self.normalize_z
+            cc.outputs["NORM_LANDMARKS"].add(NormalizedLandmarkList(norm))
         if self.raw:
             cc.outputs["LANDMARKS"].add(LandmarkList(data))

@@ -21,12 +21,11 @@ Example::
 
 from __future__ import annotations
 
-import math
-
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import CalculatorContext, register_calculator
 
-from .detections_to_rects import Box, DetectionsToRectsCalculator, Size
+from .detections_to_rects import Box, DetectionsToRectsCalculator, Size, to_pixels
+from .geometry import F32, distance_times_two
 
 
 @register_calculator("AlignmentPointsRectsCalculator")
@@ -39,8 +38,7 @@ class AlignmentPointsRectsCalculator(DetectionsToRectsCalculator):
     def rect_of(self, detection: Detection, size: Size | None) -> Box:
         if size is None:
             raise ValueError("IMAGE_SIZE is required to calculate the rect")
-        width, height = size
-        (x0, y0), (x1, y1) = detection.keypoints[self.start], detection.keypoints[self.end]
-        cx, cy = x0 * width, y0 * height
-        side = 2.0 * math.hypot(x1 * width - cx, y1 * height - cy)
+        (cx, cy), (x1, y1) = to_pixels(detection.keypoints[[self.start, self.end]], size)
+        side = distance_times_two(cx, cy, x1, y1)
+        width, height = F32(size[0]), F32(size[1])
         return cx / width, cy / height, side / width, side / height

@@ -37,8 +37,8 @@ from .geometry import project_points
 
 
 def project_detection(detection: Detection, matrix: np.ndarray) -> Detection:
-    x0, y0 = detection.xmin, detection.ymin
-    x1, y1 = x0 + detection.width, y0 + detection.height
+    x0, y0 = np.float32(detection.xmin), np.float32(detection.ymin)
+    x1, y1 = x0 + np.float32(detection.width), y0 + np.float32(detection.height)
     box = project_points(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32), matrix)
     lo, hi = box.min(axis=0), box.max(axis=0)
     keypoints = project_points(detection.keypoints.astype(np.float32), matrix)

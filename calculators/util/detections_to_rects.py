@@ -29,8 +29,6 @@ Example::
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from mediapipe.calculators.util import detections_to_rects_calculator_pb2
 from pipeserve.calculators.formats import Detection, NormalizedRect
@@ -43,11 +41,16 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
-from .geometry import rotation_from_points
+from .geometry import F32, Real, degrees_to_radians, rotation_from_points
 
 Options = detections_to_rects_calculator_pb2.DetectionsToRectsCalculatorOptions
 Size = tuple[int, int]
-Box = tuple[float, float, float, float]  # x_center, y_center, width, height
+Box = tuple[Real, Real, Real, Real]  # x_center, y_center, width, height (float32 values)
+
+
+def to_pixels(points: np.ndarray, size: Size) -> np.ndarray:
+    """Normalized (x, y) [N, 2] times (width, height), in float32 as MediaPipe."""
+    return np.asarray(points, F32) * np.array(size, F32)
 
 
 @register_calculator("DetectionsToRectsCalculator")
@@ -70,7 +73,7 @@ class DetectionsToRectsCalculator(Calculator):
     def open(self, cc: CalculatorContext) -> None:
         options = cc.options
         self.rotate = options.HasField("rotation_vector_start_keypoint_index")
-        self.target = 0.0
+        self.target = F32(0.0)
         if self.rotate:
             has_rad = options.HasField("rotation_vector_target_angle")
             if not options.HasField("rotation_vector_end_keypoint_index") or has_rad == (
@@ -80,9 +83,9 @@ class DetectionsToRectsCalculator(Calculator):
             if not cc.inputs.has("IMAGE_SIZE"):
                 raise ValueError("rotation needs the IMAGE_SIZE input")
             self.target = (
-                options.rotation_vector_target_angle
+                F32(options.rotation_vector_target_angle)
                 if has_rad
-                else math.pi * options.rotation_vector_target_angle_degrees / 180.0
+                else degrees_to_radians(options.rotation_vector_target_angle_degrees)
             )
         self.start = options.rotation_vector_start_keypoint_index
         self.end = options.rotation_vector_end_keypoint_index
@@ -113,26 +116,22 @@ class DetectionsToRectsCalculator(Calculator):
     def to_rect(self, detection: Detection, size: Size | None) -> NormalizedRect:
         box = self.rect_of(detection, size)
         rotation = self.rotation_of(detection, size) if self.rotate and size else 0.0
-        return NormalizedRect(*(float(np.float32(v)) for v in box), float(np.float32(rotation)))
+        return NormalizedRect(*(float(F32(v)) for v in box), float(F32(rotation)))
 
     def rect_of(self, detection: Detection, size: Size | None) -> Box:
         """The rect's centre and size, normalized."""
         if not self.use_keypoints:
-            return (
-                detection.xmin + detection.width / 2,
-                detection.ymin + detection.height / 2,
-                detection.width,
-                detection.height,
-            )
+            w, h = F32(detection.width), F32(detection.height)
+            return F32(detection.xmin) + w / F32(2), F32(detection.ymin) + h / F32(2), w, h
         keypoints = detection.keypoints
         if len(keypoints) < 2:
             raise ValueError("2 or more keypoints are required to calculate a rect")
-        lo, hi = keypoints.min(axis=0), keypoints.max(axis=0)
-        centre = (lo + hi) / 2
-        return float(centre[0]), float(centre[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])
+        lo = keypoints.min(axis=0).astype(F32)
+        hi = keypoints.max(axis=0).astype(F32)
+        centre = (lo + hi) / F32(2)
+        return centre[0], centre[1], hi[0] - lo[0], hi[1] - lo[1]
 
     def rotation_of(self, detection: Detection, size: Size) -> float:
         """Rotation from keypoint ``start`` to ``end`` in pixels, relative to the target."""
-        width, height = size
-        (x0, y0), (x1, y1) = detection.keypoints[self.start], detection.keypoints[self.end]
-        return rotation_from_points(x0 * width, y0 * height, x1 * width, y1 * height, self.target)
+        (x0, y0), (x1, y1) = to_pixels(detection.keypoints[[self.start, self.end]], size)
+        return float(rotation_from_points(x0, y0, x1, y1, self.target))

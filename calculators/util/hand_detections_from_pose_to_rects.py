@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import CalculatorContext, register_calculator
 
-from .detections_to_rects import Box, DetectionsToRectsCalculator, Size
-from .geometry import rotation_from_points
+from .detections_to_rects import Box, DetectionsToRectsCalculator, Size, to_pixels
+from .geometry import F32, distance_times_two, rotation_from_points
 
 
 @register_calculator("HandDetectionsFromPoseToRectsCalculator")
@@ -32,25 +33,26 @@ class HandDetectionsFromPoseToRectsCalculator(DetectionsToRectsCalculator):
         if not cc.inputs.has("IMAGE_SIZE"):
             raise ValueError("IMAGE_SIZE is required to calculate the rotated rect")
         self.rotate = True
-        self.target = math.pi * 0.5
+        self.target = F32(math.pi * 0.5)
         self.zero_rect = cc.options.output_zero_rect_for_empty_detections
         self.single = cc.inputs.has("DETECTION")
         self.out_tag = "NORM_RECT" if cc.outputs.has("NORM_RECT") else "NORM_RECTS"
 
     @staticmethod
-    def _wrist_and_middle(detection: Detection, size: Size) -> tuple[float, float, float, float]:
-        width, height = size
-        (wx, wy), (px, py), (ix, iy) = detection.keypoints[:3]
-        mx, my = (2.0 * ix * width + px * width) / 3.0, (2.0 * iy * height + py * height) / 3.0
-        return wx * width, wy * height, mx, my
+    def _wrist_and_middle(detection: Detection, size: Size) -> np.ndarray:
+        """Pixel (wrist x, wrist y, middle x, middle y), float32 as MediaPipe."""
+        wrist, pinky, index = to_pixels(detection.keypoints[:3], size)
+        middle = (F32(2) * index + pinky) / F32(3)
+        return np.concatenate([wrist, middle])
 
     def rect_of(self, detection: Detection, size: Size | None) -> Box:
         if size is None:
             raise ValueError("IMAGE_SIZE is required to calculate the rect")
         wx, wy, mx, my = self._wrist_and_middle(detection, size)
-        side = 2.0 * math.hypot(mx - wx, my - wy)
-        return mx / size[0], my / size[1], side / size[0], side / size[1]
+        side = distance_times_two(wx, wy, mx, my)
+        width, height = F32(size[0]), F32(size[1])
+        return mx / width, my / height, side / width, side / height
 
     def rotation_of(self, detection: Detection, size: Size) -> float:
         wx, wy, mx, my = self._wrist_and_middle(detection, size)
-        return rotation_from_points(wx, wy, mx, my, self.target)
+        return float(rotation_from_points(wx, wy, mx, my, self.target))

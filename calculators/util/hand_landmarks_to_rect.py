@@ -27,34 +27,35 @@ import numpy as np
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
-from .geometry import normalize_radians, rotation_from_points
+from .geometry import F32, cosf, normalize_radians, rotation_from_points, sinf
 
 PARTIAL = np.array([0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18])
-FLT_MIN = float(np.finfo(np.float32).tiny)
+FLT_MIN = np.finfo(np.float32).tiny
 
 
 def hand_rect(points: np.ndarray, width: int, height: int) -> NormalizedRect:
-    """The rect of (x, y) points [N, 2] (already the partial subset when 21 were given)."""
+    """The rect of float32 (x, y) points [N, 2] (the partial subset when 21 were given)."""
+    w, h = F32(width), F32(height)
     wrist, index, middle, ring = points[0], points[4], points[6], points[8]
-    end = ((index + ring) / 2 + middle) / 2
+    end = ((index + ring) / F32(2) + middle) / F32(2)
     rotation = rotation_from_points(
-        wrist[0] * width, wrist[1] * height, end[0] * width, end[1] * height, math.pi / 2
+        wrist[0] * w, wrist[1] * h, end[0] * w, end[1] * h, F32(math.pi * 0.5)
     )
     reverse = normalize_radians(-rotation)
     lo, hi = points.min(axis=0), np.maximum(points.max(axis=0), FLT_MIN)
-    centre = (hi + lo) / 2
-    px = (points[:, 0] - centre[0]) * width
-    py = (points[:, 1] - centre[1]) * height
-    cos, sin = math.cos(reverse), math.sin(reverse)
+    centre = (hi + lo) / F32(2)
+    px = (points[:, 0] - centre[0]) * w
+    py = (points[:, 1] - centre[1]) * h
+    cos, sin = cosf(reverse), sinf(reverse)
     rx, ry = px * cos - py * sin, px * sin + py * cos
     max_x, max_y = max(rx.max(), FLT_MIN), max(ry.max(), FLT_MIN)
     min_x, min_y = rx.min(), ry.min()
-    pcx, pcy = (max_x + min_x) / 2, (max_y + min_y) / 2
-    cos, sin = math.cos(rotation), math.sin(rotation)
-    cx = pcx * cos - pcy * sin + width * centre[0]
-    cy = pcx * sin + pcy * cos + height * centre[1]
-    values = (cx / width, cy / height, (max_x - min_x) / width, (max_y - min_y) / height, rotation)
-    return NormalizedRect(*(float(np.float32(v)) for v in values))
+    pcx, pcy = (max_x + min_x) / F32(2), (max_y + min_y) / F32(2)
+    cos, sin = cosf(rotation), sinf(rotation)
+    cx = pcx * cos - pcy * sin + w * centre[0]
+    cy = pcx * sin + pcy * cos + h * centre[1]
+    values = (cx / w, cy / h, (max_x - min_x) / w, (max_y - min_y) / h, rotation)
+    return NormalizedRect(*(float(v) for v in values))
 
 
 @register_calculator("HandLandmarksToRectCalculator")
@@ -71,7 +72,7 @@ class HandLandmarksToRectCalculator(Calculator):
         size = cc.inputs["IMAGE_SIZE"]
         if size.is_empty:
             raise ValueError("IMAGE_SIZE is missing")
-        points = packet.value.data[:, :2].astype(np.float64)
+        points = packet.value.data[:, :2].astype(np.float32)
         if len(points) == 21:
             points = points[PARTIAL]
         cc.outputs["NORM_RECT"].add(hand_rect(points, *size.value))

@@ -6,6 +6,12 @@ import numpy as np
 from pipeserve.calculators.tensor.tensors_to_floats import sigmoid
 
 
+def row_major_sum(windows: np.ndarray) -> np.ndarray:
+    """Sum of each [k, k] window in row-major order, accumulated in float32 (C++ loop)."""
+    flat = windows.reshape(len(windows), -1)
+    return np.cumsum(flat, axis=1, dtype=np.float32)[:, -1]
+
+
 def refine_from_heatmap(
     landmarks: np.ndarray,
     heatmap: np.ndarray,
@@ -48,10 +54,10 @@ def refine_from_heatmap(
         inside[:, None, None],
     ]
     confidence = np.where(valid, sigmoid(raw), np.float32(0.0))
-    total = confidence.sum(axis=(1, 2))
     peak = confidence.max(axis=(1, 2))
-    weighted_col = (confidence * win_cols[:, None, :]).sum(axis=(1, 2))
-    weighted_row = (confidence * win_rows[:, :, None]).sum(axis=(1, 2))
+    total = row_major_sum(confidence)
+    weighted_col = row_major_sum(confidence * win_cols[:, None, :].astype(np.float32))
+    weighted_row = row_major_sum(confidence * win_rows[:, :, None].astype(np.float32))
     move = (peak >= min_confidence) & (total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out[inside[move], 0] = weighted_col[move] / width / total[move]

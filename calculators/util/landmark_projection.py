@@ -40,7 +40,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
-from .geometry import project_points
+from .geometry import cosf, project_points, sinf
 
 Options = landmark_projection_calculator_pb2.LandmarkProjectionCalculatorOptions
 Projector = Callable[[np.ndarray], np.ndarray]
@@ -49,7 +49,7 @@ Projector = Callable[[np.ndarray], np.ndarray]
 def project_with_rect(data: np.ndarray, rect: NormalizedRect, angle: float) -> np.ndarray:
     out = np.array(data, np.float32, copy=True)
     x, y = data[:, 0] - np.float32(0.5), data[:, 1] - np.float32(0.5)
-    cos, sin = np.float32(math.cos(angle)), np.float32(math.sin(angle))
+    cos, sin = cosf(angle), sinf(angle)
     out[:, 0] = (cos * x - sin * y) * np.float32(rect.width) + np.float32(rect.x_center)
     out[:, 1] = (sin * x + cos * y) * np.float32(rect.height) + np.float32(rect.y_center)
     out[:, 2] = data[:, 2] * np.float32(rect.width)
@@ -60,7 +60,10 @@ def project_with_matrix(data: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     out = np.array(data, np.float32, copy=True)
     out[:, :2] = project_points(data[:, :3], matrix)
     m = np.asarray(matrix, np.float32)
-    out[:, 2] = data[:, 2] * np.float32(math.hypot(m[0], m[4]))
+    a0, a1 = m[3], m[7]  # the projected origin, then the projected unit x vector
+    b0, b1 = m[0] + m[3], m[4] + m[7]
+    z_scale = math.sqrt(float(b0 - a0) ** 2 + float(b1 - a1) ** 2)  # std::pow: double
+    out[:, 2] = data[:, 2] * np.float32(z_scale)
     return out
 
 

@@ -82,6 +82,12 @@ def default_nms(
     return [detections[i] for i in kept]
 
 
+def weighted_sum(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``sum_i values[i] * weights[i]`` accumulated in order in float32, as MediaPipe."""
+    products = values * weights.reshape((-1,) + (1,) * (values.ndim - 1))
+    return np.cumsum(products, axis=0, dtype=np.float32)[-1]
+
+
 def weighted_nms(
     detections: list[Detection], similarity: Similarity, threshold: float, min_score: float
 ) -> list[Detection]:
@@ -98,17 +104,17 @@ def weighted_nms(
         cluster = remaining[close]
         if cluster.size:
             weights = scores[cluster]
-            total = np.float32(weights.sum())
-            box = (boxes[cluster] * weights[:, None]).sum(axis=0) / total
             kps = np.stack([detections[i].keypoints for i in cluster]).astype(np.float32)
-            keypoints = (kps * weights[:, None, None]).sum(axis=0) / total
+            total = np.cumsum(weights, dtype=np.float32)[-1]
+            box = weighted_sum(boxes[cluster], weights) / total
+            keypoints = weighted_sum(kps, weights) / total
             top = dataclasses.replace(
                 top,
                 xmin=float(box[0]),
                 ymin=float(box[1]),
                 width=float(box[2] - box[0]),
                 height=float(box[3] - box[1]),
-                keypoints=keypoints.astype(np.float32),
+                keypoints=keypoints,
             )
         out.append(top)
         if not cluster.size:

@@ -26,7 +26,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +41,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
-from .geometry import normalize_radians
+from .geometry import F32, cosf, degrees_to_radians, normalize_radians, sinf
 
 Options = rect_transformation_calculator_pb2.RectTransformationCalculatorOptions
 
@@ -55,28 +54,31 @@ class RectTransform:
     scale_y: float = 1.0
     shift_x: float = 0.0
     shift_y: float = 0.0
-    rotation: float | None = None
+    rotation: np.float32 | None = None
     square: str = ""  # "", "long" or "short"
 
     def apply(self, rect: NormalizedRect, width: int, height: int) -> NormalizedRect:
-        w, h, rotation = rect.width, rect.height, rect.rotation
+        """The transformed rect, computed in float32 as MediaPipe."""
+        w, h, rotation = F32(rect.width), F32(rect.height), F32(rect.rotation)
         if self.rotation is not None:
-            rotation = normalize_radians(float(np.float32(rotation + self.rotation)))
-        cx, cy = rect.x_center, rect.y_center
-        if rotation == 0.0:
-            cx, cy = cx + w * self.shift_x, cy + h * self.shift_y
+            rotation = normalize_radians(rotation + self.rotation)
+        cx, cy = F32(rect.x_center), F32(rect.y_center)
+        image_w, image_h = F32(width), F32(height)
+        shift_x, shift_y = F32(self.shift_x), F32(self.shift_y)
+        if rotation == 0:
+            cx, cy = cx + w * shift_x, cy + h * shift_y
         else:
-            sx, sy = width * w * self.shift_x, height * h * self.shift_y
-            cos, sin = math.cos(rotation), math.sin(rotation)
-            cx += (sx * cos - sy * sin) / width
-            cy += (sx * sin + sy * cos) / height
+            sx, sy = image_w * w * shift_x, image_h * h * shift_y
+            cos, sin = cosf(rotation), sinf(rotation)
+            cx += (sx * cos - sy * sin) / image_w
+            cy += (sx * sin + sy * cos) / image_h
         if self.square:
             pick = max if self.square == "long" else min
-            side = pick(w * width, h * height)
-            w, h = side / width, side / height
+            side = pick(w * image_w, h * image_h)
+            w, h = side / image_w, side / image_h
         # As MediaPipe: the added rotation steers the shift but is not stored in the rect.
-        values = (cx, cy, w * self.scale_x, h * self.scale_y, rect.rotation)
-        return NormalizedRect(*(float(np.float32(v)) for v in values))
+        values = (cx, cy, w * F32(self.scale_x), h * F32(self.scale_y), rect.rotation)
+        return NormalizedRect(*(float(v) for v in values))
 
 
 def resolve(options: Any) -> RectTransform:
@@ -86,9 +88,9 @@ def resolve(options: Any) -> RectTransform:
         raise ValueError("set square_long or square_short, not both")
     rotation = None
     if options.HasField("rotation"):
-        rotation = options.rotation
+        rotation = F32(options.rotation)
     elif options.HasField("rotation_degrees"):
-        rotation = math.pi * options.rotation_degrees / 180.0
+        rotation = degrees_to_radians(options.rotation_degrees)
     square = "long" if options.square_long else "short" if options.square_short else ""
     return RectTransform(
         options.scale_x, options.scale_y, options.shift_x, options.shift_y, rotation, square

@@ -20,11 +20,11 @@ Example::
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from pipeserve.calculators.formats import LandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
+
+from .geometry import cosf, sinf
 
 
 @register_calculator("WorldLandmarkProjectionCalculator")
@@ -46,7 +46,7 @@ class WorldLandmarkProjectionCalculator(Calculator):
             cc.outputs["LANDMARKS"].add_packet(landmarks)
             return
         angle = rect.value.rotation
-        cos, sin = np.float32(math.cos(angle)), np.float32(math.sin(angle))
+        cos, sin = cosf(angle), sinf(angle)
         data = np.array(landmarks.value.data, np.float32, copy=True)
         x, y = data[:, 0].copy(), data[:, 1]
         data[:, 0] = cos * x - sin * y

@@ -47,7 +47,7 @@ def test_tensors_to_landmarks(patch, normalize_z):
       [mediapipe.TensorsToLandmarksCalculatorOptions.ext] {{ num_landmarks: 24
       input_image_width: 50 input_image_height: 40 normalize_z: {normalize_z} }} }} }}"""
     ours, expected = run_both(patch, tensor_graph((-30.0, 90.0), tail), mp.packet_getter.get_proto)
-    np.testing.assert_allclose(ours.data, landmarks_from_proto(expected), atol=1e-6)
+    np.testing.assert_allclose(ours.data, landmarks_from_proto(expected), rtol=0, atol=0)
 
 
 def test_tensors_to_floats_with_sigmoid(patch):
@@ -57,7 +57,7 @@ def test_tensors_to_floats_with_sigmoid(patch):
     ours, expected = run_both(
         patch, tensor_graph((-6.0, 6.0), tail), mp.packet_getter.get_float_list
     )
-    np.testing.assert_allclose(ours, expected, atol=1e-6)
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize(
@@ -98,5 +98,5 @@ def test_refine_landmarks_from_heatmap(astronaut):
         heat, tensor_graph((-4.0, 3.0), tail), mp.packet_getter.get_proto, extra
     )
     want = landmarks_from_proto(expected)
-    np.testing.assert_allclose(ours.data, want, atol=1e-6)
+    np.testing.assert_allclose(ours.data, want, rtol=0, atol=0)
     assert not np.allclose(want[:2, :2], lms.data[:2, :2])  # refinement happened

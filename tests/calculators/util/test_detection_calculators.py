@@ -58,7 +58,7 @@ def test_nms_matches_mediapipe(options, seed):
     out = CalculatorRunner(node.strip()[6:-1]).run({"detections": [(detections, 0)]})
     ours = detections_to_tensor(out["out"][0].value)
     assert ours.shape == expected.shape
-    np.testing.assert_allclose(ours, expected, atol=1e-5)
+    np.testing.assert_array_equal(ours, expected)
 
 
 def test_nms_empty_input_emits_nothing_unless_asked():
@@ -102,4 +102,4 @@ def test_detection_mapping_matches_mediapipe(grace_hopper, tail, roi):
         'output_stream: "out"' + graph,
         {"image": [(grace_hopper, 0)], "roi": [(roi, 0)], "detections": [(detections, 0)]},
     )
-    np.testing.assert_allclose(detections_to_tensor(ours["out"][0].value), expected, atol=1e-5)
+    np.testing.assert_array_equal(detections_to_tensor(ours["out"][0].value), expected)

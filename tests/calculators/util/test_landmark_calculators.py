@@ -77,7 +77,7 @@ def test_landmark_projection_and_letterbox_removal_match_mediapipe(grace_hopper,
     ours_in["lms"] = [(lms, 0)]
     mp_in["lms"] = [(proto(landmarks_to_proto(lms)), 0)]
     ours, expected = compare(CROP + TAILS[tail], ours_in, mp_in)
-    np.testing.assert_allclose(ours.data, landmarks_from_proto(expected), atol=1e-5)
+    np.testing.assert_array_equal(ours.data, landmarks_from_proto(expected))
 
 
 def test_world_landmark_projection_matches_mediapipe():
@@ -90,7 +90,7 @@ def test_world_landmark_projection_matches_mediapipe():
         {"lms": [(proto(landmarks_to_proto(lms)), 0)], "roi": [(proto(rect_to_proto(ROI)), 0)]},
     )
     assert isinstance(ours, LandmarkList)
-    np.testing.assert_allclose(ours.data, landmarks_from_proto(expected), atol=1e-6)
+    np.testing.assert_array_equal(ours.data, landmarks_from_proto(expected))
 
 
 @pytest.mark.parametrize("options", ["", "selected_landmark_indices: [0, 5, 9, 13]"])

@@ -65,7 +65,7 @@ def compare(node: str, detections: list[Detection], multi: bool) -> None:
         want = np.stack([rect_from_proto(r) for r in (value if multi else [value])])
         got = ours[stream][0].value
         got = np.stack([r.to_tensor() for r in (got if multi else [got])])
-        np.testing.assert_allclose(got, want, atol=1e-5, err_msg=stream)
+        np.testing.assert_array_equal(got, want, err_msg=stream)
 
 
 DETECTIONS = 'input_stream: "DETECTIONS:detections"'
@@ -142,7 +142,8 @@ def test_empty_detections_emit_nothing_or_a_zero_rect():
     assert packet.value == NormalizedRect(0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def test_normalize_radians_range():
-    assert normalize_radians(math.pi) == pytest.approx(-math.pi)
-    assert normalize_radians(-math.pi) == pytest.approx(-math.pi)
-    assert normalize_radians(3 * math.pi / 2) == pytest.approx(-math.pi / 2)
+def test_normalize_radians_wraps_into_minus_pi_to_pi():
+    assert normalize_radians(3.5) == pytest.approx(3.5 - 2 * math.pi, abs=1e-6)
+    assert normalize_radians(-4.0) == pytest.approx(-4.0 + 2 * math.pi, abs=1e-6)
+    assert normalize_radians(0.3) == pytest.approx(0.3, abs=1e-7)
+    assert normalize_radians(7 * math.pi / 2) == pytest.approx(-math.pi / 2, abs=1e-6)

@@ -102,4 +102,4 @@ def test_hand_landmarks_to_rect_matches_mediapipe(count):
     )["out"]
     assert len(ours) == len(expected) == 20
     for packet, (rect, _) in zip(ours, expected, strict=True):
-        np.testing.assert_allclose(packet.value.to_tensor(), rect_from_proto(rect), atol=1e-5)
+        np.testing.assert_array_equal(packet.value.to_tensor(), rect_from_proto(rect))

@@ -98,7 +98,7 @@ def test_landmark_smoothing_sequence_matches_mediapipe(filter_options, world, wi
     assert len(ours) == FRAMES - len(MISSING)
     for packet, (value, ts) in zip(ours, expected, strict=True):
         want = landmarks_from_proto(value)
-        np.testing.assert_allclose(packet.value.data, want, atol=2e-5, err_msg=f"ts {ts}")
+        np.testing.assert_array_equal(packet.value.data, want, err_msg=f"ts {ts}")
     raw = moving_landmarks(FRAMES - 1)[:, :2]
     if "no_filter" not in filter_options:
         assert not np.allclose(ours[-1].value.data[:, :2], raw, atol=1e-4), "filter had no effect"
@@ -136,5 +136,5 @@ def test_visibility_smoothing_matches_mediapipe(world):
     assert len(ours) == len(expected) == 10
     for packet, (value, _) in zip(ours, expected, strict=True):
         assert isinstance(packet.value, kind)
-        np.testing.assert_allclose(packet.value.data, landmarks_from_proto(value), atol=1e-6)
+        np.testing.assert_array_equal(packet.value.data, landmarks_from_proto(value))
     assert abs(ours[-1].value.data[0, 3] - frames[-1].data[0, 3]) > 1e-3
