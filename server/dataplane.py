@@ -18,11 +18,11 @@ import pipeserve
 from pipeserve.errors import Code, PipeserveError
 
 from .codecs import encode_output
-from .errors import InvalidRequestError, ModelNotFoundError
+from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
 from .inputs import decode_request
 from .metrics import Metrics
 from .servables import GRAPH_VERSION, GraphServable, ServableStore
-from .sessions import TIMESTAMP_PARAM, StreamSession
+from .sessions import TIMESTAMP_PARAM, StreamSession, request_timestamp
 from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, StreamItem
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,7 @@ class DataPlane:
         missing = sorted(set(tags) - {name for name, _ in values})
         if missing:
             raise InvalidRequestError(f"graph {servable.name!r} needs inputs {missing}")
-        ts = request.parameters.get(TIMESTAMP_PARAM, 0)
-        if isinstance(ts, bool) or not isinstance(ts, int):
-            raise InvalidRequestError(f"Malformed packet timestamp - Should be int64, got {ts!r}")
+        ts = request_timestamp(request.parameters, 0)
         first: dict[str, Packet] = {}
         graph = CalculatorGraph(spec, services={"models": self.store.current.models})
         for stream in spec.output_streams:
@@ -119,8 +117,7 @@ class DataPlane:
             graph.wait_until_done()
         except PipeserveError as exc:
             graph.cancel()
-            raise PipeserveError(f"Mediapipe execution failed. MP status - {exc}",
-                                 Code.INVALID_ARGUMENT) from exc
+            raise GraphExecutionError(str(exc)) from exc
         absent = [s.name for s in spec.output_streams if s.name not in first]
         if absent:
             raise PipeserveError(f"graph {servable.name!r} produced no packet on {absent}",

@@ -53,3 +53,12 @@ class MalformedTimestampError(InvalidRequestError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"Malformed packet timestamp - {detail}")
+
+
+class GraphExecutionError(PipeserveError):
+    """A calculator failure, as reported to clients (ends a stream, fails a unary call)."""
+
+    code = Code.INVALID_ARGUMENT
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(f"Mediapipe execution failed. MP status - {cause}")

@@ -20,7 +20,7 @@ from pipeserve.graphs.timestamp import MAX, MIN, timestamp_name
 from pipeserve.errors import Code, PipeserveError, QueueFullError
 
 from .codecs import encode_output
-from .errors import InvalidRequestError, MalformedTimestampError
+from .errors import GraphExecutionError, InvalidRequestError, MalformedTimestampError
 from .inputs import decode_request
 from .mailbox import Mailbox
 from .metrics import CallMetrics
@@ -31,13 +31,20 @@ TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
 _END = object()
 
 
-class GraphExecutionError(PipeserveError):
-    """A graph error that ends the stream (spec §2.5)."""
-
-    code = Code.INVALID_ARGUMENT
-
-    def __init__(self, cause: PipeserveError) -> None:
-        super().__init__(f"Mediapipe execution failed. MP status - {cause}")
+def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int:
+    """The request's ``OVMS_MP_TIMESTAMP`` (§3), or ``default`` when it has none."""
+    if TIMESTAMP_PARAM not in parameters:
+        return default
+    ts = parameters[TIMESTAMP_PARAM]
+    if isinstance(ts, bool) or not isinstance(ts, int):
+        raise MalformedTimestampError(
+            f"Should be int64, got {type(ts).__name__} {ts!r} in {TIMESTAMP_PARAM}"
+        )
+    if not MIN <= ts <= MAX:
+        raise MalformedTimestampError(
+            f"{timestamp_name(ts)} is outside Timestamp::Min() .. Timestamp::Max()"
+        )
+    return ts
 
 
 class StreamSession:
@@ -79,7 +86,7 @@ class StreamSession:
                 f"Subsequent request with incorrect servable version: "
                 f"{request.model_version!r} (graphs have version {GRAPH_VERSION!r})"
             )
-        ts = self._timestamp(request.parameters)
+        ts = request_timestamp(request.parameters, self._next_ts)
         values = decode_request(request, self.tags)
         for name, _ in values:
             last = self.graph.last_timestamp(name)
@@ -123,7 +130,7 @@ class StreamSession:
                 return
             if isinstance(item, PipeserveError):
                 self.metrics.graph_errors.inc()
-                error = GraphExecutionError(item)
+                error = GraphExecutionError(str(item))
                 yield StreamError(error.message)
                 raise error
             yield item
@@ -136,20 +143,6 @@ class StreamSession:
     def cancel(self) -> None:
         """Stop the graph now and free its threads."""
         self.graph.cancel()
-
-    def _timestamp(self, parameters: Mapping[str, ParamValue]) -> int:
-        if TIMESTAMP_PARAM not in parameters:
-            return self._next_ts
-        ts = parameters[TIMESTAMP_PARAM]
-        if isinstance(ts, bool) or not isinstance(ts, int):
-            raise MalformedTimestampError(
-                f"Should be int64, got {type(ts).__name__} {ts!r} in {TIMESTAMP_PARAM}"
-            )
-        if not MIN <= ts <= MAX:
-            raise MalformedTimestampError(
-                f"{timestamp_name(ts)} is outside Timestamp::Min() .. Timestamp::Max()"
-            )
-        return ts
 
     def _output_observer(self, stream: str) -> Any:
         def observe(packet: Packet) -> None:

@@ -35,7 +35,10 @@ def create_app(data_plane: DataPlane, metrics: Metrics) -> FastAPI:
             APIRoute(f"{base}/infer_stream", e.infer_stream, methods=["POST"]),
             APIRoute(f"{base}/generate_stream", e.infer_stream, methods=["POST"]),
         ]
-    app = FastAPI(title="pipeserve", routes=routes, openapi_url=None)
-    app.add_exception_handler(PipeserveError, handle_pipeserve_error)
-    app.add_exception_handler(RequestValidationError, handle_validation_error)
-    return app
+    return FastAPI(
+        title="pipeserve", routes=routes, openapi_url=None,
+        exception_handlers={
+            PipeserveError: handle_pipeserve_error,
+            RequestValidationError: handle_validation_error,
+        },
+    )

@@ -23,13 +23,11 @@ def error_status(error: PipeserveError) -> int:
     return HTTP_STATUS.get(error.code, 500)
 
 
-async def handle_pipeserve_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PipeserveError)
+async def handle_pipeserve_error(request: Request, exc: PipeserveError) -> JSONResponse:
     return JSONResponse({"error": exc.message}, status_code=error_status(exc))
 
 
-async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     details = "; ".join(
         f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
     )
