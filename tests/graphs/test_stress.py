@@ -3,9 +3,13 @@
 Branches: a PassThrough chain, a Gate with PacketPresence on its bounds, and a slow
 branch (a 0.1 ms sleep); they join in one synchronizing PassThrough and a Merge. Inputs are pushed as
 fast as ``add_packet`` accepts them, so the graph's queue limit is what holds them back.
+A second graph runs a FlowLimiter whose FINISHED and a PreviousLoopback's LOOP are back
+edges from a slow branch, under the same load.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
@@ -33,16 +37,21 @@ node {{ calculator: "MergeCalculator" input_stream: "b2" input_stream: "a3" outp
 """
 
 
-def test_parallel_branches_lose_duplicate_and_reorder_nothing_with_bounded_queues():
-    import tests.graphs.fixture_calculators  # noqa: F401  (TestSlowCalculator)
-
-    spec = GraphSpec(parse_graph_config(GRAPH), name="stress")
-    graph = CalculatorGraph(spec)
-    out: dict[str, list[tuple[int, object]]] = {name: [] for name in spec.output_streams.names()}
+def observed(config: str) -> tuple[CalculatorGraph, dict[str, list[tuple[int, object]]]]:
+    """A graph and the (timestamp, value) lists its output streams will fill."""
+    graph = CalculatorGraph(GraphSpec(parse_graph_config(config), name="stress"))
+    out: dict[str, list[tuple[int, object]]] = {n: [] for n in graph.spec.output_streams.names()}
     for name, packets in out.items():
         graph.observe_output_stream(
             name, lambda p, into=packets: into.append((p.timestamp, p.value))
         )
+    return graph, out
+
+
+def test_parallel_branches_lose_duplicate_and_reorder_nothing_with_bounded_queues():
+    import tests.graphs.fixture_calculators  # noqa: F401  (TestSlowCalculator)
+
+    graph, out = observed(GRAPH)
     graph.start({"delay": 0.0001})
     for i in range(N):
         graph.add_packet("in", Packet(i, i))
@@ -67,3 +76,39 @@ def test_parallel_branches_lose_duplicate_and_reorder_nothing_with_bounded_queue
     # limit while upstream nodes finish; it must stay near the limit, not grow with N.
     assert max(peaks.values()) <= 4 * QUEUE, peaks
     assert max(peaks.values()) >= QUEUE  # the limit was reached: the inputs did wait
+
+
+FLOW = """
+input_stream: "in" input_side_packet: "delay"
+output_stream: "out" output_stream: "allow" output_stream: "prev"
+max_queue_size: 8
+node { calculator: "FlowLimiterCalculator" input_stream: "in" input_stream: "FINISHED:out"
+       input_stream_info { tag_index: "FINISHED" back_edge: true }
+       output_stream: "frame" output_stream: "ALLOW:allow"
+       options { [mediapipe.FlowLimiterCalculatorOptions.ext] { max_in_queue: 1 } } }
+node { calculator: "TestSlowCalculator" input_stream: "IN:frame" output_stream: "OUT:f1"
+       input_side_packet: "DELAY:delay" }
+node { calculator: "PassThroughCalculator" input_stream: "f1" output_stream: "out" }
+node { calculator: "PreviousLoopbackCalculator" input_stream: "MAIN:frame"
+       input_stream: "LOOP:out" input_stream_info { tag_index: "LOOP" back_edge: true }
+       output_stream: "PREV_LOOP:prev" }
+"""
+
+
+def test_flow_limited_loop_decides_every_frame_once_and_loops_back_in_order():
+    import tests.graphs.fixture_calculators  # noqa: F401  (TestSlowCalculator)
+
+    graph, out = observed(FLOW)
+    graph.start({"delay": 0.0002})
+    for i in range(N):
+        graph.add_packet("in", Packet(i, i))
+    assert graph.wait_until_idle(60)  # the last frame finishes, so nothing waits at the end
+    graph.close_all_input_streams()
+    assert graph.wait_until_done(60)
+
+    assert [ts for ts, _ in out["allow"]] == list(range(N))
+    passed = [ts for ts, allowed in out["allow"] if allowed]
+    assert out["out"] == [(ts, ts) for ts in passed]
+    assert len(passed) < N  # the slow node made the limiter drop frames
+    # Each frame after the first comes with the previous frame's output.
+    assert out["prev"] == [(ts, before) for before, ts in pairwise(passed)]
