@@ -93,13 +93,11 @@ class TrackedObject:
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU between boxes ``a`` [N, 4] and ``b`` [M, 4], both ``[x, y, w, h]``: [N, M]."""
-    ax0, ay0, ax1, ay1 = a[:, 0:1], a[:, 1:2], a[:, 0:1] + a[:, 2:3], a[:, 1:2] + a[:, 3:4]
-    bx0, by0, bx1, by1 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
-    inter_w = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None)
-    inter_h = np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
-    inter = inter_w * inter_h
-    union = a[:, 2:3] * a[:, 3:4] + b[:, 2] * b[:, 3] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+    lo = np.maximum(a[:, None, :2], b[None, :, :2])
+    hi = np.minimum(a[:, None, :2] + a[:, None, 2:], b[None, :, :2] + b[None, :, 2:])
+    inter = np.prod(np.maximum(hi - lo, 0.0), axis=2)
+    union = (a[:, 2] * a[:, 3])[:, None] + b[:, 2] * b[:, 3] - inter
+    return inter / np.maximum(union, 1e-12)
 
 
 def assign(cost: np.ndarray) -> list[tuple[int, int]]:
@@ -124,10 +122,11 @@ class FrameDetections:
         b = self.boxes
         inside = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 0] + b[:, 2] <= width)
         inside &= b[:, 1] + b[:, 3] <= height
-        overlap = iou_matrix(b, b)
-        np.fill_diagonal(overlap, 0.0)
-        alone = overlap.max(axis=1, initial=0.0) <= 0.0
-        self.clean = inside & alone
+        if len(b) > 1:
+            overlap = iou_matrix(b, b)
+            np.fill_diagonal(overlap, 0.0)
+            inside &= overlap.max(axis=1) <= 0.0
+        self.clean = inside
 
     def __len__(self) -> int:
         return len(self.boxes)

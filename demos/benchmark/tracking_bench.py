@@ -1,0 +1,195 @@
+"""Tracking benchmark: the objectTracking graph over one gRPC stream vs peer trackers.
+
+Renders the synthetic "faces5" sequence (``synthetic_faces.py``: real face sprites,
+crossings, a pillar, an exit and re-entry, flicker and noise; exact ground truth), then
+
+1. streams it through ``objectTracking`` on a pipeserve server (subprocess, default
+   config) over one gRPC stream and keeps its ``tracked_detections``;
+2. runs the same detector in-process (``FaceDetectionFullRangeCpu``) for its timing and
+   for the detections the peers get, and times ``ObjectTracker.update`` on them;
+3. feeds the same detections to norfair (IoU distance) and to our tracker without
+   re-identification (an ablation);
+4. scores everything with py-motmetrics (MOTA, IDF1, ID switches; MOTChallenge ignore
+   regions for faces less than half visible).
+
+    python demos/benchmark/tracking_bench.py [--frames 300] [--out out/tracking]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import mot_scoring  # noqa: E402
+import synthetic_faces  # noqa: E402
+
+ROOT = HERE.parents[1]
+DETECTOR_GRAPH = """
+input_stream: "image"
+output_stream: "detections"
+node { calculator: "FaceDetectionFullRangeCpu" input_stream: "IMAGE:image"
+       output_stream: "DETECTIONS:detections" }
+"""
+Tracker = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+"""(frame, boxes [N, 4] px, scores [N]) -> rows [M, 6]: id, x, y, w, h, score (px)."""
+
+
+def stream_graph(frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
+    """``tracked_detections`` per frame from one gRPC stream, and the stream's frames/s."""
+    from pipeserve.clients.local_server import LocalServer
+    from pipeserve.clients.stream import GraphStream
+
+    outputs: dict[int, np.ndarray] = {}
+    with LocalServer(ROOT / "demos" / "default" / "config.json") as server:
+        server.wait_ready(120, ["objectTracking"])
+        start = time.perf_counter()
+        with GraphStream(server.url, "objectTracking", "image", ["tracked_detections"]) as stream:
+            for result in stream.run(frames):
+                if "tracked_detections" in result.outputs:
+                    outputs[result.timestamp] = result.outputs["tracked_detections"]
+        fps = len(frames) / (time.perf_counter() - start)
+    return [outputs[ts] for ts in sorted(outputs)], fps
+
+
+def detect(frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
+    """In-process detections per frame (rows x, y, w, h, score in px) and ms per frame."""
+    import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
+    from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
+
+    graph = CalculatorGraph(GraphSpec(parse_graph_config(DETECTOR_GRAPH), name="detector"))
+    found: dict[int, list] = {}
+    graph.observe_output_stream("detections", lambda p: found.__setitem__(p.timestamp, p.value))
+    graph.start()
+    graph.add_packet("image", Packet(frames[0], -1))  # warm-up: model compile, first run
+    graph.wait_until_idle()
+    times = []
+    for t, frame in enumerate(frames):
+        start = time.perf_counter()
+        graph.add_packet("image", Packet(frame, t))
+        graph.wait_until_idle()
+        times.append(time.perf_counter() - start)
+    graph.close_all_input_streams()
+    graph.wait_until_done()
+    height, width = frames[0].shape[:2]
+    scale = np.array([width, height, width, height, 1.0])
+    rows = [
+        np.array([[d.xmin, d.ymin, d.width, d.height, d.score] for d in found.get(t, [])]).reshape(
+            -1, 5
+        )
+        * scale
+        for t in range(len(frames))
+    ]
+    return rows, 1000 * float(np.median(times))
+
+
+def ours(**options: float) -> Tracker:
+    from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
+
+    tracker = ObjectTracker(TrackerConfig(**options))  # type: ignore[arg-type]
+
+    def update(frame: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        objects = tracker.update(frame, boxes, scores)
+        return np.array([[o.track_id, *o.box, o.score] for o in objects]).reshape(-1, 6)
+
+    return update
+
+
+def norfair_iou() -> Tracker:
+    """norfair with its IoU distance (threshold 0.7), boxes as two corner points."""
+    import norfair
+
+    tracker = norfair.Tracker(distance_function="iou", distance_threshold=0.7)
+
+    def update(frame: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        dets = [
+            norfair.Detection(np.array([[x, y], [x + w, y + h]]), np.array([s, s]))
+            for (x, y, w, h), s in zip(boxes, scores, strict=True)
+        ]
+        rows = []
+        for obj in tracker.update(dets):
+            (x0, y0), (x1, y1) = obj.estimate
+            rows.append([obj.id, x0, y0, x1 - x0, y1 - y0, 1.0])
+        return np.array(rows, np.float64).reshape(-1, 6)
+
+    return update
+
+
+def run_tracker(
+    tracker: Tracker, frames: list[np.ndarray], dets: list[np.ndarray]
+) -> tuple[np.ndarray, float]:
+    """MOTChallenge rows of a tracker over the sequence, and its mean ms per update."""
+    rows, spent = [], 0.0
+    for t, (frame, d) in enumerate(zip(frames, dets, strict=True)):
+        start = time.perf_counter()
+        out = tracker(frame, d[:, :4], d[:, 4])
+        spent += time.perf_counter() - start
+        rows.append(np.hstack([np.full((len(out), 1), t + 1), out]))
+    return np.concatenate(rows), 1000 * spent / len(frames)
+
+
+def graph_rows(tracked: list[np.ndarray], width: int, height: int) -> np.ndarray:
+    """The graph's relative ``[N, 6]`` rows as MOTChallenge rows in pixels."""
+    scale = np.array([1, width, height, width, height, 1.0])
+    return np.concatenate(
+        [np.hstack([np.full((len(r), 1), t + 1), r * scale]) for t, r in enumerate(tracked)]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=300, help="frames of faces5 to use")
+    parser.add_argument("--out", type=Path, help="folder for gt.txt, results and figures")
+    args = parser.parse_args()
+    scene = synthetic_faces.faces5()
+    rendered = [scene.render(t) for t in range(args.frames)]
+    frames = [f for f, _ in rendered]
+    gt = np.concatenate([g for _, g in rendered])
+    height, width = frames[0].shape[:2]
+
+    tracked, stream_fps = stream_graph(frames)
+    dets, detector_ms = detect(frames)
+    results = {"objectTracking (gRPC stream)": (graph_rows(tracked, width, height), None)}
+    results["ObjectTracker in-process"] = run_tracker(ours(), frames, dets)
+    results["ObjectTracker without re-ID"] = run_tracker(
+        ours(reid_similarity=2.0, near_similarity=2.0), frames, dets
+    )
+    results["norfair 2.3 (IoU, 0.7)"] = run_tracker(norfair_iou(), frames, dets)
+
+    print(
+        f"faces5: {args.frames} frames {width}x{height}, {len(gt)} GT boxes, "
+        f"{sum(len(d) for d in dets)} detections"
+    )
+    print(
+        f"detector in-process: {detector_ms:.2f} ms/frame (median); "
+        f"objectTracking over one gRPC stream: {stream_fps:.1f} frames/s\n"
+    )
+    print("| tracker | MOTA | IDF1 | IDSW | FP | FN | ids | tracker ms/frame |")
+    print("|---|---|---|---|---|---|---|---|")
+    report = {"frames": args.frames, "detector_ms": detector_ms, "stream_fps": stream_fps}
+    for name, (rows, ms) in results.items():
+        metrics = mot_scoring.score(gt, rows)
+        metrics["ids"] = len(set(rows[:, 1].astype(int)))
+        metrics["tracker_ms"] = ms if ms is not None else float("nan")
+        report[name] = metrics
+        timing = f"{ms:.3f}" if ms is not None else "-"
+        print(mot_scoring.format_row(name, metrics, f" {metrics['ids']} | {timing} |"))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        synthetic_faces.write_mot(str(args.out / "gt.txt"), gt)
+        (args.out / "metrics.json").write_text(json.dumps(report, indent=2))
+        for name, (rows, _) in results.items():
+            stem = name.split(" (")[0].replace(" ", "_").replace(".", "")
+            np.savetxt(args.out / f"{stem}.txt", rows, fmt="%g", delimiter=",")
+
+
+if __name__ == "__main__":
+    main()
