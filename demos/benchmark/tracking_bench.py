@@ -94,7 +94,7 @@ def detect(frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
 def ours(**options: float) -> Tracker:
     from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
 
-    tracker = ObjectTracker(TrackerConfig(**options))  # type: ignore[arg-type]
+    tracker = ObjectTracker(TrackerConfig(**options))
 
     def update(frame: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> np.ndarray:
         objects = tracker.update(frame, boxes, scores)
@@ -157,7 +157,9 @@ def main() -> None:
 
     tracked, stream_fps = stream_graph(frames)
     dets, detector_ms = detect(frames)
-    results = {"objectTracking (gRPC stream)": (graph_rows(tracked, width, height), None)}
+    results: dict[str, tuple[np.ndarray, float | None]] = {
+        "objectTracking (gRPC stream)": (graph_rows(tracked, width, height), None)
+    }
     results["ObjectTracker in-process"] = run_tracker(ours(), frames, dets)
     results["ObjectTracker without re-ID"] = run_tracker(
         ours(reid_similarity=2.0, near_similarity=2.0), frames, dets
