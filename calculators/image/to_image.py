@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+from pipeserve.calculators.util.contracts import require_one_of
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -37,8 +38,7 @@ class ToImageCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("IMAGE") + cc.inputs.count("IMAGE_CPU") != 1:
-            raise cc.fail("exactly one of IMAGE or IMAGE_CPU inputs is required")
+        require_one_of(cc, False, "IMAGE", "IMAGE_CPU")
 
     def open(self, cc: CalculatorContext) -> None:
         self.tag = "IMAGE" if cc.inputs.has("IMAGE") else "IMAGE_CPU"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from mediapipe.calculators.tensor import image_to_tensor_calculator_pb2
 from pipeserve.calculators.formats import NormalizedRect
+from pipeserve.calculators.util.contracts import require_one_of
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -65,8 +66,7 @@ class ImageToTensorCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if (cc.outputs.count("TENSORS") > 0) == (cc.outputs.count("TENSOR") > 0):
-            raise cc.fail("exactly one of TENSORS and TENSOR outputs is required")
+        require_one_of(cc, True, "TENSORS", "TENSOR")
         options = cc.options
         if options is not None and not options.HasField("output_tensor_float_range"):
             raise cc.fail("only output_tensor_float_range is supported")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.tensor import tensors_to_floats_calculator_pb2
+from pipeserve.calculators.util.contracts import require_one_of
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -51,8 +52,7 @@ class TensorsToFloatsCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.outputs.count("FLOAT") + cc.outputs.count("FLOATS") != 1:
-            raise cc.fail("exactly one of FLOAT and FLOATS outputs is required")
+        require_one_of(cc, True, "FLOAT", "FLOATS")
 
     def open(self, cc: CalculatorContext) -> None:
         self.sigmoid = cc.options.activation == Options.SIGMOID

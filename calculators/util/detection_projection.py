@@ -33,6 +33,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
+from .contracts import require_same_count
 from .geometry import project_points
 
 
@@ -61,8 +62,7 @@ class DetectionProjectionCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("DETECTIONS") != cc.outputs.count("DETECTIONS"):
-            raise cc.fail("same number of DETECTIONS inputs and outputs is required")
+        require_same_count(cc, "DETECTIONS")
 
     def open(self, cc: CalculatorContext) -> None:
         self.count = cc.inputs.count("DETECTIONS")

@@ -41,6 +41,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
+from .contracts import require_one_of
 from .geometry import F32, Real, degrees_to_radians, rotation_from_points
 
 Options = detections_to_rects_calculator_pb2.DetectionsToRectsCalculatorOptions
@@ -65,10 +66,8 @@ class DetectionsToRectsCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("DETECTION") + cc.inputs.count("DETECTIONS") != 1:
-            raise cc.fail("exactly one of DETECTION or DETECTIONS inputs is required")
-        if cc.outputs.count("NORM_RECT") + cc.outputs.count("NORM_RECTS") != 1:
-            raise cc.fail("exactly one of NORM_RECT or NORM_RECTS outputs is required")
+        require_one_of(cc, False, "DETECTION", "DETECTIONS")
+        require_one_of(cc, True, "NORM_RECT", "NORM_RECTS")
 
     def open(self, cc: CalculatorContext) -> None:
         options = cc.options

@@ -33,6 +33,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
+from .contracts import require_same_count
 from .geometry import remove_letterbox
 
 
@@ -45,8 +46,7 @@ class LandmarkLetterboxRemovalCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("LANDMARKS") != cc.outputs.count("LANDMARKS"):
-            raise cc.fail("same number of LANDMARKS inputs and outputs is required")
+        require_same_count(cc, "LANDMARKS")
 
     def open(self, cc: CalculatorContext) -> None:
         self.count = cc.inputs.count("LANDMARKS")

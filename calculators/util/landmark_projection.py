@@ -40,6 +40,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
+from .contracts import require_one_of, require_same_count
 from .geometry import cosf, project_points, sinf
 
 Options = landmark_projection_calculator_pb2.LandmarkProjectionCalculatorOptions
@@ -79,12 +80,9 @@ class LandmarkProjectionCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("NORM_LANDMARKS") != cc.outputs.count("NORM_LANDMARKS"):
-            raise cc.fail("same number of NORM_LANDMARKS inputs and outputs is required")
-        has_rect = cc.inputs.count("NORM_RECT") > 0
-        if has_rect == (cc.inputs.count("PROJECTION_MATRIX") > 0):
-            raise cc.fail("exactly one of NORM_RECT or PROJECTION_MATRIX is required")
-        if cc.inputs.count("IMAGE_DIMENSIONS") and not has_rect:
+        require_same_count(cc, "NORM_LANDMARKS")
+        source = require_one_of(cc, False, "NORM_RECT", "PROJECTION_MATRIX")
+        if cc.inputs.count("IMAGE_DIMENSIONS") and source != "NORM_RECT":
             raise cc.fail("IMAGE_DIMENSIONS can only be given with NORM_RECT")
 
     def open(self, cc: CalculatorContext) -> None:

@@ -41,6 +41,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
+from .contracts import require_one_of
 from .geometry import F32, cosf, degrees_to_radians, normalize_radians, sinf
 
 Options = rect_transformation_calculator_pb2.RectTransformationCalculatorOptions
@@ -108,8 +109,7 @@ class RectTransformationCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("NORM_RECT") + cc.inputs.count("NORM_RECTS") != 1:
-            raise cc.fail("exactly one of NORM_RECT or NORM_RECTS inputs is required")
+        require_one_of(cc, False, "NORM_RECT", "NORM_RECTS")
 
     def open(self, cc: CalculatorContext) -> None:
         self.transform = resolve(cc.options)

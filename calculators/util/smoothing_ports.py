@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pipeserve.graphs import Calculator, CalculatorContract, Input, Output
 
+from .contracts import require_one_of
+
 
 class LandmarkFilterCalculator(Calculator):
     """Base of the smoothers: NORM_LANDMARKS → NORM_FILTERED_LANDMARKS, or LANDMARKS →
@@ -17,10 +19,8 @@ class LandmarkFilterCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        normalized = cc.inputs.count("NORM_LANDMARKS") > 0
-        if normalized == (cc.inputs.count("LANDMARKS") > 0):
-            raise cc.fail("exactly one of NORM_LANDMARKS or LANDMARKS is required")
-        out = "NORM_FILTERED_LANDMARKS" if normalized else "FILTERED_LANDMARKS"
+        tag = require_one_of(cc, False, "NORM_LANDMARKS", "LANDMARKS")
+        out = cls.port_tags(tag == "NORM_LANDMARKS")[1]
         if cc.outputs.count(out) != 1:
             raise cc.fail(f"{out} output is required")
 

@@ -33,6 +33,8 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
+from .contracts import require_one_of
+
 Options = visibility_copy_calculator_pb2.VisibilityCopyCalculatorOptions
 
 
@@ -49,11 +51,8 @@ class VisibilityCopyCalculator(Calculator):
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
-        if cc.inputs.count("LANDMARKS_FROM") + cc.inputs.count("NORM_LANDMARKS_FROM") != 1:
-            raise cc.fail("exactly one landmarks stream to copy from is required")
-        to_tag = "LANDMARKS_TO" if cc.inputs.count("LANDMARKS_TO") else "NORM_LANDMARKS_TO"
-        if cc.inputs.count("LANDMARKS_TO") + cc.inputs.count("NORM_LANDMARKS_TO") != 1:
-            raise cc.fail("exactly one landmarks stream to copy to is required")
+        require_one_of(cc, False, "LANDMARKS_FROM", "NORM_LANDMARKS_FROM")
+        to_tag = require_one_of(cc, False, "LANDMARKS_TO", "NORM_LANDMARKS_TO")
         if cc.outputs.count(to_tag) != 1 or len(cc.outputs) != 1:
             raise cc.fail(f"the output must be {to_tag}, the type of the copied-to input")
 
