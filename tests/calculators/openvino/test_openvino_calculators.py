@@ -15,6 +15,7 @@ from pipeserve.calculators.openvino.models import (
     WheelModels,
     compile_model,
 )
+from pipeserve.calculators.openvino.tensor_ports import is_vector_tag
 from pipeserve.graphs.testing import run_graph
 
 from pipeserve.errors import GraphConfigError, PipeserveError
@@ -220,3 +221,22 @@ def test_models_compile_once_per_file_and_config_with_f32_default(tmp_path: Path
     bf16 = compile_model(path, {"INFERENCE_PRECISION_HINT": "bf16"})
     assert bf16 is not compile_model(path)
     assert compile_model(path).get_property("INFERENCE_PRECISION_HINT") == ov.Type.f32
+
+
+@pytest.mark.parametrize(
+    ("tag", "vector"),
+    [("TENSORS", True), ("OVTENSORS2", True), ("TFTENSORS", True), ("TFLITE_TENSORS_IN", True),
+     ("TENSOR", False), ("TENSOR_A", False), ("OVTENSOR", False), ("TFLITE_TENSOR", False),
+     ("INPUT1", False), ("", False)],
+)
+def test_tag_prefixes_decide_vector_or_single_tensor(tag: str, vector: bool) -> None:
+    assert is_vector_tag(tag) is vector
+
+
+def test_mediapipe_inference_calculator_requires_a_model_path() -> None:
+    config = """
+input_stream: "in"
+node { calculator: "InferenceCalculator" input_stream: "TENSORS:in" output_stream: "TENSORS:out" }
+"""
+    with pytest.raises(GraphConfigError, match="model_path is required"):
+        run_graph(config, {"in": []})
