@@ -32,69 +32,12 @@ Example::
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-import numpy as np
 from mediapipe.modules.holistic_landmark.calculators import roi_tracking_calculator_pb2
-from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
+from .roi_checks import iou_ok, landmarks_ok, rect_ok
+
 Options = roi_tracking_calculator_pb2.RoiTrackingCalculatorOptions
-Size = tuple[int, int]
-
-
-def _rotate(points: np.ndarray, size: Size, angle: float) -> np.ndarray:
-    """Normalized (x, y) [N, 2] in pixels, rotated by ``angle`` about the origin."""
-    px = points[:, 0] * size[0]
-    py = points[:, 1] * size[1]
-    cos, sin = math.cos(angle), math.sin(angle)
-    return np.stack([px * cos - py * sin, px * sin + py * cos], axis=1)
-
-
-def iou_ok(prev: NormalizedRect, recrop: NormalizedRect, size: Size, min_iou: float) -> bool:
-    w, h = size
-    r1 = np.array([prev.x_center * w, prev.y_center * h, prev.width * w, prev.height * h])
-    r2 = np.array([recrop.x_center * w, recrop.y_center * h, recrop.width * w, recrop.height * h])
-    lo = np.maximum(r1[:2], r2[:2])
-    hi = np.minimum(r1[:2] + r1[2:], r2[:2] + r2[2:])
-    if np.any(lo > hi):
-        return True  # MediaPipe: an empty intersection has infinite "area"
-    inter = float(np.prod(hi - lo))
-    return not inter < (r1[2] * r1[3] + r2[2] * r2[3] - inter) * min_iou
-
-
-def rect_ok(prev: NormalizedRect, recrop: NormalizedRect, size: Size, limits: Any) -> bool:
-    centres = np.array([[prev.x_center, prev.y_center], [recrop.x_center, recrop.y_center]])
-    (px, py), (rx, ry) = _rotate(centres, size, -recrop.rotation)
-    rotation = math.degrees(prev.rotation) - math.degrees(recrop.rotation)
-    if rotation > 180.0:
-        rotation -= 360.0
-    if rotation < -180.0:
-        rotation += 360.0
-    rw, rh = recrop.width * size[0], recrop.height * size[1]
-    return (
-        abs(rotation) <= limits.rotation_degrees
-        and abs(px - rx) <= rw * limits.translation
-        and abs(py - ry) <= rh * limits.translation
-        and abs(prev.width * size[0] - rw) <= rw * limits.scale
-        and abs(prev.height * size[1] - rh) <= rh * limits.scale
-    )
-
-
-def landmarks_ok(landmarks: np.ndarray, recrop: NormalizedRect, size: Size, margin: float) -> bool:
-    angle = -recrop.rotation
-    ((cx, cy),) = _rotate(np.array([[recrop.x_center, recrop.y_center]]), size, angle)
-    half_w = recrop.width * size[0] * (1.0 + margin) * 0.5
-    half_h = recrop.height * size[1] * (1.0 + margin) * 0.5
-    points = _rotate(landmarks[:, :2], size, angle)
-    inside = (
-        (cx - half_w < points[:, 0])
-        & (points[:, 0] < cx + half_w)
-        & (cy - half_h < points[:, 1])
-        & (points[:, 1] < cy + half_h)
-    )
-    return bool(inside.all())
 
 
 @register_calculator("RoiTrackingCalculator")
