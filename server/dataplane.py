@@ -22,7 +22,7 @@ from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
 from .inputs import decode_request
 from .metrics import Metrics
 from .servables import GRAPH_VERSION, GraphServable, ServableStore
-from .sessions import TIMESTAMP_PARAM, StreamSession, request_timestamp
+from .sessions import StreamSession, request_timestamp, start_graph
 from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, StreamItem
 
 log = logging.getLogger(__name__)
@@ -103,13 +103,7 @@ class DataPlane:
         graph = CalculatorGraph(spec, services={"models": self.store.current.models})
         for stream in spec.output_streams:
             graph.observe_output_stream(stream.name, _keep_first(first, stream.name))
-        side = {k: v for k, v in request.parameters.items() if k != TIMESTAMP_PARAM}
-        try:
-            graph.start(side)
-        except PipeserveError as exc:
-            graph.cancel()
-            raise PipeserveError(f"graph {servable.name!r} failed to start: {exc}",
-                                 Code.FAILED_PRECONDITION) from exc
+        start_graph(graph, request.parameters)
         try:
             for name, value in values:
                 graph.add_packet(name, Packet(value, ts))

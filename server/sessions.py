@@ -47,6 +47,18 @@ def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int
     return ts
 
 
+def start_graph(graph: CalculatorGraph, parameters: Mapping[str, ParamValue]) -> None:
+    """Start ``graph`` with the parameters it has side packets for; FAILED_PRECONDITION if not."""
+    names = {s.name for s in graph.spec.input_side_packets}
+    try:
+        graph.start({k: v for k, v in parameters.items() if k in names})
+    except PipeserveError as exc:
+        graph.cancel()
+        raise PipeserveError(
+            f"graph {graph.name!r} failed to start: {exc}", Code.FAILED_PRECONDITION
+        ) from exc
+
+
 class StreamSession:
     """One stream's graph: validate, push, and queue outputs in the order they are emitted."""
 
@@ -55,7 +67,6 @@ class StreamSession:
         spec = servable.require_spec()
         self.graph = CalculatorGraph(spec, services=services)
         self.tags = {s.name: s.tag for s in spec.input_streams}
-        self.side_packet_names = {s.name for s in spec.input_side_packets}
         self.metrics = metrics
         self.outbox = Mailbox(asyncio.get_running_loop())
         self._next_ts = 0
@@ -65,14 +76,8 @@ class StreamSession:
         self.graph.on_error(self.outbox.put)
 
     async def start(self, parameters: Mapping[str, ParamValue]) -> None:
-        """Start the graph with the request's parameters as side packets (§6)."""
-        side = {k: v for k, v in parameters.items() if k in self.side_packet_names}
-        try:
-            await asyncio.to_thread(self.graph.start, side)
-        except PipeserveError as exc:
-            self.graph.cancel()
-            raise PipeserveError(f"graph {self.name!r} failed to start: {exc}",
-                                 Code.FAILED_PRECONDITION) from exc
+        """Start the graph with the first request's parameters as side packets (§6)."""
+        await asyncio.to_thread(start_graph, self.graph, parameters)
 
     def prepare(self, request: InferRequest) -> tuple[int, list[tuple[str, Any]]]:
         """Validate a whole request (§2.3, §2.4, §3); returns its timestamp and values."""

@@ -79,3 +79,11 @@ def test_side_packets_come_from_the_first_request_only(server: ServerProcess) ->
         s.send("side", {"in": np.array([0], np.uint8)}, label="a", count=10)
         s.send("side", {"in": np.array([0], np.uint8)}, label="ignored", count=0)
         assert [s.data("out")[1].tolist() for _ in range(2)] == [[b"a:11"], [b"a:12"]]
+
+
+def test_a_4k_rgb_frame_fits_the_default_message_size(server: ServerProcess) -> None:
+    frame = np.full((2160, 3840, 3), 7, np.uint8)
+    with Stream(server.grpc_url) as s:
+        s.send("image", {"image": frame})
+        _, out = s.data("image_out", timeout=30)
+    assert out.shape == frame.shape and int(out[-1, -1, -1]) == 7
