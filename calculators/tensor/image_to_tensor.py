@@ -29,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+import numpy as np
 from mediapipe.calculators.tensor import image_to_tensor_calculator_pb2
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.calculators.util.contracts import require_one_of
@@ -99,6 +100,8 @@ class ImageToTensorCalculator(Calculator):
             if rect.width == 0 and rect.height == 0:
                 return
         image = image_packet.value
+        if image.dtype != np.uint8 or image.ndim not in (2, 3):
+            raise ValueError(f"expected a uint8 HWC or HW image, got {image.dtype} {image.shape}")
         height, width = image.shape[:2]
         roi = roi_from_norm_rect(rect, width, height)
         out_w, out_h = self.width or width, self.height or height

@@ -13,6 +13,8 @@ from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.calculators.tensor.image_crop import RotatedRect, pad_roi, roi_to_image_matrix
 from pipeserve.graphs.testing import CalculatorRunner
 
+from pipeserve.errors import NodeError
+
 ROIS = [
     NormalizedRect(0.5, 0.5, 1.0, 1.0, 0.0),
     NormalizedRect(0.4, 0.5, 0.7, 0.5, 0.6),  # rotated, wider than tall → letterbox
@@ -102,3 +104,9 @@ def test_sentinel_and_missing_rect_emit_nothing(astronaut):
     case = (32, 32, True, (0.0, 1.0), "BORDER_ZERO")
     out = run_ours(astronaut, NormalizedRect(0.5, 0.5, 0.0, 0.0), case)
     assert out["t"] == [] and out["pad"] == [] and out["matrix"] == []
+
+
+def test_float_images_are_rejected(astronaut):
+    case = (32, 32, True, (0.0, 1.0), "BORDER_ZERO")
+    with pytest.raises(NodeError, match="uint8"):
+        run_ours(astronaut.astype(np.float32), None, case)
