@@ -23,7 +23,15 @@ from .node import CLOSED, OPENED, NodeRuntime, OutputRoute, PacketObserver
 from .packet import EMPTY, Packet
 from .spec import GraphSpec
 from .stream_handlers.base import BOUND, CLOSE, PROCESS, Invocation
-from .timestamp import DONE, UNSET, is_allowed_in_stream, next_allowed_in_stream, timestamp_name
+from .timestamp import (
+    DONE,
+    MIN,
+    PRESTREAM,
+    UNSET,
+    is_allowed_in_stream,
+    next_allowed_in_stream,
+    timestamp_name,
+)
 
 log = logging.getLogger(__name__)
 ErrorCallback = Callable[[PipeserveError], None]
@@ -389,8 +397,13 @@ class CalculatorGraph:
 
 
 def _shift(timestamp: int, offset: int, settled: bool) -> int:
-    """The output bound implied by an input timestamp (or input bound) and an offset."""
+    """The output bound implied by an input timestamp (or input bound) and an offset.
+
+    After an input set at PreStream the next possible timestamp is ``Min()`` (MediaPipe).
+    """
     if timestamp >= DONE - 2:
         return DONE
+    if settled and timestamp == PRESTREAM:
+        return MIN + offset
     shifted = timestamp + offset
     return next_allowed_in_stream(shifted) if settled else shifted

@@ -53,11 +53,10 @@ def next_allowed_in_stream(ts: int) -> int:
 
 
 def previous_allowed_in_stream(ts: int) -> int:
-    """The largest timestamp settled by the bound ``ts`` (the bound minus one)."""
-    if ts <= MIN:
+    """The largest timestamp settled by the bound ``ts``: the bound minus one within the
+    range, ``Max()`` past it (a done stream settles at ``Max()``), Unstarted before it."""
+    if ts <= MIN or ts == POSTSTREAM:
         return UNSTARTED
-    if ts == ONE_OVER_POSTSTREAM:
-        return POSTSTREAM
-    if ts == DONE:
-        return DONE
+    if ts > MAX:
+        return MAX
     return ts - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..input_queue import InputQueue
-from ..timestamp import DONE, POSTSTREAM, UNSET, UNSTARTED, previous_allowed_in_stream
+from ..timestamp import DONE, MAX, UNSET, UNSTARTED, previous_allowed_in_stream
 from .base import (
     BOUND,
     CLOSE,
@@ -21,8 +21,10 @@ class ImmediateInputStreamHandler(InputStreamHandler):
     """Each input is its own sync set; the earliest ready input(s) form the next input set.
 
     Input timestamps may go back across inputs (e.g. FlowLimiter's FINISHED back edge).
-    An input that becomes done triggers one invocation (at ``PostStream``) so the
-    calculator can see ``cc.inputs.is_done(tag)`` and close its outputs.
+    An input that becomes done triggers an invocation at ``Max()`` with its empty packet
+    at ``Max()``, so the calculator can see ``cc.inputs.is_done(tag)``; for a node that
+    processes bounds, that happens again after every later invocation (MediaPipe keeps a
+    done input ready at ``Max()``).
     """
 
     name = "ImmediateInputStreamHandler"
@@ -30,6 +32,7 @@ class ImmediateInputStreamHandler(InputStreamHandler):
     def __init__(self, queues: list[InputQueue], process_bounds: bool, options: Any) -> None:
         super().__init__(queues, process_bounds, options)
         self.last_per_stream = [UNSET] * len(queues)
+        self.done_pending = False
 
     def next_invocation(self) -> Invocation | None:
         ready: list[int] = []
@@ -42,6 +45,7 @@ class ImmediateInputStreamHandler(InputStreamHandler):
                 if self.last_per_stream[i] != DONE:
                     self.last_per_stream[i] = DONE
                     became_done = True
+                became_done = became_done or self.done_pending
             elif self.process_bounds:
                 settled = previous_allowed_in_stream(q.bound)
                 if settled > max(self.last_per_stream[i], UNSTARTED):
@@ -50,10 +54,11 @@ class ImmediateInputStreamHandler(InputStreamHandler):
             ready.append(DONE)
         ts = min(ready) if ready else DONE
         if ts == DONE:
+            if became_done and (self.process_bounds or not self.all_done()):
+                self.done_pending = False
+                return Invocation(PROCESS, MAX, [q.empty_packet() for q in self.queues])
             if self.all_done():
                 return Invocation(CLOSE)
-            if became_done:
-                return Invocation(PROCESS, POSTSTREAM, [q.empty_packet() for q in self.queues])
             bound = min(q.min_ts_or_bound() for q in self.queues)
             if bound > self.last_bound:
                 self.last_bound = bound
@@ -70,4 +75,5 @@ class ImmediateInputStreamHandler(InputStreamHandler):
             else:
                 packets.append(q.empty_packet())
         self.last_ts = ts
+        self.done_pending = self.process_bounds
         return Invocation(PROCESS, ts, packets)

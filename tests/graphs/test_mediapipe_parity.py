@@ -318,13 +318,6 @@ node { calculator: "PassThroughCalculator" input_stream: "pre" input_stream: "b"
        output_stream: "x" output_stream: "y" }
 """
 
-DONE_INVOCATION = pytest.mark.xfail(
-    strict=True,
-    reason="runtime: when an input of an ImmediateInputStreamHandler node is done, MediaPipe "
-    "processes at Timestamp::Max() with that input's empty packet at Max(); ours uses "
-    "PostStream and Done(), so FlowLimiter never sees FINISHED end its frames",
-)
-
 CASES = [
     Case("pass_through_by_tag_and_index", PASS_THROUGH,
          [("a", 1, 0), ("b", 2, 0), ("c", 3, 1), ("a", 4, 2), ("c", 5, 2), ("b", 6, 3)],
@@ -443,27 +436,14 @@ CASES = [
          {"x": 7, "y": 2.5, "ts": Int64(42)}),
     Case("constant_side_packets", CONSTANT, [("tick", 1, 0), ("tick", 1, 4)],
          {"a": [(0, 3), (4, 3)], "b": [(0, 0.25), (4, 0.25)]}),
-    pytest.param(
-        Case("flow_limiter_releases_queued_frame_when_finished_closes", FINISHED_INPUT,
-             [("in", 1, 0), ("in", 2, 1), Close("finished"), ("in", 3, 2)],
-             {"out": [(0, 1), (1, 2), (2, 3)], "allow": [(0, True), (1, True), (2, True)]}),
-        marks=DONE_INVOCATION,
-    ),
-    pytest.param(
-        Case("flow_limiter_flushes_its_queue_at_the_end", FINISHED_INPUT,
-             [("in", 1, 0), ("in", 2, 1), ("finished", 0, 5), ("in", 3, 7)],
-             {"out": [(0, 1), (1, 2), (7, 3)], "allow": [(0, True), (1, True), (7, True)]}),
-        marks=DONE_INVOCATION,
-    ),
-    pytest.param(
-        Case("prestream_packet_beside_later_packets", PRESTREAM_BESIDE_PACKETS,
-             [("b", 1, 0), ("b", 2, 5)], {"x": [(PRE, 7)], "y": [(0, 1), (5, 2)]}, {"v": 7}),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="runtime: after an input set at PreStream, MediaPipe sets offset-0 outputs' "
-            "bound to Min(); ours to OneOverPostStream, so the later packets fail",
-        ),
-    ),
+    Case("flow_limiter_releases_queued_frame_when_finished_closes", FINISHED_INPUT,
+         [("in", 1, 0), ("in", 2, 1), Close("finished"), ("in", 3, 2)],
+         {"out": [(0, 1), (1, 2), (2, 3)], "allow": [(0, True), (1, True), (2, True)]}),
+    Case("flow_limiter_flushes_its_queue_at_the_end", FINISHED_INPUT,
+         [("in", 1, 0), ("in", 2, 1), ("finished", 0, 5), ("in", 3, 7)],
+         {"out": [(0, 1), (1, 2), (7, 3)], "allow": [(0, True), (1, True), (7, True)]}),
+    Case("prestream_packet_beside_later_packets", PRESTREAM_BESIDE_PACKETS,
+         [("b", 1, 0), ("b", 2, 5)], {"x": [(PRE, 7)], "y": [(0, 1), (5, 2)]}, {"v": 7}),
 ]  # fmt: skip
 
 
