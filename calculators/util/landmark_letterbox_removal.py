@@ -56,7 +56,7 @@ class LandmarkLetterboxRemovalCalculator(Calculator):
         if padding_packet.is_empty:
             return
         padding = padding_packet.value
-        z_scale = np.float32(1.0) - np.float32(padding[0]) - np.float32(padding[2])
+        z_scale = np.float32(1.0) - (np.float32(padding[0]) + np.float32(padding[2]))
         for index in range(self.count):
             packet = cc.inputs[("LANDMARKS", index)]
             if packet.is_empty:
