@@ -58,12 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:2] == ["graph", "check"]:
         return graph_check(argv[2:])
     ns = _parser().parse_args(argv)
+    from pydantic import ValidationError
+
     from pipeserve.server.runner import serve
     from pipeserve.server.settings import Settings
 
-    settings = Settings(**{k: v for k, v in vars(ns).items() if v is not None})
+    try:
+        settings = Settings(**{k: v for k, v in vars(ns).items() if v is not None})
+    except ValidationError as exc:
+        print(f"pipeserve: invalid settings: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

@@ -28,6 +28,8 @@ from .servables import GRAPH_VERSION, GRAPH_VERSIONS, GraphServable
 from .types import InferRequest, InferResponse, ParamValue, StreamError, StreamItem
 
 TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
+LATENCY_WINDOW = 1024
+"""Pushed requests awaiting their first output, for the latency metric (oldest dropped)."""
 _END = object()
 
 
@@ -70,7 +72,7 @@ class StreamSession:
         self.metrics = metrics
         self.outbox = Mailbox(asyncio.get_running_loop())
         self._next_ts = 0
-        self._pushed: deque[tuple[int, float]] = deque()
+        self._pushed: deque[tuple[int, float]] = deque(maxlen=LATENCY_WINDOW)
         for stream in spec.output_streams:
             self.graph.observe_output_stream(stream.name, self._output_observer(stream.name))
         self.graph.on_error(self.outbox.put)

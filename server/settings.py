@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FOUR_K_RGB_BYTES = 3840 * 2160 * 3
@@ -31,11 +32,16 @@ class Settings(BaseSettings):
     """Address the gRPC server binds to."""
     rest_bind_address: str = "127.0.0.1"
     """Address the REST server binds to."""
-    log_level: str = "INFO"
-    """DEBUG, INFO, WARNING or ERROR."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """DEBUG, INFO, WARNING or ERROR (any case)."""
     file_system_poll_wait_seconds: float = Field(1.0, ge=0)
     """How often the config file is checked for changes; 0 disables reloading."""
     max_message_size: int = Field(FOUR_K_RGB_BYTES + (8 << 20), gt=0)
     """Largest gRPC message in bytes (default: a 4K RGB frame plus headroom)."""
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     """On SIGTERM, how long open streams may drain before they are cancelled."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value

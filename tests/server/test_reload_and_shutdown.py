@@ -101,8 +101,14 @@ def test_cli_help_lists_the_ovms_flags() -> None:
         assert flag in out, flag
 
 
-def test_cli_without_config_or_model_fails_clearly() -> None:
-    result = subprocess.run([sys.executable, "-m", "pipeserve.cli", "--port", "0"], cwd=REPO,
-                            capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize(("flags", "expected"), [
+    ([], "give --config_path, or --model_path with --model_name"),
+    (["--config_path", "/nonexistent/config.json"], "cannot read config /nonexistent/config.json"),
+    (["--config_path", "c.json", "--port", "99999"], "port\n  Input should be less than"),
+    (["--config_path", "c.json", "--log_level", "loud"], "log_level\n  Input should be"),
+])
+def test_cli_bad_settings_fail_clearly(flags: list[str], expected: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "pipeserve.cli", "--port", "0", *flags],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert "give --config_path, or --model_path with --model_name" in result.stderr
+    assert expected in result.stderr
