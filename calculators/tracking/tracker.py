@@ -8,7 +8,8 @@ One ``ObjectTracker`` is one stream's state; ``update`` processes one frame:
 3. lost confirmed tracks are matched to the remaining detections by appearance alone
    (re-identification), the rest start tentative tracks;
 4. a tentative track is confirmed after ``min_hits`` consecutive detections and only then
-   gets an ID: the ID of a lost track it resembles, else the next ID of this tracker;
+   gets an ID: the ID of a lost track it resembles, else (after ``reid_defer`` more
+   detections if some track was lost before it was born) the next ID of this tracker;
    a young confirmed track that turns out to resemble a track lost before it was born
    takes that track's ID (the first frames of a re-entering object are often partial).
 
@@ -50,6 +51,8 @@ class TrackerConfig:
     """Least appearance similarity to give a lost track's ID to a detection."""
     near_similarity: float = 0.45
     near_growth: float = 0.05
+    reid_defer: int = 6
+    """Extra detections a new track waits for an ID while lost tracks might claim it."""
     reid_window: int = 60
     """Frames after its birth during which a track may still take a lost track's ID."""
     gallery_size: int = 8
@@ -278,13 +281,20 @@ class ObjectTracker:
                 continue
             if track.confirmed or track.hits >= cfg.min_hits:
                 self._reidentify(track, dets)
-            if not track.confirmed and track.hits >= cfg.min_hits:
-                track.track_id = self.next_id
-                self.next_id += 1
+            if track.confirmed or track.hits < cfg.min_hits:
+                continue
+            if track.hits < cfg.min_hits + cfg.reid_defer and self._lost_before(track):
+                continue
+            track.track_id = self.next_id
+            self.next_id += 1
+
+    def _lost_before(self, track: Track) -> list[Track]:
+        """Confirmed tracks unseen since before ``track`` was born (candidates for its ID)."""
+        return [t for t in self.tracks if t.confirmed and t.unseen > self.frame - track.born]
 
     def _reidentify(self, track: Track, dets: FrameDetections) -> None:
         """Give ``track`` the ID of a resembling track lost before it was born, if any."""
-        lost = [t for t in self.tracks if t.confirmed and t.unseen > self.frame - track.born]
+        lost = self._lost_before(track)
         if not lost or track.detection < 0 or not dets.clean[track.detection]:
             return
         sims = _gallery_similarity(lost, dets.embeddings([track.detection]))[:, 0]
@@ -292,6 +302,7 @@ class ObjectTracker:
         if sims[best] >= self.config.reid_similarity:
             old = lost[best]
             track.track_id = old.track_id
+            track.born = old.born
             track.gallery = np.concatenate([old.gallery, track.gallery])[
                 -self.config.gallery_size :
             ]

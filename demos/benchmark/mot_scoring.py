@@ -64,3 +64,21 @@ def format_row(name: str, metrics: dict[str, float], extra: str = "") -> str:
         f"| {name} | {metrics['MOTA']:.3f} | {metrics['IDF1']:.3f} | {int(metrics['IDSW'])} | "
         f"{int(metrics['FP'])} | {int(metrics['FN'])} |{extra}"
     )
+
+
+def main() -> None:
+    """``python mot_scoring.py GT RESULTS``: print the metrics of a MOTChallenge results file."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("gt", help="ground truth: frame,id,x,y,w,h,1,1,visibility")
+    parser.add_argument("results", help="tracker output: frame,id,x,y,w,h,score,...")
+    args = parser.parse_args()
+    gt = np.loadtxt(args.gt, delimiter=",", ndmin=2)
+    results = np.loadtxt(args.results, delimiter=",", ndmin=2)
+    for name, value in score(gt, results).items():
+        print(f"{name:7} {value:.3f}" if name in ("MOTA", "IDF1") else f"{name:7} {int(value)}")
+
+
+if __name__ == "__main__":
+    main()
