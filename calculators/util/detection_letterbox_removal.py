@@ -23,20 +23,19 @@ import numpy as np
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
-from .geometry import Padding, remove_letterbox
+from .geometry import Padding, letterbox_scale, remove_letterbox
 
 
 def unpad_detection(detection: Detection, padding: Padding) -> Detection:
     """One detection with box and keypoints mapped out of the letterbox."""
-    left, top, right, bottom = padding
-    scale_x, scale_y = 1.0 - left - right, 1.0 - top - bottom
+    scale_x, scale_y = letterbox_scale(padding)
     corner = remove_letterbox(np.array([[detection.xmin, detection.ymin]]), padding)[0]
     return dataclasses.replace(
         detection,
         xmin=float(corner[0]),
         ymin=float(corner[1]),
-        width=float(np.float32(detection.width) / np.float32(scale_x)),
-        height=float(np.float32(detection.height) / np.float32(scale_y)),
+        width=float(np.float32(detection.width) / scale_x),
+        height=float(np.float32(detection.height) / scale_y),
         keypoints=remove_letterbox(detection.keypoints, padding),
     )
 

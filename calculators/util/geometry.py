@@ -68,12 +68,18 @@ def distance_times_two(x0: Real, y0: Real, x1: Real, y1: Real) -> np.float32:
     return F32(np.sqrt(dx * dx + dy * dy)) * F32(2.0)
 
 
+def letterbox_scale(padding: Padding) -> tuple[np.float32, np.float32]:
+    """The unpadded share of the tensor: ``1 - (left + right)``, ``1 - (top + bottom)``."""
+    left, top, right, bottom = (F32(p) for p in padding)
+    return F32(1) - (left + right), F32(1) - (top + bottom)
+
+
 def remove_letterbox(points: np.ndarray, padding: Padding) -> np.ndarray:
     """x, y columns of ``points`` [N, >=2] mapped from the padded tensor to the ROI."""
-    left, top, right, bottom = (F32(p) for p in padding)
+    scale_x, scale_y = letterbox_scale(padding)
     out = np.array(points, np.float32, copy=True)
-    out[:, 0] = (out[:, 0] - left) / (F32(1) - (left + right))
-    out[:, 1] = (out[:, 1] - top) / (F32(1) - (top + bottom))
+    out[:, 0] = (out[:, 0] - F32(padding[0])) / scale_x
+    out[:, 1] = (out[:, 1] - F32(padding[1])) / scale_y
     return out
 
 

@@ -22,7 +22,6 @@ Example::
 
 from __future__ import annotations
 
-import numpy as np
 from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.graphs import (
     Calculator,
@@ -34,7 +33,7 @@ from pipeserve.graphs import (
 )
 
 from .contracts import require_same_count
-from .geometry import remove_letterbox
+from .geometry import letterbox_scale, remove_letterbox
 
 
 @register_calculator("LandmarkLetterboxRemovalCalculator")
@@ -56,7 +55,7 @@ class LandmarkLetterboxRemovalCalculator(Calculator):
         if padding_packet.is_empty:
             return
         padding = padding_packet.value
-        z_scale = np.float32(1.0) - (np.float32(padding[0]) + np.float32(padding[2]))
+        z_scale = letterbox_scale(padding)[0]
         for index in range(self.count):
             packet = cc.inputs[("LANDMARKS", index)]
             if packet.is_empty:
