@@ -112,3 +112,15 @@ def test_cli_bad_settings_fail_clearly(flags: list[str], expected: str) -> None:
                             cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert expected in result.stderr
+
+
+def test_graph_check_prints_the_graph_or_its_error(tmp_path: Path) -> None:
+    good = subprocess.run([sys.executable, "-m", "pipeserve.cli", "graph", "check",
+                           "demos/default/words/graph.pbtxt"], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert good.returncode == 0 and "WordsCalculator" in good.stdout
+    bad_graph = tmp_path / "bad.pbtxt"
+    bad_graph.write_text('node { calculator: "Nope" input_stream: "a" output_stream: "b" }')
+    bad = subprocess.run([sys.executable, "-m", "pipeserve.cli", "graph", "check",
+                          str(bad_graph)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "unknown calculator 'Nope'" in bad.stderr
