@@ -158,6 +158,16 @@ class DataPlane:
                 await reader
 
     async def _read(self, session: StreamSession, first: InferRequest, rest: RequestStream) -> None:
+        """Read the stream; a failure of the server itself ends it with INTERNAL."""
+        try:
+            await self._read_requests(session, first, rest)
+        except Exception as exc:  # a bug must end this stream, not hang it
+            log.exception("stream %s: reader failed", session.name)
+            session.fail(PipeserveError(f"internal error: {exc!r}", Code.INTERNAL))
+
+    async def _read_requests(
+        self, session: StreamSession, first: InferRequest, rest: RequestStream
+    ) -> None:
         """Validate and push each request; stop reading while a push waits (back-pressure)."""
         request: Any = first
         while request is not None:

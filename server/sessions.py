@@ -75,7 +75,7 @@ class StreamSession:
         self._pushed: deque[tuple[int, float]] = deque(maxlen=LATENCY_WINDOW)
         for stream in spec.output_streams:
             self.graph.observe_output_stream(stream.name, self._output_observer(stream.name))
-        self.graph.on_error(self.outbox.put)
+        self.graph.on_error(lambda error: self.fail(GraphExecutionError(str(error))))
 
     async def start(self, parameters: Mapping[str, ParamValue]) -> None:
         """Start the graph with the first request's parameters as side packets (§6)."""
@@ -136,11 +136,15 @@ class StreamSession:
             if item is _END:
                 return
             if isinstance(item, PipeserveError):
-                self.metrics.graph_errors.inc()
-                error = GraphExecutionError(str(item))
-                yield StreamError(error.message)
-                raise error
+                yield StreamError(item.message)
+                raise item
             yield item
+
+    def fail(self, error: PipeserveError) -> None:
+        """End the stream: one in-stream error, then the RPC ends with ``error``'s code."""
+        if isinstance(error, GraphExecutionError):
+            self.metrics.graph_errors.inc()
+        self.outbox.put(error)
 
     def reject(self, error: PipeserveError) -> None:
         """Queue an in-stream error for a request that failed validation."""
