@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -61,7 +62,11 @@ def stream_graph(frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
 
 
 def detect(frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
-    """In-process detections per frame (rows x, y, w, h, score in px) and ms per frame."""
+    """In-process detections per frame (rows x, y, w, h, score in px) and ms per frame.
+
+    Each frame goes through the graph alone (add, wait until idle); the time is the
+    fastest of three passes' medians, since other processes share the machine.
+    """
     import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
     from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 
@@ -71,12 +76,15 @@ def detect(frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
     graph.start()
     graph.add_packet("image", Packet(frames[0], -1))  # warm-up: model compile, first run
     graph.wait_until_idle()
-    times = []
-    for t, frame in enumerate(frames):
-        start = time.perf_counter()
-        graph.add_packet("image", Packet(frame, t))
-        graph.wait_until_idle()
-        times.append(time.perf_counter() - start)
+    medians = []
+    for n in range(3):
+        times = []
+        for t, frame in enumerate(frames):
+            start = time.perf_counter()
+            graph.add_packet("image", Packet(frame, n * len(frames) + t))
+            graph.wait_until_idle()
+            times.append(time.perf_counter() - start)
+        medians.append(float(np.median(times)))
     graph.close_all_input_streams()
     graph.wait_until_done()
     height, width = frames[0].shape[:2]
@@ -124,16 +132,23 @@ def norfair_iou() -> Tracker:
 
 
 def run_tracker(
-    tracker: Tracker, frames: list[np.ndarray], dets: list[np.ndarray]
+    make: Callable[[], Tracker], frames: list[np.ndarray], dets: list[np.ndarray], passes: int = 3
 ) -> tuple[np.ndarray, float]:
-    """MOTChallenge rows of a tracker over the sequence, and its mean ms per update."""
-    rows, spent = [], 0.0
-    for t, (frame, d) in enumerate(zip(frames, dets, strict=True)):
-        start = time.perf_counter()
-        out = tracker(frame, d[:, :4], d[:, 4])
-        spent += time.perf_counter() - start
-        rows.append(np.hstack([np.full((len(out), 1), t + 1), out]))
-    return np.concatenate(rows), 1000 * spent / len(frames)
+    """MOTChallenge rows of a tracker over the sequence, and its mean ms per update.
+
+    The sequence is tracked ``passes`` times by fresh trackers (the outputs are the same);
+    the time is the best pass's mean, since other processes share the machine.
+    """
+    best = float("inf")
+    for _ in range(passes):
+        tracker, rows, spent = make(), [], 0.0
+        for t, (frame, d) in enumerate(zip(frames, dets, strict=True)):
+            start = time.perf_counter()
+            out = tracker(frame, d[:, :4], d[:, 4])
+            spent += time.perf_counter() - start
+            rows.append(np.hstack([np.full((len(out), 1), t + 1), out]))
+        best = min(best, 1000 * spent / len(frames))
+    return np.concatenate(rows), best
 
 
 def graph_rows(tracked: list[np.ndarray], width: int, height: int) -> np.ndarray:
@@ -160,18 +175,19 @@ def main() -> None:
     results: dict[str, tuple[np.ndarray, float | None]] = {
         "objectTracking (gRPC stream)": (graph_rows(tracked, width, height), None)
     }
-    results["ObjectTracker in-process"] = run_tracker(ours(), frames, dets)
+    results["ObjectTracker in-process"] = run_tracker(ours, frames, dets)
     results["ObjectTracker without re-ID"] = run_tracker(
-        ours(reid_similarity=2.0, near_similarity=2.0), frames, dets
+        lambda: ours(reid_similarity=2.0, near_similarity=2.0), frames, dets
     )
-    results["norfair 2.3 (IoU, 0.7)"] = run_tracker(norfair_iou(), frames, dets)
+    results["norfair 2.3 (IoU, 0.7)"] = run_tracker(norfair_iou, frames, dets)
 
     print(
         f"faces5: {args.frames} frames {width}x{height}, {len(gt)} GT boxes, "
         f"{sum(len(d) for d in dets)} detections"
     )
     print(
-        f"detector in-process: {detector_ms:.2f} ms/frame (median); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+        f"detector in-process: {detector_ms:.2f} ms/frame (median, best of 3 passes); "
         f"objectTracking over one gRPC stream: {stream_fps:.1f} frames/s\n"
     )
     print("| tracker | MOTA | IDF1 | IDSW | FP | FN | ids | tracker ms/frame |")
