@@ -6,7 +6,8 @@ timing-dependent calculators (FlowLimiter) see the same order of events. Results
 ``{output stream: [(timestamp, value), ...]}`` with plain Python values.
 
 Payloads map to C++ types as: bool, int (C++ int), ``Int64``, float (C++ float),
-``Double``, and lists of float or int (``std::vector``).
+``Double``, lists of float or int (``std::vector``), and our (Normalized)LandmarkList
+(the landmark protos). Landmark results compare as rows ``[x, y, z, visibility, presence]``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import mediapipe as mp
 import numpy as np
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
+from mediapipe.framework.formats import landmark_pb2
 from mediapipe.python._framework_bindings import calculator_graph
+from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 
 Outputs = dict[str, list[tuple[int, Any]]]
@@ -44,8 +47,28 @@ class Close:
 Step = tuple[str, Any, int] | Close
 
 
+_LANDMARK_PROTOS = {
+    NormalizedLandmarkList: landmark_pb2.NormalizedLandmarkList,
+    LandmarkList: landmark_pb2.LandmarkList,
+}
+_FIELDS = ("x", "y", "z", "visibility", "presence")
+
+
+def _landmark_proto(value: NormalizedLandmarkList | LandmarkList) -> Any:
+    message = _LANDMARK_PROTOS[type(value)]()
+    for row in value.data.tolist():
+        message.landmark.add(**dict(zip(_FIELDS, row, strict=True)))
+    return message
+
+
+def _row(landmark: Any) -> list[float]:
+    return [getattr(landmark, name) for name in _FIELDS]
+
+
 def _creator(value: Any) -> Callable[[Any], Any]:
     pc = mp.packet_creator
+    if type(value) in _LANDMARK_PROTOS:
+        return lambda v: pc.create_proto(_landmark_proto(v))
     if isinstance(value, bool):
         return pc.create_bool
     if isinstance(value, Int64):
@@ -75,7 +98,13 @@ _GETTERS: dict[str, Callable[[Any], Any]] = {
     "double": mp.packet_getter.get_float,
     "::std::vector<float>": mp.packet_getter.get_float_list,
     "::std::vector<int>": mp.packet_getter.get_int_list,
+    "::mediapipe::NormalizedLandmarkList": lambda p: [
+        _row(m) for m in mp.packet_getter.get_proto(p).landmark
+    ],
+    "::mediapipe::NormalizedLandmark": lambda p: _row(mp.packet_getter.get_proto(p)),
 }
+_GETTERS["::mediapipe::LandmarkList"] = _GETTERS["::mediapipe::NormalizedLandmarkList"]
+_GETTERS["::mediapipe::Landmark"] = _GETTERS["::mediapipe::NormalizedLandmark"]
 
 
 def from_mediapipe_packet(packet: Any) -> Any:
@@ -91,6 +120,8 @@ def plain(value: Any) -> Any:
     """Our payloads in the same plain form (numpy scalars and arrays to Python)."""
     if isinstance(value, np.generic | np.ndarray):
         return value.tolist()
+    if type(value) in _LANDMARK_PROTOS:
+        return value.data.tolist()
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value

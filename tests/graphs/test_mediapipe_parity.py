@@ -14,10 +14,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pytest
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.python._framework_bindings import calculator_graph
+from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import find_calculator, parse_graph_config, register_subgraph
 
 from tests.graphs.parity_harness import Close, Double, Int64, Step, run_mediapipe, run_pipeserve
@@ -271,6 +273,25 @@ node {{ calculator: "SplitFloatVectorCalculator" input_stream: "v" output_stream
        {SPLIT_OPTIONS % "ranges { begin: 3 end: 4 } ranges { begin: 0 end: 1 } combine_outputs: true"} }}
 """
 
+SPLIT_LANDMARKS = f"""
+input_stream: "lm" input_stream: "world"
+output_stream: "face" output_stream: "hands" output_stream: "wrist" output_stream: "both"
+output_stream: "w"
+node {{ calculator: "SplitNormalizedLandmarkListCalculator" input_stream: "lm"
+       output_stream: "face" output_stream: "hands"
+       {SPLIT_OPTIONS % "ranges { begin: 0 end: 2 } ranges { begin: 3 end: 6 }"} }}
+node {{ calculator: "SplitNormalizedLandmarkListCalculator" input_stream: "lm"
+       output_stream: "wrist" {SPLIT_OPTIONS % "ranges { begin: 4 end: 5 } element_only: true"} }}
+node {{ calculator: "SplitNormalizedLandmarkListCalculator" input_stream: "lm"
+       output_stream: "both"
+       {SPLIT_OPTIONS % "ranges { begin: 5 end: 6 } ranges { begin: 0 end: 1 } combine_outputs: true"} }}
+node {{ calculator: "SplitLandmarkListCalculator" input_stream: "world" output_stream: "w"
+       {SPLIT_OPTIONS % "ranges { begin: 1 end: 3 }"} }}
+"""
+POSE = np.arange(30, dtype=np.float32).reshape(6, 5) / 8  # exact in float32
+WORLD = (np.arange(15, dtype=np.float32).reshape(3, 5) - 4) / 4
+P, W = POSE.tolist(), WORLD.tolist()
+
 SIDE_TO_STREAM = """
 input_stream: "tick" input_side_packet: "x" input_side_packet: "y" input_side_packet: "ts"
 output_stream: "at_tick" output_stream: "first" output_stream: "pre" output_stream: "post"
@@ -430,6 +451,12 @@ CASES = [
          [("v", [1.0, 2.0, 3.0, 4.0], 0), ("v", [5.0, 6.0, 7.0, 8.0, 9.0], 3)],
          {"a": [(0, [1.0, 2.0]), (3, [5.0, 6.0])], "b": [(0, [2.0, 3.0, 4.0]), (3, [6.0, 7.0, 8.0])],
           "e": [(0, 4.0), (3, 8.0)], "c": [(0, [4.0, 1.0]), (3, [8.0, 5.0])]}),
+    Case("split_landmark_lists", SPLIT_LANDMARKS,
+         [("lm", NormalizedLandmarkList(POSE), 0), ("world", LandmarkList(WORLD), 0),
+          ("lm", NormalizedLandmarkList(POSE), 7), ("world", LandmarkList(WORLD), 7)],
+         {"face": [(0, P[0:2]), (7, P[0:2])], "hands": [(0, P[3:6]), (7, P[3:6])],
+          "wrist": [(0, P[4]), (7, P[4])], "both": [(0, [P[5], P[0]]), (7, [P[5], P[0]])],
+          "w": [(0, W[1:3]), (7, W[1:3])]}),
     Case("side_packet_to_stream_every_tag", SIDE_TO_STREAM, [("tick", True, 3), ("tick", False, 8)],
          {"at_tick": [(3, 7), (8, 7)], "first": [(3, 2.5)], "pre": [(PRE, 7)],
           "post": [(POST, 7)], "zero": [(0, 2.5)], "at_ts": [(42, 2.5)]},
