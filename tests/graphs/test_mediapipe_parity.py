@@ -20,7 +20,7 @@ from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.python._framework_bindings import calculator_graph
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
-from pipeserve.graphs import find_calculator, parse_graph_config, register_subgraph
+from pipeserve.graphs import NodeError, find_calculator, parse_graph_config, register_subgraph
 
 from tests.graphs.parity_harness import Close, Double, Int64, Step, run_mediapipe, run_pipeserve
 
@@ -505,3 +505,14 @@ def test_compared_calculator_is_registered_in_both_runtimes(name: str) -> None:
     except Exception as failure:
         assert "No registered object" not in str(failure)
     assert find_calculator(name) is not None
+
+
+def test_input_shorter_than_the_split_ranges_fails_in_both_runtimes():
+    steps: list[Step] = [
+        ("lm", NormalizedLandmarkList(POSE[:5]), 0),
+        ("world", LandmarkList(WORLD), 0),
+    ]
+    with pytest.raises(RuntimeError, match="exceeds list size 5"):
+        run_mediapipe(SPLIT_LANDMARKS, steps)
+    with pytest.raises(NodeError, match="5 elements, ranges need 6"):
+        run_pipeserve(SPLIT_LANDMARKS, steps)
