@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
 import pytest
+from pipeserve.clients.cli import main
 from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import GraphStream, StreamResult
+from pipeserve.clients.video import Mp4Writer, open_source
 from pipeserve.graphs.testing import run_graph
 from tracking_scenes import Clip
 
@@ -98,3 +100,27 @@ def test_interleaved_streams_get_the_ids_they_get_alone(
         stream.close()
         out.extend(stream.results())
         assert_same_tracks(by_timestamp(out, len(clip.frames)), want)
+
+
+@pytest.mark.timeout(120)
+def test_client_cli_writes_the_annotated_video_and_mot_results(
+    server, crossing: Clip, tmp_path
+) -> None:
+    source, video, mot = tmp_path / "in.mp4", tmp_path / "out.mp4", tmp_path / "results.txt"
+    with Mp4Writer(source, fps=30) as writer:
+        for frame in crossing.frames:
+            writer.write(frame)
+    argv = ["video", "--graph", GRAPH, "--url", server.url, "--input", str(source)]
+    argv += ["--input-stream", "image", "--output-stream", "annotated"]
+    assert main([*argv, "--output", str(video), "--mot", str(mot)]) == 0
+    rows = np.loadtxt(mot, delimiter=",", ndmin=2)
+    assert rows.shape[1] == 10 and set(rows[:, 1].astype(int)) == {1, 2}
+    assert rows[:, 0].min() >= 1 and rows[:, 0].max() <= len(crossing.frames)
+    height, width = crossing.frames[0].shape[:2]
+    assert (rows[:, 2] + rows[:, 4] <= width + 1).all() and (
+        rows[:, 3] + rows[:, 5] <= height + 1
+    ).all()
+    with open_source(str(video)) as written:
+        # the client may release a frame before its image arrives (outputs of one timestamp
+        # can interleave with the next frame's), dropping it from the video: at most one here
+        assert written.frame_count >= len(crossing.frames) - 1
