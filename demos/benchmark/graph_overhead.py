@@ -5,7 +5,8 @@ Two graphs of PassThroughCalculator nodes (no work, so the time is the runtime's
 synchronizing node: 9 node runs per packet). Two modes each:
 
 - throughput: push ``--packets`` packets as fast as ``add_packet`` accepts them, time
-  until the graph is done; us/hop = elapsed / (packets x node runs per packet);
+  until the graph is done; us/hop = elapsed / (packets x node runs per packet), and the
+  same for the process's CPU time (steadier when other work shares the machine);
 - latency: one packet at a time, waiting for its output; us/hop = round trip / node runs.
 
 ``--mediapipe`` runs the same graphs through the wheel's C++ CalculatorGraph for scale.
@@ -104,22 +105,22 @@ class MediaPipeRunner:
         self.graph.wait_until_done()
 
 
-def throughput(make: RunnerFactory, bench: Bench, packets: int) -> float:
-    """Seconds to push ``packets`` through the graph and finish."""
+def throughput(make: RunnerFactory, bench: Bench, packets: int) -> tuple[float, float]:
+    """Wall and process CPU seconds to push ``packets`` through the graph and finish."""
     count = [0]
 
     def seen() -> None:
         count[0] += 1
 
     runner = make(bench, seen)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for ts in range(packets):
         runner.add(ts)
     runner.finish()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     if count[0] != packets:
         raise RuntimeError(f"{bench.name}: {count[0]} of {packets} packets came out")
-    return elapsed
+    return elapsed, cpu
 
 
 def latency(make: RunnerFactory, bench: Bench, packets: int) -> float:
@@ -148,15 +149,19 @@ def main() -> None:
         runtimes.append(("mediapipe", MediaPipeRunner))
     print(f"{os.cpu_count()} CPUs; {args.packets} packets (throughput), "
           f"{args.latency_packets} (latency, median)")  # fmt: skip
-    header = f"{'runtime':<10} {'graph':<22} {'packets/s':>10} {'us/hop':>7} {'latency us':>11} {'us/hop':>7}"
+    header = (
+        f"{'runtime':<10} {'graph':<22} {'packets/s':>10} {'us/hop':>7} {'cpu us/hop':>10} "
+        f"{'latency us':>11} {'us/hop':>7}"
+    )
     print(header)
     print("-" * len(header))
     for bench in (chain(), fanout()):
         for label, make in runtimes:
-            elapsed = throughput(make, bench, args.packets)
+            elapsed, cpu = throughput(make, bench, args.packets)
             one = latency(make, bench, args.latency_packets)
-            hop = elapsed / (args.packets * bench.node_runs) * 1e6
-            print(f"{label:<10} {bench.name:<22} {args.packets / elapsed:>10.0f} {hop:>7.1f} "
+            runs = args.packets * bench.node_runs
+            print(f"{label:<10} {bench.name:<22} {args.packets / elapsed:>10.0f} "
+                  f"{elapsed / runs * 1e6:>7.1f} {cpu / runs * 1e6:>10.1f} "
                   f"{one * 1e6:>11.0f} {one / bench.node_runs * 1e6:>7.1f}")  # fmt: skip
 
 
