@@ -132,3 +132,15 @@ def test_two_interleaved_graphs_give_each_stream_the_ids_it_gets_alone(
         assert len(solo) == len(mixed)
         for a, b in zip(solo, mixed, strict=True):
             np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_frames_without_a_detections_packet_still_age_the_tracks(crossing: Clip) -> None:
+    items = feed(crossing, list(range(len(crossing.frames))))
+    gap = range(8, 14)
+    items["detections"] = [d for d in items["detections"] if d[1] not in gap]
+    out = run_graph(GRAPH % "", items)
+    tracked = [p.value for p in out["tracked"]]
+    assert len(tracked) == len(crossing.frames)
+    assert all(len(tracked[t]) == 0 for t in gap)
+    before, after = set(tracked[7][:, 0]), set(tracked[18][:, 0])
+    assert before == after == {1.0, 2.0}

@@ -84,3 +84,14 @@ def test_unconfirmed_detections_are_not_reported() -> None:
     counts = [len(tracker.update(frame, box, np.array([0.9]))) for _ in range(4)]
     assert counts == [0, 0, 1, 1]
     assert tracker.update(frame, np.zeros((0, 4)), np.zeros(0)) == []
+
+
+def test_coasting_reports_the_predicted_box_for_a_few_frames() -> None:
+    tracker = ObjectTracker(TrackerConfig(min_hits=1, max_coast_frames=2))
+    frame = np.zeros((100, 100, 3), np.uint8)
+    for x in (10.0, 12.0, 14.0):
+        tracker.update(frame, np.array([[x, 10.0, 20.0, 20.0]]), np.array([0.9]))
+    coasted = [tracker.update(frame, np.zeros((0, 4)), np.zeros(0)) for _ in range(3)]
+    assert [len(c) for c in coasted] == [1, 1, 0]
+    assert coasted[0][0].track_id == 1
+    assert 14.5 < coasted[0][0].box[0] < coasted[1][0].box[0]  # keeps moving right
