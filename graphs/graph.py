@@ -215,6 +215,7 @@ class CalculatorGraph:
         try:
             node.calculator = node.spec.calculator()
             node.calculator.open(ctx)
+            self._apply_pending_bounds(node)
         except Exception as exc:  # a calculator's failure is a graph error
             self._fail(node, None, exc)
             return
@@ -264,9 +265,16 @@ class CalculatorGraph:
             observer(packet)
 
     def _set_bound(self, node: NodeRuntime, route: OutputRoute, bound: int) -> None:
+        """Record a bound set by calculator code; it applies when the call returns (MediaPipe
+        checks packets against the bound from before the call)."""
+        if bound > route.pending_bound:
+            route.pending_bound = bound
+
+    def _apply_pending_bounds(self, node: NodeRuntime) -> None:
         with self._cond:
-            if not self._halted and bound > route.bound:
-                self._raise_route_bound(route, bound)
+            for route in node.routes:
+                if route.pending_bound > route.bound and not self._halted:
+                    self._raise_route_bound(route, route.pending_bound)
 
     def _set_side_packet(self, name: str, value: Any) -> None:
         self._side_values[name] = value
@@ -311,6 +319,7 @@ class CalculatorGraph:
                     ctx.input_timestamp = invocation.timestamp
                     ctx.inputs.packets = invocation.packets or []
                     result = calculator.process(ctx)
+                    self._apply_pending_bounds(node)
                     if node.source and result == "STOP":
                         self._close_node(node, calculator)
                         return
@@ -344,6 +353,7 @@ class CalculatorGraph:
         ctx.input_timestamp = DONE
         try:
             calculator.close(ctx)
+            self._apply_pending_bounds(node)
         except Exception as exc:  # a calculator's failure is a graph error
             self._fail(node, None, exc)
         with self._cond:

@@ -33,11 +33,12 @@ PacketObserver = Callable[[Packet], None]
 class OutputRoute:
     """One produced stream: its bound, consumer queues and observers."""
 
-    __slots__ = ("bound", "consumers", "name", "observers")
+    __slots__ = ("bound", "consumers", "name", "observers", "pending_bound")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.bound = PRESTREAM
+        self.pending_bound = PRESTREAM
         self.consumers: list[tuple[NodeRuntime, InputQueue]] = []
         self.observers: list[PacketObserver] = []
 

@@ -125,3 +125,15 @@ def values(packets: list[Any]) -> list[Any]:
 def stamps(packets: list[Any]) -> list[int]:
     """The timestamps of a packet list."""
     return [p.timestamp for p in packets]
+
+
+@register_calculator("TestBoundThenPacketCalculator")
+class TestBoundThenPacketCalculator(Calculator):
+    """Sets OUT's bound past the input timestamp, then emits at the input timestamp."""
+
+    IN = Input("IN")
+    OUT = Output("OUT")
+
+    def process(self, cc: CalculatorContext) -> None:
+        cc.outputs["OUT"].set_next_timestamp_bound(cc.input_timestamp + 10)
+        cc.outputs["OUT"].add(cc.inputs["IN"].value)

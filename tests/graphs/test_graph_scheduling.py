@@ -277,3 +277,15 @@ def test_finished_graph_leaves_no_threads():
     while threading.active_count() > baseline and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threading.active_count() <= baseline
+
+
+def test_bounds_set_during_process_apply_when_it_returns():
+    # MediaPipe checks a packet against the bound from before the call, as BeginLoop relies on.
+    out = run_graph('input_stream: "in" output_stream: "out" '
+                    'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
+                    'output_stream: "OUT:out" }', {"in": [("a", 1), ("b", 20)]})
+    assert stamps(out["out"]) == [1, 20]
+    with pytest.raises(NodeError, match="at 2 to stream 'out', below its bound 11"):
+        run_graph('input_stream: "in" output_stream: "out" '
+                  'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
+                  'output_stream: "OUT:out" }', {"in": [("a", 1), ("b", 2)]})
