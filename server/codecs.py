@@ -6,7 +6,6 @@ counts. Output converters are looked up by payload type (``register_output_conve
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,11 +49,14 @@ def datatype_name(dtype: np.dtype) -> str:
 
 def element_count(inp: RequestInput) -> int:
     """Elements in the declared shape; rejects negative dims."""
-    if any(d < 0 for d in inp.shape):
-        raise InvalidRequestError(
-            f"input {inp.name!r}: negative dimension in shape {list(inp.shape)}"
-        )
-    return math.prod(inp.shape)
+    count = 1
+    for dim in inp.shape:
+        if dim < 0:
+            raise InvalidRequestError(
+                f"input {inp.name!r}: negative dimension in shape {list(inp.shape)}"
+            )
+        count *= dim
+    return count
 
 
 def decode_input(inp: RequestInput, raw: bytes | None) -> np.ndarray:

@@ -84,10 +84,8 @@ class ModelInferRequestConverter:
             if inp.HasField("contents"):
                 field = CONTENTS_FIELD.get(inp.datatype)
                 contents = getattr(inp.contents, field) if field else ()
-            inputs.append(RequestInput(
-                inp.name, inp.datatype, tuple(inp.shape), contents,
-                ParametersConverter.to_types(inp.parameters),
-            ))
+            params = ParametersConverter.to_types(inp.parameters) if inp.parameters else {}
+            inputs.append(RequestInput(inp.name, inp.datatype, tuple(inp.shape), contents, params))
         return InferRequest(
             model_name=msg.model_name,
             model_version=msg.model_version,
