@@ -60,6 +60,9 @@ class DataPlane:
     def open_streams(self) -> int:
         return len(self._sessions)
 
+    def __repr__(self) -> str:
+        return f"DataPlane({self.store.current}, open_streams={self.open_streams})"
+
     async def infer(self, request: InferRequest, method: str = "infer") -> InferResponse:
         """Unary inference on a model, or on a fresh graph run (§7)."""
         servables = self.store.current

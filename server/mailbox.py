@@ -47,8 +47,5 @@ class Mailbox:
             await self._event.wait()
         return self._items.popleft()
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     def __repr__(self) -> str:
         return f"Mailbox({len(self._items)} items)"

@@ -72,6 +72,9 @@ class Metrics:
             self._latency.labels(*labels),
         )
 
+    def __repr__(self) -> str:
+        return f"Metrics({len(list(self.registry.collect()))} families)"
+
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
