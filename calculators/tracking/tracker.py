@@ -41,9 +41,9 @@ class TrackerConfig:
     """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost."""
     min_hits: int = 3
     """Consecutive detections that confirm a new track (it gets its ID then)."""
-    max_age: int = 30
+    max_age: int = 60
     """Frames an unseen confirmed track is still matched by motion."""
-    max_coast_frames: int = 0
+    max_coast_frames: int = 2
     """Frames an unseen confirmed track is still output at its predicted box."""
     reid_max_age: int = 900
     """Frames an unseen confirmed track is kept for re-identification."""

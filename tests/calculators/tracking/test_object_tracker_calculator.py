@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pipeserve.calculators.formats import Detection
-from pipeserve.calculators.tracking.tracker import ObjectTracker
+from pipeserve.calculators.tracking.object_tracker import config_from_options
+from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
 from pipeserve.calculators.tracking.tracks_overlay import track_color
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 from pipeserve.graphs.testing import run_graph
+from pipeserve.proto.tracking_calculators_pb2 import ObjectTrackerCalculatorOptions
 from tracking_scenes import Clip
 
 GRAPH = """
@@ -141,6 +143,14 @@ def test_frames_without_a_detections_packet_still_age_the_tracks(crossing: Clip)
     out = run_graph(GRAPH % "", items)
     tracked = [p.value for p in out["tracked"]]
     assert len(tracked) == len(crossing.frames)
-    assert all(len(tracked[t]) == 0 for t in gap)
+    coast = TrackerConfig().max_coast_frames
+    assert all(len(tracked[t]) == 2 for t in gap[:coast])  # predicted boxes
+    assert all(len(tracked[t]) == 0 for t in gap[coast:])
     before, after = set(tracked[7][:, 0]), set(tracked[18][:, 0])
     assert before == after == {1.0, 2.0}
+
+
+def test_option_defaults_equal_the_tracker_defaults() -> None:
+    assert config_from_options(ObjectTrackerCalculatorOptions()) == TrackerConfig()
+    changed = config_from_options(ObjectTrackerCalculatorOptions(min_iou=0.3, reid_defer=0))
+    assert (changed.min_iou, changed.reid_defer) == (0.3, 0)

@@ -78,7 +78,7 @@ def test_interleaved_trackers_are_independent(crossing: Clip, newcomer: Clip) ->
 
 
 def test_unconfirmed_detections_are_not_reported() -> None:
-    tracker = ObjectTracker(TrackerConfig(min_hits=3))
+    tracker = ObjectTracker(TrackerConfig(min_hits=3, max_coast_frames=0))
     frame = np.zeros((100, 100, 3), np.uint8)
     box = np.array([[10.0, 10.0, 20.0, 20.0]])
     counts = [len(tracker.update(frame, box, np.array([0.9]))) for _ in range(4)]
