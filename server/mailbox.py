@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import deque
 from typing import Any
 
@@ -17,16 +18,21 @@ class Mailbox:
     packets from a graph worker costs the event loop one wake-up, not one per packet.
     """
 
-    __slots__ = ("_event", "_items", "_loop", "_wake_pending")
+    __slots__ = ("_event", "_items", "_loop", "_loop_thread", "_wake_pending")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Create on the loop's thread (``put`` from it then skips the cross-thread wake-up)."""
         self._items: deque[Any] = deque()
         self._loop = loop
+        self._loop_thread = threading.get_ident()
         self._event = asyncio.Event()
         self._wake_pending = False
 
     def put(self, item: Any) -> None:
         self._items.append(item)
+        if threading.get_ident() == self._loop_thread:
+            self._event.set()
+            return
         if self._wake_pending:
             return
         self._wake_pending = True
