@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TypeAlias
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeAlias
 
 import grpc
 from pipeserve.proto import grpc_service_pb2 as pb
@@ -91,7 +91,7 @@ async def _decoded(requests: AsyncIterator[MaybeRequest]
 def method_handlers(servicer: InferenceServicer) -> grpc.GenericRpcHandler:
     """The service's handlers; requests that fail to parse reach the servicer as errors."""
     unary = grpc.unary_unary_rpc_method_handler
-    plain = {
+    plain: dict[str, tuple[Callable[..., Any], Any]] = {
         "ServerLive": (servicer.ServerLive, pb.ServerLiveRequest),
         "ServerReady": (servicer.ServerReady, pb.ServerReadyRequest),
         "ModelReady": (servicer.ModelReady, pb.ModelReadyRequest),
