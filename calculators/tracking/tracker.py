@@ -275,18 +275,18 @@ class ObjectTracker:
             for t in self.tracks
             if (t.confirmed and t.unseen <= cfg.reid_max_age) or (not t.confirmed and t.unseen == 0)
         ]
-        for track in list(self.tracks):
-            young = self.frame - track.born <= cfg.reid_window
-            if track.unseen > 0 or not (young or not track.confirmed):
+        for track in [t for t in self.tracks if t.unseen == 0]:
+            if track.confirmed:
+                if self.frame - track.born <= cfg.reid_window:
+                    self._reidentify(track, dets)
                 continue
-            if track.confirmed or track.hits >= cfg.min_hits:
-                self._reidentify(track, dets)
-            if track.confirmed or track.hits < cfg.min_hits:
+            if track.hits < cfg.min_hits:
                 continue
-            if track.hits < cfg.min_hits + cfg.reid_defer and self._lost_before(track):
-                continue
-            track.track_id = self.next_id
-            self.next_id += 1
+            self._reidentify(track, dets)
+            waiting = track.hits < cfg.min_hits + cfg.reid_defer and self._lost_before(track)
+            if not track.confirmed and not waiting:
+                track.track_id = self.next_id
+                self.next_id += 1
 
     def _lost_before(self, track: Track) -> list[Track]:
         """Confirmed tracks unseen since before ``track`` was born (candidates for its ID)."""
