@@ -3,7 +3,7 @@
 Each of ``cx, cy, w, h`` has its own (position, velocity) state: with a constant-velocity
 model and diagonal noise the four filters are independent, so the 2x2 covariances are
 kept element-wise (no matrix inverse). Process and measurement noise scale with the box
-height, so small and large objects behave alike. One ``predict`` per processed frame:
+height (at least 1 px), so small and large objects behave alike. One ``predict`` per processed frame:
 time is counted in frames, never in timestamp units.
 """
 
@@ -37,13 +37,13 @@ class BoxKalmanFilter:
     def __init__(self, box_xywh: np.ndarray) -> None:
         self.pos = xywh_to_cxcywh(box_xywh)
         self.vel = np.zeros(4)
-        h = self.pos[3]
+        h = max(self.pos[3], 1.0)
         self.p_pp = np.full(4, (2 * _POS_STD * h) ** 2)
         self.p_pv = np.zeros(4)
         self.p_vv = np.full(4, (10 * _VEL_STD * h) ** 2)
 
     def predict(self) -> None:
-        h = self.pos[3]
+        h = max(self.pos[3], 1.0)
         self.pos = self.pos + self.vel
         self.p_pp = self.p_pp + 2 * self.p_pv + self.p_vv + (_POS_STD * h) ** 2
         self.p_pv = self.p_pv + self.p_vv
@@ -52,7 +52,7 @@ class BoxKalmanFilter:
 
     def update(self, box_xywh: np.ndarray) -> None:
         innovation = xywh_to_cxcywh(box_xywh) - self.pos
-        s = self.p_pp + (_POS_STD * self.pos[3]) ** 2
+        s = self.p_pp + (_POS_STD * max(self.pos[3], 1.0)) ** 2
         k_pos = self.p_pp / s
         k_vel = self.p_pv / s
         self.pos = self.pos + k_pos * innovation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from pipeserve.calculators.tracking.kalman import BoxKalmanFilter
 from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
 from tracking_scenes import Clip, identities, reported
 
@@ -95,3 +96,11 @@ def test_coasting_reports_the_predicted_box_for_a_few_frames() -> None:
     assert [len(c) for c in coasted] == [1, 1, 0]
     assert coasted[0][0].track_id == 1
     assert 14.5 < coasted[0][0].box[0] < coasted[1][0].box[0]  # keeps moving right
+
+
+def test_degenerate_boxes_keep_the_motion_state_finite() -> None:
+    kalman = BoxKalmanFilter(np.array([10.0, 10.0, 0.0, 0.0]))
+    kalman.update(np.array([11.0, 10.0, 0.0, 0.0]))
+    kalman.predict()
+    assert np.isfinite(kalman.pos).all() and np.isfinite(kalman.p_pp).all()
+    assert 10.0 < kalman.pos[0] <= 11.0
