@@ -21,22 +21,30 @@ def expand_subgraphs(config: GraphConfig) -> GraphConfig:
     expanded = calculator_pb2.CalculatorGraphConfig()
     expanded.CopyFrom(config)
     del expanded.node[:]
-    for node in config.node:
-        expanded.node.extend(_expand_node(node, depth=0))
+    for node, name in zip(config.node, canonical_node_names(config.node), strict=True):
+        expanded.node.extend(_expand_node(node, name, depth=0))
     return expanded
 
 
-def _expand_node(node: NodeConfig, depth: int) -> list[NodeConfig]:
+def canonical_node_names(nodes: Iterable[NodeConfig]) -> list[str]:
+    """Each node's name, or its calculator's; repeats get ``_2``, ``_3``... (unique siblings)."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for node in nodes:
+        base = node.name or node.calculator
+        count = seen.get(base, 0) + 1
+        seen[base] = count
+        names.append(base if count == 1 else f"{base}_{count}")
+    return names
+
+
+def _expand_node(node: NodeConfig, where: str, depth: int) -> list[NodeConfig]:
     sub = find_subgraph(node.calculator)
     if sub is None:
         return [node]
     if depth >= MAX_DEPTH:
-        raise GraphConfigError(
-            f"subgraph nesting deeper than {MAX_DEPTH} (a cycle?)",
-            node=node.name or node.calculator,
-        )
-    prefix = (node.name or node.calculator).lower() + "__"
-    where = node.name or node.calculator
+        raise GraphConfigError(f"subgraph nesting deeper than {MAX_DEPTH} (a cycle?)", node=where)
+    prefix = where.lower() + "__"
     streams = _port_mapping(sub.input_stream, node.input_stream, where, "input stream")
     streams.update(_port_mapping(sub.output_stream, node.output_stream, where, "output stream"))
     sides = _port_mapping(sub.input_side_packet, node.input_side_packet, where, "input side packet")
@@ -45,15 +53,15 @@ def _expand_node(node: NodeConfig, depth: int) -> list[NodeConfig]:
     )
     unconnected = {s.name for s in TagMap.parse(sub.input_stream, where) if s.name not in streams}
     result: list[NodeConfig] = []
-    for inner in sub.node:
+    for inner, inner_name in zip(sub.node, canonical_node_names(sub.node), strict=True):
         copy = calculator_pb2.CalculatorGraphConfig.Node()
         copy.CopyFrom(inner)
-        copy.name = prefix + (inner.name or inner.calculator)
+        copy.name = prefix + inner_name
         _rename(copy.input_stream, streams, prefix, drop=unconnected)
         _rename(copy.output_stream, streams, prefix)
         _rename(copy.input_side_packet, sides, prefix)
         _rename(copy.output_side_packet, sides, prefix)
-        result.extend(_expand_node(copy, depth + 1))
+        result.extend(_expand_node(copy, copy.name, depth + 1))
     return result
 
 

@@ -83,7 +83,7 @@ class TagMap:
         return iter(self.specs)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str | int | tuple) and self.id_of(key) is not None  # type: ignore[arg-type]
+        return isinstance(key, str | int | tuple) and self.id_of(key) is not None
 
     def id_of(self, key: str | int | TagIndex) -> int | None:
         """Flat position of ``tag``, ``(tag, index)`` or an untagged ``index``; None if absent."""
