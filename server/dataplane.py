@@ -148,7 +148,7 @@ class DataPlane:
         calls.open_streams.inc()
         reader = asyncio.create_task(self._read(session, first, requests))
         try:
-            async for item in session.items():
+            while (item := await session.next_item()) is not None:
                 if isinstance(item, InferResponse):
                     calls.responses.inc()
                 yield item

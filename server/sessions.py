@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pipeserve.graphs import CalculatorGraph, Packet
@@ -72,6 +72,7 @@ class StreamSession:
         self.metrics = metrics
         self.outbox = Mailbox(asyncio.get_running_loop())
         self._next_ts = 0
+        self._final: PipeserveError | None = None
         self._pushed: deque[tuple[int, float]] = deque(maxlen=LATENCY_WINDOW)
         for stream in spec.output_streams:
             self.graph.observe_output_stream(stream.name, self._output_observer(stream.name))
@@ -129,16 +130,20 @@ class StreamSession:
             return  # reported through on_error
         self.outbox.put(_END)
 
-    async def items(self) -> AsyncIterator[StreamItem]:
-        """Responses and in-stream errors until the graph is done; raises on a graph error."""
-        while True:
-            item = await self.outbox.get()
-            if item is _END:
-                return
-            if isinstance(item, PipeserveError):
-                yield StreamError(item.message)
-                raise item
-            yield item
+    async def next_item(self) -> StreamItem | None:
+        """The next response or in-stream error; None once the graph is done.
+
+        A stream-ending error comes back once as an in-stream error, then is raised.
+        """
+        if self._final is not None:
+            raise self._final
+        item = await self.outbox.get()
+        if item is _END:
+            return None
+        if isinstance(item, PipeserveError):
+            self._final = item
+            return StreamError(item.message)
+        return item
 
     def fail(self, error: PipeserveError) -> None:
         """End the stream: one in-stream error, then the RPC ends with ``error``'s code."""

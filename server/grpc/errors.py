@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import functools
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
 
 from pipeserve.errors import Code, PipeserveError
-
-log = logging.getLogger(__name__)
 
 STATUS: dict[Code, grpc.StatusCode] = {
     Code.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
@@ -25,8 +22,7 @@ STATUS: dict[Code, grpc.StatusCode] = {
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
-Unary = Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]
-Streaming = Callable[[Any, Any, grpc.aio.ServicerContext], AsyncIterator[Resp]]
+Handler = Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]
 
 
 async def abort(context: grpc.aio.ServicerContext, error: PipeserveError) -> None:
@@ -34,8 +30,8 @@ async def abort(context: grpc.aio.ServicerContext, error: PipeserveError) -> Non
     await context.abort(STATUS.get(error.code, grpc.StatusCode.INTERNAL), error.message)
 
 
-def handle_unary(method: Unary[Req, Resp]) -> Unary[Req, Resp]:
-    """Map PipeserveError raised by a unary RPC to its status."""
+def handle_errors(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
+    """Map PipeserveError raised by an RPC (unary, or streaming after any writes) to its status."""
 
     @functools.wraps(method)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
@@ -44,20 +40,5 @@ def handle_unary(method: Unary[Req, Resp]) -> Unary[Req, Resp]:
         except PipeserveError as exc:
             await abort(context, exc)
             raise AssertionError("unreachable: abort raises") from exc
-
-    return wrapper
-
-
-def handle_stream(method: Streaming[Resp]) -> Streaming[Resp]:
-    """Map PipeserveError raised by a streaming RPC (after any messages) to its status."""
-
-    @functools.wraps(method)
-    async def wrapper(self: Any, requests: Any, context: grpc.aio.ServicerContext
-                      ) -> AsyncIterator[Resp]:
-        try:
-            async for response in method(self, requests, context):
-                yield response
-        except PipeserveError as exc:
-            await abort(context, exc)
 
     return wrapper

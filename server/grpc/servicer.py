@@ -19,7 +19,7 @@ from .converters import (
     ServerMetadataConverter,
     StreamResponseConverter,
 )
-from .errors import handle_stream, handle_unary
+from .errors import handle_errors
 
 SERVICE_NAME = "inference.GRPCInferenceService"
 Context = grpc.aio.ServicerContext
@@ -32,45 +32,45 @@ class InferenceServicer:
     def __init__(self, data_plane: DataPlane) -> None:
         self.data_plane = data_plane
 
-    @handle_unary
+    @handle_errors
     async def ServerLive(self, request: pb.ServerLiveRequest, context: Context
                          ) -> pb.ServerLiveResponse:
         return pb.ServerLiveResponse(live=await self.data_plane.live())
 
-    @handle_unary
+    @handle_errors
     async def ServerReady(self, request: pb.ServerReadyRequest, context: Context
                           ) -> pb.ServerReadyResponse:
         return pb.ServerReadyResponse(ready=await self.data_plane.ready())
 
-    @handle_unary
+    @handle_errors
     async def ModelReady(self, request: pb.ModelReadyRequest, context: Context
                          ) -> pb.ModelReadyResponse:
         ready = await self.data_plane.model_ready(request.name, request.version)
         return pb.ModelReadyResponse(ready=ready)
 
-    @handle_unary
+    @handle_errors
     async def ServerMetadata(self, request: pb.ServerMetadataRequest, context: Context
                              ) -> pb.ServerMetadataResponse:
         return ServerMetadataConverter.from_types(await self.data_plane.metadata())
 
-    @handle_unary
+    @handle_errors
     async def ModelMetadata(self, request: pb.ModelMetadataRequest, context: Context
                             ) -> pb.ModelMetadataResponse:
         meta = await self.data_plane.model_metadata(request.name, request.version)
         return ModelMetadataConverter.from_types(meta)
 
-    @handle_unary
+    @handle_errors
     async def ModelInfer(self, request: MaybeRequest, context: Context) -> pb.ModelInferResponse:
         types = _to_types(request)
         response = await self.data_plane.infer(types, method="ModelInfer")
         return ModelInferResponseConverter.from_types(response)
 
-    @handle_stream
+    @handle_errors
     async def ModelStreamInfer(self, requests: AsyncIterator[MaybeRequest], context: Context
-                               ) -> AsyncIterator[pb.ModelStreamInferResponse]:
+                               ) -> None:
         stream = self.data_plane.infer_stream(_decoded(requests), method="ModelStreamInfer")
         async for item in stream:
-            yield StreamResponseConverter.from_types(item)
+            await context.write(StreamResponseConverter.from_types(item))
 
 
 def _to_types(request: MaybeRequest) -> InferRequest:
