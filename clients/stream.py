@@ -62,7 +62,7 @@ class ResultCollector:
         self.expected = frozenset(expected_outputs)
         self._order: list[int] = []  # pending timestamps, ascending
         self._pending: dict[int, StreamResult] = {}
-        self._latest: int | None = None  # highest timestamp any output arrived at
+        self._latest: dict[str, int] = {}  # per output: the highest timestamp it arrived at
         self._finished = False
 
     def __repr__(self) -> str:
@@ -81,8 +81,8 @@ class ResultCollector:
             result = self._pending[timestamp] = StreamResult(timestamp, None)
             bisect.insort(self._order, timestamp)
         result.outputs[name] = value
-        if self._latest is None or timestamp > self._latest:
-            self._latest = timestamp
+        if timestamp > self._latest.get(name, timestamp - 1):
+            self._latest[name] = timestamp
 
     def finish(self) -> None:
         """The stream ended: nothing more will arrive, every pending result is complete."""
@@ -94,10 +94,19 @@ class ResultCollector:
         return len(self._order)
 
     def _complete(self, timestamp: int) -> bool:
-        if self._finished or (self._latest is not None and self._latest > timestamp):
+        """Every output (the expected ones, else all seen so far) arrived at ``timestamp`` or
+        has moved past it: each output stream delivers its packets in timestamp order."""
+        if self._finished:
             return True
         outputs = self._pending[timestamp].outputs
-        return bool(self.expected) and self.expected.issubset(outputs)
+        names: Iterable[str] = self.expected
+        if not names:  # outputs unknown: wait until some output has moved past this frame
+            if not self._latest or max(self._latest.values()) <= timestamp:
+                return False
+            names = self._latest.keys()
+        return all(
+            name in outputs or self._latest.get(name, timestamp) > timestamp for name in names
+        )
 
     def has_complete(self) -> bool:
         """True when the oldest pending result is complete."""

@@ -29,11 +29,24 @@ def test_a_later_timestamp_completes_a_frame_whose_outputs_were_skipped():
         collector.sent(ts, frame)
     collector.received(0, "image", A)  # "boxes" skipped at 0
     collector.received(10, "image", A)
-    assert timestamps(collector) == [0]  # 10 may still get its boxes
-    collector.received(20, "boxes", A)  # nothing came for 10's boxes: 10 is done
-    [ten] = collector.pop_complete()
+    assert timestamps(collector) == []  # boxes may still come for 0 and 10
+    collector.received(20, "boxes", A)  # boxes moved past 0 and 10: both are done
+    zero, ten = collector.pop_complete()
+    assert (zero.timestamp, list(zero.outputs)) == (0, ["image"])
     assert (ten.timestamp, list(ten.outputs)) == (10, ["image"])
     assert collector.in_flight == 1
+
+
+def test_one_output_running_ahead_does_not_release_a_frame_missing_another():
+    collector = ResultCollector(["tracks", "image"])
+    collector.sent(0, 0)
+    collector.sent(1, 1)
+    collector.received(0, "tracks", A)
+    collector.received(1, "tracks", A)  # tracks of frame 1 overtake the image of frame 0
+    assert timestamps(collector) == []
+    collector.received(0, "image", A)
+    [zero] = collector.pop_complete()
+    assert sorted(zero.outputs) == ["image", "tracks"]
 
 
 def test_results_come_out_in_timestamp_order_even_if_a_later_one_completes_first():
