@@ -13,6 +13,7 @@ from pathlib import Path
 from mediapipe.calculators.core import gate_calculator_pb2, split_vector_calculator_pb2
 from mediapipe.calculators.tensor import (
     image_to_tensor_calculator_pb2,
+    inference_calculator_pb2,
     tensors_to_detections_calculator_pb2,
     tensors_to_floats_calculator_pb2,
     tensors_to_landmarks_calculator_pb2,
@@ -34,6 +35,7 @@ from pipeserve.proto import openvino_calculators_pb2
 
 OPTION_MODULES = (
     gate_calculator_pb2, split_vector_calculator_pb2, image_to_tensor_calculator_pb2,
+    inference_calculator_pb2,
     tensors_to_detections_calculator_pb2, tensors_to_floats_calculator_pb2,
     tensors_to_landmarks_calculator_pb2, ssd_anchors_calculator_pb2,
     detections_to_rects_calculator_pb2, landmarks_smoothing_calculator_pb2,

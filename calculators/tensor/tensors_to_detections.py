@@ -5,6 +5,8 @@ Ports:
         anchors tensor [N, 4] as y, x, h, w)
     ANCHORS - np.ndarray (input side packet, float32 [N, 4] x, y, w, h; SsdAnchorsCalculator)
     IGNORE_CLASSES - list[int] (optional input side packet)
+    MIN_SCORE_THRESH - float or one-element array (optional input side packet; overrides
+        ``min_score_thresh``, e.g. a client's ``min_detection_confidence``)
     DETECTIONS - list[Detection] (relative boxes and keypoints, in anchor order)
 
 Options: ``mediapipe.TensorsToDetectionsCalculatorOptions`` (the 4-tensor
@@ -35,6 +37,7 @@ from pipeserve.graphs import (
     Input,
     InputSidePacket,
     Output,
+    as_scalar,
     register_calculator,
 )
 
@@ -47,6 +50,7 @@ class TensorsToDetectionsCalculator(Calculator):
     TENSORS = Input("TENSORS")
     ANCHORS = InputSidePacket("ANCHORS", optional=True)
     IGNORE_CLASSES = InputSidePacket("IGNORE_CLASSES", optional=True)
+    MIN_SCORE_THRESH = InputSidePacket("MIN_SCORE_THRESH", optional=True)
     DETECTIONS = Output("DETECTIONS")
     options_type = Options
     timestamp_offset = 0
@@ -64,6 +68,8 @@ class TensorsToDetectionsCalculator(Calculator):
             options.score_clipping_thresh if options.HasField("score_clipping_thresh") else None
         )
         self.min_score = options.min_score_thresh if options.HasField("min_score_thresh") else None
+        if cc.input_side_packets.has("MIN_SCORE_THRESH"):
+            self.min_score = as_scalar(cc.input_side_packets["MIN_SCORE_THRESH"], float)
         allowed = np.ones(options.num_classes, bool)
         if cc.input_side_packets.has("IGNORE_CLASSES"):
             allowed[list(cc.input_side_packets["IGNORE_CLASSES"])] = False

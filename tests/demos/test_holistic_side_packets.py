@@ -44,3 +44,14 @@ def test_tracking_confidence_above_the_pose_flag_drops_the_pose(frames: list[np.
     strict = run_pipeserve(frames, WheelModels(), {"min_tracking_confidence": 0.999})
 
     assert [present(f) for f in strict.frames] == [()] * len(frames)
+
+
+def test_detection_confidence_above_the_pose_score_finds_no_pose(
+    frames: list[np.ndarray],
+) -> None:
+    # a detection score can never exceed 1: nothing passes, so no part is ever found
+    strict = run_pipeserve(frames, WheelModels(), {"min_detection_confidence": np.array([1.01])})
+    lenient = run_pipeserve(frames, WheelModels(), {"min_detection_confidence": 0.1})
+
+    assert [present(f) for f in strict.frames] == [()] * len(frames)
+    assert all(present(f) == ("pose_landmarks", "face_landmarks") for f in lenient.frames)
