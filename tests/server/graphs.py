@@ -80,6 +80,11 @@ output_stream: "RESPONSE:response"
 node { calculator: "TestServerRequestEchoCalculator" input_stream: "REQUEST:request"
        output_stream: "RESPONSE:response" }
 """,
+    "ticker": """
+input_stream: "in"
+output_stream: "tick"
+node { calculator: "TestServerTickerCalculator" input_stream: "in" output_stream: "tick" }
+""",
     "broken": """
 input_stream: "in"
 output_stream: "out"

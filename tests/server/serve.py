@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 import tests.graphs.fixture_calculators
-import tests.server.fixture_calculators  # noqa: F401
+import tests.server.fixture_calculators
+import tests.server.fixture_streaming  # noqa: F401
 from pipeserve.cli import main
 
 if __name__ == "__main__":

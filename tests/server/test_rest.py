@@ -9,7 +9,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, wait_for
 from .graphs import MODEL_NAME
 
 WORDS = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
@@ -116,3 +116,20 @@ def test_metrics_count_streams_and_unary_calls(server: ServerProcess, http: http
                          method="rest_infer_stream") >= 3
     assert server.metric("pipeserve_requests_accepted_total", name=MODEL_NAME,
                          method="rest_infer") >= 1
+
+
+def test_client_leaving_an_sse_stream_cancels_its_graph(server: ServerProcess) -> None:
+    body = {"inputs": [{"name": "in", "shape": [1], "datatype": "INT64", "data": [0]}]}
+    assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0)
+    baseline = server.threads()
+    with httpx.Client(base_url=server.rest_url, timeout=20) as http, connect_sse(
+        http, "POST", "/v2/models/ticker/infer_stream", json=body
+    ) as source:
+        events = source.iter_sse()
+        assert [json.loads(next(events).data)["outputs"][0]["data"] for _ in range(2)] == [
+            [0], [1]
+        ]
+        assert server.metric("pipeserve_streams_open", name="ticker") == 1
+    # The client left after 2 of 40 ticks: the graph must go before it would have finished.
+    assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0, timeout=1.5)
+    assert wait_for(lambda: server.threads() <= baseline, timeout=10)
