@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= demos/default/config.json
 PYTEST_ARGS ?=
 
-.PHONY: run test lint proto bench clean
+.PHONY: run test lint proto models clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 proto: $(STAMP)
 	$(BIN)/python -m pipeserve.proto.build
 
+## Link the holistic models from the installed mediapipe wheel into OVMS's folder layout.
+models: $(STAMP)
+	$(BIN)/python demos/holistic_tracking/setup_models.py > /dev/null
+
 ## Run the server on the bundled default config (gRPC 9000, REST 8000).
-run: proto
+run: proto models
 	$(BIN)/pipeserve --config_path $(CONFIG) --port 9000 --rest_port 8000
 
 ## Run the whole test suite.
