@@ -1,13 +1,73 @@
-"""GraphStream over a real gRPC connection to a scripted server."""
+"""GraphStream against a real pipeserve server process running test graphs."""
 
 from __future__ import annotations
 
-import grpc
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 from pipeserve.clients.stream import GraphStream, StreamError
 
-from tests.clients.scripted_server import data, echo, error, request_array, request_timestamp
+from tests.server.conftest import ServerProcess, wait_for
+from tests.server.graphs import GRAPHS, write_config
+
+SLOW = """
+input_stream: "in"
+output_stream: "out"
+node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out"
+       input_side_packet: "DELAY:delay" }
+"""
+"""Passes each frame on after waiting the ``delay`` parameter (seconds, a side packet)."""
+
+GRAPH_TEXTS = {name: GRAPHS[name] for name in ("passthrough", "fail", "side", "image")}
+GRAPH_TEXTS |= {
+    # one node, so its two outputs come in order: "flag" every frame, "accept" when in > 0.5
+    "threshold": """
+input_stream: "in"
+output_stream: "flag"
+output_stream: "accept"
+node {
+  calculator: "ThresholdingCalculator"
+  input_stream: "FLOAT:in"
+  output_stream: "FLAG:flag"
+  output_stream: "ACCEPT:accept"
+  options: { [mediapipe.ThresholdingCalculatorOptions.ext] { threshold: 0.5 } }
+}
+""",
+    # emits each frame when the next one arrives, the last one when the stream is closed
+    "delayed": """
+input_stream: "in"
+output_stream: "later"
+node { calculator: "TestServerDelayUntilNextCalculator" input_stream: "in"
+       output_stream: "later" }
+""",
+    "slow": SLOW,
+    # "fast" runs ahead of "slow" (the DELAY side packet) by several frames
+    "branches": """
+input_stream: "in"
+output_stream: "fast"
+output_stream: "slow"
+node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "fast" }
+node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:slow"
+       input_side_packet: "DELAY:delay" }
+""",
+    "stalled": SLOW,  # the same, apart from its own request counts
+    # answers each request with the parameters it carried, as "name=value" strings
+    "parameters": """
+input_stream: "REQUEST:request"
+output_stream: "RESPONSE:response"
+node { calculator: "TestServerRequestParametersCalculator" input_stream: "REQUEST:request"
+       output_stream: "RESPONSE:response" }
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    config = write_config(tmp_path_factory.mktemp("stream"), GRAPH_TEXTS, model=False)
+    proc = ServerProcess(config)
+    yield proc
+    proc.stop()
 
 
 def frames(count: int) -> list[np.ndarray]:
@@ -15,102 +75,151 @@ def frames(count: int) -> list[np.ndarray]:
     return [rng.integers(0, 256, (6, 8, 3), np.uint8) for _ in range(count)]
 
 
+def accepted(server: ServerProcess, graph: str) -> float:
+    """Requests the server validated and pushed into ``graph``'s streams."""
+    return server.metric("pipeserve_requests_accepted_total", name=graph, method="ModelStreamInfer")
+
+
 def test_frames_go_out_with_30_fps_microsecond_timestamps_and_results_come_back_in_order(
-    scripted_server,
-):
-    url, server = scripted_server
+    server: ServerProcess,
+) -> None:
     sent = frames(5)
-    with GraphStream(url, "pose", "first_input_video", ["out"], parameters={"mode": 2}) as stream:
+    with GraphStream(server.grpc_url, "passthrough", "in", ["out"]) as stream:
         results = list(stream.run(sent))
-    assert [request_timestamp(r) for r in server.requests] == [0, 33333, 66666, 99999, 133332]
     assert [r.timestamp for r in results] == [0, 33333, 66666, 99999, 133332]
     assert [r.frame for r in results] == [0, 1, 2, 3, 4]
-    for result, frame in zip(results, sent, strict=True):
+    for result, frame in zip(results, sent, strict=True):  # same name, datatype, shape, bytes
+        assert result.outputs["out"].dtype == np.uint8
         np.testing.assert_array_equal(result.outputs["out"], frame)
-    first, second = server.requests[:2]
-    assert (first.model_name, first.inputs[0].name) == ("pose", "first_input_video")
-    assert (first.inputs[0].datatype, list(first.inputs[0].shape)) == ("UINT8", [6, 8, 3])
-    assert first.parameters["mode"].int64_param == 2  # side packets go with the first request
-    assert "mode" not in second.parameters
-    assert server.ended.is_set()  # the client half-closed the stream
 
 
-def test_a_frame_whose_outputs_were_partly_skipped_is_released_with_what_arrived(scripted_server):
-    url, server = scripted_server
+def test_ending_the_stream_half_closes_it_and_collects_the_outputs_emitted_on_close(
+    server: ServerProcess,
+) -> None:
+    sent = frames(3)
+    with GraphStream(server.grpc_url, "delayed", "in", ["later"]) as stream:
+        results = list(stream.run(sent))
+    assert [r.frame for r in results] == [0, 1, 2]  # the last one emitted on close
+    for result, frame in zip(results, sent, strict=True):
+        np.testing.assert_array_equal(result.outputs["later"], frame)
 
-    def two_outputs(index, request):
-        ts = request_timestamp(request)
-        meta = [] if index == 1 else [data("meta", np.array([index], np.int64), ts)]
-        return [data("out", request_array(request), ts), *meta]
 
-    server.script = two_outputs
-    with GraphStream(url, "g", "in", ["out", "meta"], fps=10) as stream:
+def test_side_packets_go_with_the_first_request_only(server: ServerProcess) -> None:
+    parameters = {"mode": 2, "label": "cam"}
+    with GraphStream(
+        server.grpc_url, "parameters", "in", ["parameters"], parameters=parameters
+    ) as stream:
         results = list(stream.run(frames(3)))
-    assert [r.timestamp for r in results] == [0, 100000, 200000]
-    assert [sorted(r.outputs) for r in results] == [["meta", "out"], ["out"], ["meta", "out"]]
+    assert [r.outputs["parameters"].tolist() for r in results] == [
+        [b"OVMS_MP_TIMESTAMP=0", b"label=cam", b"mode=2"],
+        [b"OVMS_MP_TIMESTAMP=33333"],
+        [b"OVMS_MP_TIMESTAMP=66666"],
+    ]
 
 
-def test_an_in_stream_error_raises_with_the_servers_message(scripted_server):
-    url, server = scripted_server
-    message = "Mediapipe execution failed. MP status - node pose at ts 33333: boom"
-    server.script = lambda index, request: [error(message)] if index == 1 else echo(index, request)
+def test_parameters_become_the_graphs_side_packets(server: ServerProcess) -> None:
+    parameters = {"label": "cam", "count": 10}  # "side" emits "<label>:<count + n>"
+    with GraphStream(server.grpc_url, "side", "in", ["out"], parameters=parameters) as stream:
+        results = list(stream.run(frames(3)))
+    assert [r.outputs["out"].tolist() for r in results] == [[b"cam:11"], [b"cam:12"], [b"cam:13"]]
+
+
+def test_a_frame_whose_outputs_were_partly_skipped_is_released_with_what_arrived(
+    server: ServerProcess,
+) -> None:
+    sent = [np.array([v], np.float32) for v in (0.9, 0.1, 0.7, 0.2)]  # no "accept" at 0.1, 0.2
+    # with a window of 2, frame 1 must be released (once "accept" moves on to frame 2) for
+    # frame 3 to go out: the stream would stall if it waited for frame 1's "accept"
+    with GraphStream(
+        server.grpc_url, "threshold", "in", ["flag", "accept"], window=2, fps=10, timeout=10
+    ) as stream:
+        results = list(stream.run(sent))
+    assert [r.timestamp for r in results] == [0, 100000, 200000, 300000]
+    assert [sorted(r.outputs) for r in results] == [["accept", "flag"], ["flag"]] * 2
+    assert [r.outputs["flag"].tolist() for r in results] == [[True], [False], [True], [False]]
+
+
+def test_an_output_running_ahead_does_not_split_a_frame_from_a_slower_one(
+    server: ServerProcess,
+) -> None:
+    sent = frames(8)
+    with GraphStream(
+        server.grpc_url, "branches", "in", ["fast", "slow"], parameters={"delay": "0.05"}
+    ) as stream:
+        results = list(stream.run(sent))
+    assert [r.frame for r in results] == list(range(8))
+    for result, frame in zip(results, sent, strict=True):
+        assert sorted(result.outputs) == ["fast", "slow"]
+        np.testing.assert_array_equal(result.outputs["slow"], frame)
+
+
+def test_a_calculator_failure_raises_with_the_servers_message(server: ServerProcess) -> None:
+    sent = [np.array([v], np.int64) for v in (1, -1, 2, 3)]  # "fail" refuses -1
     with (
-        pytest.raises(StreamError, match=r"graph 'g': Mediapipe execution failed.*boom"),
-        GraphStream(url, "g", "in", ["out"]) as stream,
+        pytest.raises(StreamError, match=r"graph 'fail': Mediapipe execution failed.*-1"),
+        GraphStream(server.grpc_url, "fail", "in", ["out"]) as stream,
     ):
-        list(stream.run(frames(4)))
+        list(stream.run(sent))
 
 
-def test_a_rejected_stream_raises_with_the_status_message(scripted_server):
-    url, server = scripted_server
-    server.abort = (
-        grpc.StatusCode.NOT_FOUND,
-        "Mediapipe graph definition with requested name is not found: nope",
-    )
+def test_a_frame_the_server_rejects_raises_with_the_servers_reason(server: ServerProcess) -> None:
+    with (
+        pytest.raises(StreamError, match=r"graph 'image': input 'image': an IMAGE must be HWC"),
+        GraphStream(server.grpc_url, "image", "image", ["image_out"]) as stream,
+    ):
+        list(stream.run([np.zeros((6, 8), np.uint8)]))
+
+
+def test_a_rejected_stream_raises_with_the_status_message(server: ServerProcess) -> None:
     with (
         pytest.raises(StreamError, match="requested name is not found: nope"),
-        GraphStream(url, "nope", "in", ["out"]) as stream,
+        GraphStream(server.grpc_url, "nope", "in", ["out"], timeout=10) as stream,
     ):
         list(stream.run(frames(2)))
 
 
-def test_no_more_than_window_frames_are_in_flight(scripted_server):
-    url, server = scripted_server
-    server.hold_until = 3  # the server answers once it holds 3 frames
-    with GraphStream(url, "g", "in", ["out"], window=3, timeout=5) as stream:
-        assert len(list(stream.run(frames(6)))) == 6
+def test_no_more_than_window_frames_are_in_flight(server: ServerProcess) -> None:
+    window, parameters = 2, {"delay": "0.1"}
+    with GraphStream(
+        server.grpc_url, "slow", "in", ["out"], window=window, parameters=parameters
+    ) as stream:
+        for result in stream.run(frames(6)):
+            assert result.frame is not None
+            assert accepted(server, "slow") <= result.frame + window  # sent so far
+    assert result.frame == 5 and accepted(server, "slow") == 6
 
-    server.requests.clear()
-    server.hold_until = 4  # ... but a window of 3 never lets a 4th frame go out unanswered
+
+def test_a_full_window_sends_nothing_more_until_a_result_arrives(server: ServerProcess) -> None:
+    parameters = {"delay": "1.5"}  # no result within the client's timeout
     with (
         pytest.raises(StreamError, match=r"no response within 0\.5 s"),
-        GraphStream(url, "g", "in", ["out"], window=3, timeout=0.5) as stream,
+        GraphStream(
+            server.grpc_url, "stalled", "in", ["out"], window=3, parameters=parameters, timeout=0.5
+        ) as stream,
     ):
         list(stream.run(frames(6)))
-    assert len(server.requests) == 3
+    assert wait_for(lambda: accepted(server, "stalled") == 3)
 
 
-def test_explicit_timestamps_are_sent_as_given_and_must_increase(scripted_server):
-    url, server = scripted_server
+def test_explicit_timestamps_are_sent_as_given_and_must_increase(server: ServerProcess) -> None:
     frame = frames(1)[0]
-    with GraphStream(url, "g", "in", ["out"]) as stream:
+    with GraphStream(server.grpc_url, "passthrough", "in", ["out"]) as stream:
         assert stream.send(frame, timestamp=-5) == -5
         assert stream.send(frame, timestamp=7) == 7
         with pytest.raises(ValueError, match="timestamp 7 is not greater than the last 7"):
             stream.send(frame, timestamp=7)
         stream.close()
-        assert [r.timestamp for r in stream.results()] == [-5, 7]
-    assert [request_timestamp(r) for r in server.requests] == [-5, 7]
+        assert [r.timestamp for r in stream.results()] == [-5, 7]  # the outputs' timestamps
 
 
-def test_bad_settings_and_sending_before_open_are_refused():
+def test_bad_settings_and_sending_before_open_are_refused() -> None:
     with pytest.raises(ValueError, match="window must be at least 1"):
         GraphStream("127.0.0.1:1", "g", "in", window=0)
     with pytest.raises(StreamError, match="not open"):
         GraphStream("127.0.0.1:1", "g", "in").send(frames(1)[0])
 
 
-def test_an_unreachable_server_raises_a_stream_error():
+def test_an_unreachable_server_raises_a_stream_error() -> None:
     with (
         pytest.raises(StreamError, match="graph 'g'"),
         GraphStream("127.0.0.1:1", "g", "in", ["out"], timeout=5) as stream,

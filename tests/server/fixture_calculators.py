@@ -100,3 +100,40 @@ class RequestEchoCalculator(Calculator):
         names = np.array([i.name.encode() for i in request.inputs], dtype=object)
         response = InferResponse(request.model_name, "1", [OutputTensor("names", "BYTES", names)])
         cc.outputs["RESPONSE"].add(response)
+
+
+@register_calculator("TestServerRequestParametersCalculator")
+class RequestParametersCalculator(Calculator):
+    """REQUEST -> RESPONSE: answers with the request's parameters as "name=value" BYTES."""
+
+    REQUEST = Input("REQUEST")
+    RESPONSE = Output("RESPONSE")
+
+    def process(self, cc: CalculatorContext) -> None:
+        request: InferRequest = cc.inputs["REQUEST"].value
+        pairs = sorted(f"{k}={v}".encode() for k, v in request.parameters.items())
+        response = InferResponse(
+            request.model_name, "1", [OutputTensor("parameters", "BYTES", np.array(pairs, object))]
+        )
+        cc.outputs["RESPONSE"].add(response)
+
+
+@register_calculator("TestServerBrightBoxCalculator")
+class BrightBoxCalculator(Calculator):
+    """Tracks the non-black part of an HWC image as ``[[1, x, y, w, h, 1]]`` (FP32, normalized).
+
+    An all-black image gets no packet (no track). Ports: "" image in, "" tracks out.
+    """
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        image = np.asarray(cc.inputs[0].value)
+        rows, cols = np.nonzero(image.reshape(*image.shape[:2], -1).any(axis=2))
+        if rows.size == 0:
+            return
+        height, width = image.shape[:2]
+        x, y = cols.min(), rows.min()
+        w, h = cols.max() + 1 - x, rows.max() + 1 - y
+        cc.outputs[0].add(np.array([[1, x / width, y / height, w / width, h / height, 1]], np.float32))
