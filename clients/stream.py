@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,14 +53,22 @@ class StreamResult:
         return f"StreamResult(ts={self.timestamp}, frame={self.frame}, {{{shapes}}})"
 
 
+SETTLE_LAG = 2
+"""An optional output not seen once two later frames have been answered is taken as
+skipped for that frame (outputs of one frame may still arrive after the next frame's)."""
+
+
 class ResultCollector:
     """Groups output messages per timestamp and releases complete results in order.
 
     Not thread-safe on its own: ``GraphStream`` calls it under its lock.
     """
 
-    def __init__(self, expected_outputs: Iterable[str] = ()) -> None:
+    def __init__(
+        self, expected_outputs: Iterable[str] = (), optional_outputs: Iterable[str] = ()
+    ) -> None:
         self.expected = frozenset(expected_outputs)
+        self.optional = frozenset(optional_outputs)
         self._order: list[int] = []  # pending timestamps, ascending
         self._pending: dict[int, StreamResult] = {}
         self._latest: dict[str, int] = {}  # per output: the highest timestamp it arrived at
@@ -94,19 +103,27 @@ class ResultCollector:
         return len(self._order)
 
     def _complete(self, timestamp: int) -> bool:
-        """Every output (the expected ones, else all seen so far) arrived at ``timestamp`` or
-        has moved past it: each output stream delivers its packets in timestamp order."""
+        """Each expected output arrived at ``timestamp`` or moved past it (every output stream
+        delivers in timestamp order); each optional one did too, or ``SETTLE_LAG`` later
+        frames have been answered. With no outputs declared, those seen so far count, once
+        some output has moved past the frame."""
         if self._finished:
             return True
         outputs = self._pending[timestamp].outputs
-        names: Iterable[str] = self.expected
-        if not names:  # outputs unknown: wait until some output has moved past this frame
-            if not self._latest or max(self._latest.values()) <= timestamp:
-                return False
-            names = self._latest.keys()
-        return all(
-            name in outputs or self._latest.get(name, timestamp) > timestamp for name in names
-        )
+        if not self.expected and not self.optional:
+            seen = self._latest
+            return bool(seen) and max(seen.values()) > timestamp and all(
+                self._settled(name, timestamp, outputs) for name in seen
+            )
+        if not all(self._settled(name, timestamp, outputs) for name in self.expected):
+            return False
+        if all(self._settled(name, timestamp, outputs) for name in self.optional):
+            return True
+        later = (t for t in self._order if t > timestamp and self._pending[t].outputs)
+        return sum(1 for _ in itertools.islice(later, SETTLE_LAG)) >= SETTLE_LAG
+
+    def _settled(self, name: str, timestamp: int, outputs: Mapping[str, np.ndarray]) -> bool:
+        return name in outputs or self._latest.get(name, timestamp) > timestamp
 
     def has_complete(self) -> bool:
         """True when the oldest pending result is complete."""
@@ -127,7 +144,9 @@ class GraphStream:
         url: the server's gRPC address, ``host:port``.
         graph: the graph (servable) name.
         input_name: the graph input stream name frames go to.
-        expected_outputs: output names that make up a complete result (may be empty).
+        expected_outputs: outputs every frame produces; a result waits for each of them.
+        optional_outputs: outputs the graph may skip on a frame (e.g. a hand not found);
+            a result takes them if they come before two later frames are answered.
         window: frames in flight at most; ``send`` blocks while the window is full.
         fps: frame rate for automatic timestamps: frame k at ``k * round(1e6 / fps)`` µs.
         parameters: first-request parameters, i.e. the graph's input side packets.
@@ -141,6 +160,7 @@ class GraphStream:
         input_name: str,
         expected_outputs: Sequence[str] = (),
         window: int = 4,
+        optional_outputs: Sequence[str] = (),
         fps: float = 30.0,
         parameters: Mapping[str, str | int | bool] | None = None,
         timeout: float = 60.0,
@@ -152,7 +172,7 @@ class GraphStream:
         self.url, self.graph, self.input_name = url, graph, input_name
         self.window, self.fps, self.timeout = window, fps, timeout
         self._parameters = dict(parameters or {})
-        self._collector = ResultCollector(expected_outputs)
+        self._collector = ResultCollector(expected_outputs, optional_outputs)
         self._cond = threading.Condition()
         self._error: StreamError | None = None
         self._client: grpcclient.InferenceServerClient | None = None

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pipeserve.errors import (
@@ -32,6 +30,7 @@ from .timestamp import (
     next_allowed_in_stream,
     timestamp_name,
 )
+from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 ErrorCallback = Callable[[PipeserveError], None]
@@ -43,7 +42,10 @@ class CalculatorGraph:
     def __init__(self, spec: GraphSpec, services: Mapping[str, Any] | None = None) -> None:
         self.spec = spec
         self.name = spec.name
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._idle_waiters = 0  # threads in wait_until_idle/done
+        self._room_waiters = 0  # writers waiting for queue room
         self._nodes = [NodeRuntime(n, spec.name, services or {}) for n in spec.nodes]
         self._routes: dict[str, OutputRoute] = {name: OutputRoute(name) for name in spec.producers}
         for node in self._nodes:
@@ -59,9 +61,8 @@ class CalculatorGraph:
         self._last_ts = dict.fromkeys(self._inputs, UNSET)
         self._side_values: dict[str, Any] = {}
         self._max_queue = spec.max_queue_size
-        self._executor: ThreadPoolExecutor | None = None
+        self._workers: WorkerPool | None = None
         self._running = 0
-        self._full = 0
         self._open_nodes = 0
         self._started = False
         self._halted = False
@@ -99,15 +100,13 @@ class CalculatorGraph:
         self._started = True
         self._side_values = dict(side_packets or {})
         self._check_side_packets()
-        self._executor = ThreadPoolExecutor(
-            self.spec.num_threads, thread_name_prefix=f"graph-{self.name}"
-        )
+        self._workers = WorkerPool(self.spec.num_threads, f"graph-{self.name}")
         for node in (self._nodes[n.index] for n in self.spec.open_order):
             self._open_node(node)
             if self._halted:
                 assert self._error is not None
                 raise self._error
-        with self._cond:
+        with self._lock:
             for node in self._nodes:
                 self._schedule(node)
             self._check_done()
@@ -121,7 +120,7 @@ class CalculatorGraph:
         if route is None:
             raise PacketError(f"graph {self.name!r} has no input stream {stream!r}")
         ts = packet.timestamp
-        with self._cond:
+        with self._lock:
             self._check_accepting(stream)
             if not is_allowed_in_stream(ts):
                 raise PacketError(
@@ -150,39 +149,39 @@ class CalculatorGraph:
         route = self._inputs.get(stream)
         if route is None:
             raise PacketError(f"graph {self.name!r} has no input stream {stream!r}")
-        with self._cond:
+        with self._lock:
             self._raise_route_bound(route, DONE)
 
     def close_all_input_streams(self) -> None:
         """Close every graph input stream; the graph then finishes on its own."""
-        with self._cond:
+        with self._lock:
             for route in self._inputs.values():
                 self._raise_route_bound(route, DONE)
 
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Wait until no node is running or ready; False on timeout. Raises the graph error."""
-        with self._cond:
-            ok = self._cond.wait_for(lambda: self._running == 0 or self._stopped, timeout)
+        with self._lock:
+            ok = self._wait_idle(lambda: self._running == 0 or self._stopped, timeout)
         self._raise_if_failed()
         return ok
 
     def wait_until_done(self, timeout: float | None = None) -> bool:
         """Wait until every node closed; False on timeout. Raises the graph's error."""
-        with self._cond:
-            ok = self._cond.wait_for(lambda: self._done or self._stopped, timeout)
+        with self._lock:
+            ok = self._wait_idle(lambda: self._done or self._stopped, timeout)
         self._raise_if_failed()
         return ok
 
     def cancel(self) -> None:
         """Stop now: no further processing; worker threads exit after their current call."""
-        with self._cond:
+        with self._lock:
             if self._done or self._halted:
                 return
             self._halted = True
             self._stopped = True
             self._error = GraphCancelledError(f"graph {self.name!r} was cancelled")
             self._cond.notify_all()
-        self._shutdown_executor()
+        self._shutdown_workers()
 
     def queue_peaks(self) -> dict[str, int]:
         """The largest number of packets each node input ever held, as ``node:stream``."""
@@ -219,7 +218,7 @@ class CalculatorGraph:
         except Exception as exc:  # a calculator's failure is a graph error
             self._fail(node, None, exc)
             return
-        with self._cond:
+        with self._lock:
             node.state = OPENED
             self._open_nodes += 1
 
@@ -231,21 +230,41 @@ class CalculatorGraph:
         if self._inputs[stream].bound == DONE:
             raise PacketError(f"input stream {stream!r} of graph {self.name!r} is closed")
 
+    def _wait_idle(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
+        """Wait (lock held) for the graph to go idle or finish; releases notify such waiters."""
+        self._idle_waiters += 1
+        try:
+            return self._cond.wait_for(predicate, timeout)
+        finally:
+            self._idle_waiters -= 1
+
+    def _queues_full(self) -> bool:
+        """True when some node input holds ``max_queue_size`` packets (lock held)."""
+        limit = self._max_queue
+        return limit > 0 and any(
+            len(q.packets) >= limit for node in self._nodes for q in node.queues
+        )
+
     def _wait_for_room(self, timeout: float | None) -> None:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self._full > 0 and self._running > 0 and not self._halted:
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                raise QueueFullError(f"graph {self.name!r}: input queues are full")
-            self._cond.wait(remaining)
+        """Block while queues are full, unless the graph is idle (it needs this packet)."""
+        if not self._queues_full():
+            return
+        if timeout is not None and timeout <= 0 and self._running > 0:
+            raise QueueFullError(f"graph {self.name!r}: input queues are full")
+        self._room_waiters += 1
+        try:
+            room = self._cond.wait_for(
+                lambda: self._halted or self._running == 0 or not self._queues_full(), timeout
+            )
+        finally:
+            self._room_waiters -= 1
+        if not room:
+            raise QueueFullError(f"graph {self.name!r}: input queues are full")
 
     def _deliver(self, route: OutputRoute, packet: Packet) -> None:
         """Queue a packet at every consumer (lock held)."""
-        limit = self._max_queue
         for consumer, queue in route.consumers:
             queue.push(packet)
-            if limit > 0 and len(queue.packets) == limit:
-                self._full += 1
             self._schedule(consumer)
 
     def _raise_route_bound(self, route: OutputRoute, bound: int) -> None:
@@ -256,7 +275,7 @@ class CalculatorGraph:
                 self._schedule(consumer)
 
     def _emit(self, node: NodeRuntime, route: OutputRoute, packet: Packet) -> None:
-        with self._cond:
+        with self._lock:
             if self._halted:
                 return
             node.check_emit(route, packet)
@@ -271,7 +290,7 @@ class CalculatorGraph:
             route.pending_bound = bound
 
     def _apply_pending_bounds(self, node: NodeRuntime) -> None:
-        with self._cond:
+        with self._lock:
             for route in node.routes:
                 if route.pending_bound > route.bound and not self._halted:
                     self._raise_route_bound(route, route.pending_bound)
@@ -285,23 +304,16 @@ class CalculatorGraph:
             return
         node.running = True
         self._running += 1
-        assert self._executor is not None
-        self._executor.submit(self._run_node, node)
+        assert self._workers is not None
+        self._workers.submit(self._run_node, node)
 
     def _next_invocation(self, node: NodeRuntime) -> Invocation | None:
-        """Ask the node's handler what to do next (lock held); keeps the full-queue count."""
+        """Ask the node's handler what to do next (lock held); wakes writers waiting for room."""
         if node.source:
             return Invocation(PROCESS, UNSET, [])
-        limit = self._max_queue
-        if limit <= 0:
-            return node.handler.next_invocation()
-        before = sum(1 for q in node.queues if len(q.packets) >= limit)
-        invocation = node.handler.next_invocation()
-        after = sum(1 for q in node.queues if len(q.packets) >= limit)
-        if after != before:
-            self._full += after - before
+        if self._room_waiters:
             self._cond.notify_all()
-        return invocation
+        return node.handler.next_invocation()
 
     def _run_node(self, node: NodeRuntime) -> None:
         calculator = node.calculator
@@ -309,7 +321,7 @@ class CalculatorGraph:
         ctx = node.context
         offset = node.spec.contract.timestamp_offset
         while True:
-            with self._cond:
+            with self._lock:
                 invocation = None if self._halted else self._next_invocation(node)
                 if invocation is None:
                     self._release(node)
@@ -333,17 +345,17 @@ class CalculatorGraph:
                     return
             except Exception as exc:  # a calculator's failure is a graph error
                 self._fail(node, invocation.timestamp, exc)
-                with self._cond:
+                with self._lock:
                     self._release(node)
                 return
             if node.source:
-                with self._cond:
+                with self._lock:
                     self._release(node)
                     self._schedule(node)
                 return
 
     def _propagate(self, node: NodeRuntime, bound: int) -> None:
-        with self._cond:
+        with self._lock:
             for route in node.routes:
                 if not self._halted and bound > route.bound:
                     self._raise_route_bound(route, bound)
@@ -356,7 +368,7 @@ class CalculatorGraph:
             self._apply_pending_bounds(node)
         except Exception as exc:  # a calculator's failure is a graph error
             self._fail(node, None, exc)
-        with self._cond:
+        with self._lock:
             for route in node.routes:
                 self._raise_route_bound(route, DONE)
             node.state = CLOSED
@@ -368,15 +380,15 @@ class CalculatorGraph:
         """Mark a node as no longer running (lock held)."""
         node.running = False
         self._running -= 1
-        if self._running == 0 or self._full == 0:
+        if self._room_waiters or (self._idle_waiters and self._running == 0):
             self._cond.notify_all()
 
     def _check_done(self) -> None:
         if self._open_nodes == 0 and not self._done and not self._halted:
             self._done = True
             self._cond.notify_all()
-            if self._executor is not None:
-                self._executor.shutdown(wait=False)
+            if self._workers is not None:
+                self._workers.shutdown()
 
     def _fail(self, node: NodeRuntime, timestamp: int | None, exc: BaseException) -> None:
         error = (
@@ -384,22 +396,22 @@ class CalculatorGraph:
             if isinstance(exc, NodeError)
             else NodeError(self.name, node.spec.name, node.spec.contract.calculator, timestamp, exc)
         )
-        with self._cond:
+        with self._lock:
             if self._halted:
                 return
             self._halted = True
             self._error = error
         log.error("%s", error, exc_info=exc if log.isEnabledFor(logging.DEBUG) else None)
-        self._shutdown_executor()
+        self._shutdown_workers()
         for callback in self._error_callbacks:
             callback(error)
-        with self._cond:
+        with self._lock:
             self._stopped = True
             self._cond.notify_all()
 
-    def _shutdown_executor(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+    def _shutdown_workers(self) -> None:
+        if self._workers is not None:
+            self._workers.shutdown()
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:

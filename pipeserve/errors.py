@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import enum
 
-from pipeserve.graphs.timestamp import timestamp_name
-
 
 class Code(enum.Enum):
     """A small, google.rpc-like set of status codes."""
@@ -82,11 +80,11 @@ class NodeError(PipeserveError):
     def __init__(
         self, graph: str, node: str, calculator: str, timestamp: int | None, cause: BaseException
     ) -> None:
+        from pipeserve.graphs.timestamp import timestamp_name  # graphs imports this module
+
         ts = "" if timestamp is None else f" at timestamp {timestamp_name(timestamp)}"
         detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
-        super().__init__(
-            f"graph {graph!r}: node {node!r} ({calculator}) failed{ts}: {detail}"
-        )
+        super().__init__(f"graph {graph!r}: node {node!r} ({calculator}) failed{ts}: {detail}")
         self.graph = graph
         self.node = node
         self.calculator = calculator

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
 from pipeserve.calculators.formats import Detection, detections_to_tensor
 
 from .errors import InvalidRequestError

@@ -12,10 +12,9 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
-from pipeserve.graphs import CalculatorGraph, Packet
-
 import pipeserve
 from pipeserve.errors import Code, PipeserveError
+from pipeserve.graphs import CalculatorGraph, Packet
 
 from .codecs import encode_output
 from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError

@@ -11,9 +11,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from pipeserve.graphs import GraphSpec, load_graph_config
-
 from pipeserve.errors import PipeserveError
+from pipeserve.graphs import GraphSpec, load_graph_config
 
 from .config import GraphEntry, ServerConfig
 from .errors import GraphNotFoundError, ModelNotFoundError, RetiredError, UnavailableError

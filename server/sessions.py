@@ -14,10 +14,9 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from pipeserve.errors import Code, PipeserveError, QueueFullError
 from pipeserve.graphs import CalculatorGraph, Packet
 from pipeserve.graphs.timestamp import MAX, MIN, timestamp_name
-
-from pipeserve.errors import Code, PipeserveError, QueueFullError
 
 from .codecs import encode_output
 from .errors import GraphExecutionError, InvalidRequestError, MalformedTimestampError

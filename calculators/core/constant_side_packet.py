@@ -9,6 +9,7 @@ import numpy as np
 from mediapipe.calculators.core.constant_side_packet_calculator_pb2 import (
     ConstantSidePacketCalculatorOptions,
 )
+
 from pipeserve.calculators.formats import LandmarkList
 from pipeserve.graphs import (
     Calculator,

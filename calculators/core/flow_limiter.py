@@ -6,6 +6,7 @@ import bisect
 from collections import deque
 
 from mediapipe.calculators.core.flow_limiter_calculator_pb2 import FlowLimiterCalculatorOptions
+
 from pipeserve.graphs import (
     EMPTY,
     Calculator,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mediapipe.calculators.core.gate_calculator_pb2 import GateCalculatorOptions
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mediapipe.calculators.core.packet_cloner_calculator_pb2 import PacketClonerCalculatorOptions
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from mediapipe.calculators.core.split_vector_calculator_pb2 import SplitVectorCalculatorOptions
+
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import (
     Calculator,

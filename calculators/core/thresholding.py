@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mediapipe.calculators.util.thresholding_calculator_pb2 import ThresholdingCalculatorOptions
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,

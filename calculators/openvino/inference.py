@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mediapipe.calculators.tensor.inference_calculator_pb2 import InferenceCalculatorOptions
+
 from pipeserve.graphs.calculator import Calculator, CalculatorContext
 from pipeserve.graphs.contract import CalculatorContract, Input, Output
 from pipeserve.graphs.registry import register_calculator

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 import cv2
 import numpy as np
+
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .render_data import RenderData

@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import numpy as np
+
 from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
 from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 
 Color = tuple[int, int, int]

@@ -30,6 +30,7 @@ from mediapipe.calculators.util import (
     visibility_smoothing_calculator_pb2,
 )
 from mediapipe.modules.holistic_landmark.calculators import roi_tracking_calculator_pb2
+
 from pipeserve.graphs.registry import register_subgraph_file
 from pipeserve.proto import openvino_calculators_pb2
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from mediapipe.calculators.tensor import tensors_to_detections_calculator_pb2
+
 from pipeserve.calculators.formats import Detection
 
 Options = tensors_to_detections_calculator_pb2.TensorsToDetectionsCalculatorOptions

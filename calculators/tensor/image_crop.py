@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.calculators.util.geometry import cosf, sinf
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.tensor import image_to_tensor_calculator_pb2
+
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.calculators.util.contracts import require_one_of
 from pipeserve.graphs import (

@@ -33,6 +33,7 @@ import mediapipe
 import numpy as np
 from mediapipe.calculators.tensor import tensors_to_classification_calculator_pb2
 from mediapipe.framework.formats import classification_pb2
+
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 Options = tensors_to_classification_calculator_pb2.TensorsToClassificationCalculatorOptions

@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import numpy as np
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.tensor import tensors_to_floats_calculator_pb2
+
 from pipeserve.calculators.util.contracts import require_one_of
 from pipeserve.graphs import (
     Calculator,

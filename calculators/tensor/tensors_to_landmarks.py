@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.tensor import tensors_to_landmarks_calculator_pb2
+
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 from pipeserve.graphs.timestamp import UNSET
 

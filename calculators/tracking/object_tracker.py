@@ -30,6 +30,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 from pipeserve.proto.tracking_calculators_pb2 import ObjectTrackerCalculatorOptions

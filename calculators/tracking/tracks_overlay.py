@@ -26,6 +26,7 @@ import colorsys
 
 import cv2
 import numpy as np
+
 from pipeserve.calculators.render.annotation_overlay import rgb_copy
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

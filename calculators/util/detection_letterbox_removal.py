@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

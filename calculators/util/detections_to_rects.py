@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.util import detections_to_rects_calculator_pb2
+
 from pipeserve.calculators.formats import Detection, NormalizedRect
 from pipeserve.graphs import (
     Calculator,

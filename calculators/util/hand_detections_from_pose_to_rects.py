@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import CalculatorContext, register_calculator
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from pipeserve.calculators.tensor.tensors_to_floats import sigmoid
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 from mediapipe.calculators.util import landmark_projection_calculator_pb2
+
 from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from pipeserve.calculators.tensor.image_crop import roi_from_norm_rect, roi_to_image_matrix
 from pipeserve.graphs import (

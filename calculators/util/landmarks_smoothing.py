@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.util import landmarks_smoothing_calculator_pb2
+
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import CalculatorContext, CalculatorContract, Input, register_calculator
 

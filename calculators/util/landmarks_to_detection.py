@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.util import landmarks_to_detection_calculator_pb2
+
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

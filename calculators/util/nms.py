@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 from mediapipe.calculators.util import non_max_suppression_calculator_pb2
+
 from pipeserve.calculators.formats import Detection
 
 Options = non_max_suppression_calculator_pb2.NonMaxSuppressionCalculatorOptions

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from mediapipe.calculators.util import rect_transformation_calculator_pb2
+
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.graphs import (
     Calculator,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 from mediapipe.calculators.util import refine_landmarks_from_heatmap_calculator_pb2
+
 from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

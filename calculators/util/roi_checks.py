@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from pipeserve.calculators.formats import NormalizedRect
 
 from .geometry import F32, Real, cosf, sinf

@@ -33,6 +33,7 @@ Example::
 from __future__ import annotations
 
 from mediapipe.modules.holistic_landmark.calculators import roi_tracking_calculator_pb2
+
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .roi_checks import iou_ok, landmarks_ok, rect_ok

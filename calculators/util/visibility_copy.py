@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 from mediapipe.calculators.util import visibility_copy_calculator_pb2
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,

@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 from mediapipe.calculators.util import visibility_smoothing_calculator_pb2
+
 from pipeserve.graphs import CalculatorContext, register_calculator
 
 from .filters import LowPass

@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import numpy as np
+
 from pipeserve.calculators.formats import LandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import GraphStream
 from pipeserve.clients.video import open_source

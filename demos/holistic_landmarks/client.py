@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--no-smoothing", action="store_true", help="smooth_landmarks = false")
     args = parser.parse_args()
     with open_source(args.input) as frames:
-        stream = GraphStream(args.url, "holisticLandmarks", "image", OUTPUTS,
+        stream = GraphStream(args.url, "holisticLandmarks", "image", optional_outputs=OUTPUTS,
                              fps=args.fps or frames.fps or 30.0,
                              parameters={"smooth_landmarks": not args.no_smoothing})
         with stream:

@@ -19,8 +19,9 @@ import cv2
 import matplotlib.image
 import numpy as np
 from matplotlib import cbook
-from pipeserve.clients.video import Mp4Writer
 from skimage import data
+
+from pipeserve.clients.video import Mp4Writer
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from google.protobuf.message import DecodeError
+
 from pipeserve.proto import grpc_service_pb2 as pb
 
 from ..codecs import encode_bytes

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeAlias
 
 import grpc
-from pipeserve.proto import grpc_service_pb2 as pb
 
 from pipeserve.errors import PipeserveError
+from pipeserve.proto import grpc_service_pb2 as pb
 
 from ..dataplane import DataPlane
 from ..types import InferRequest

@@ -18,6 +18,7 @@ from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.framework.formats import detection_pb2, landmark_pb2, location_data_pb2, rect_pb2
 from mediapipe.python._framework_bindings import resource_util
+
 from pipeserve.calculators.formats import (
     Detection,
     LandmarkList,

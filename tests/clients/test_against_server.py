@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from pipeserve.clients.cli import main
 from pipeserve.clients.local_server import LocalServer, write_config
 from pipeserve.clients.stream import GraphStream, StreamError

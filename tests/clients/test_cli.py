@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from pipeserve.clients.cli import main
 
+from pipeserve.clients.cli import main
 from tests.server.conftest import ServerProcess
 from tests.server.graphs import write_config
 

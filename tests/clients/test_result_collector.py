@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from pipeserve.clients.stream import ResultCollector
 
 A = np.zeros(1)
@@ -85,3 +86,24 @@ def test_frames_with_no_output_at_all_are_released_empty_at_the_end():
     collector.finish()
     [result] = collector.pop_complete()
     assert result.outputs == {}
+
+
+def test_an_optional_output_that_stays_silent_is_given_up_after_two_answered_frames():
+    collector = ResultCollector(["pose"], ["hand"])  # the hand is never found
+    for frame in range(3):
+        collector.sent(frame, frame)
+        collector.received(frame, "pose", A)
+    [zero] = collector.pop_complete()
+    assert (zero.timestamp, sorted(zero.outputs)) == (0, ["pose"])
+    assert collector.in_flight == 2
+
+
+def test_an_expected_output_is_waited_for_however_far_behind_it_runs():
+    collector = ResultCollector(["fast", "slow"])
+    for frame in range(4):
+        collector.sent(frame, frame)
+        collector.received(frame, "fast", A)
+    assert timestamps(collector) == []
+    collector.received(0, "slow", A)
+    [zero] = collector.pop_complete()
+    assert sorted(zero.outputs) == ["fast", "slow"]

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from pipeserve.clients.stream import GraphStream, StreamError
 
+from pipeserve.clients.stream import GraphStream, StreamError
 from tests.server.conftest import ServerProcess, wait_for
 from tests.server.graphs import GRAPHS, write_config
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from pipeserve.clients.video import ImageFolderSource, Mp4Writer, VideoSource, open_source
 from skimage import data
+
+from pipeserve.clients.video import ImageFolderSource, Mp4Writer, VideoSource, open_source
 
 SIZE = (96, 64)  # width, height (multiples of 16 keep mp4v exact in size)
 

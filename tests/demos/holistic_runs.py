@@ -16,6 +16,7 @@ from typing import Any
 import cv2
 import mediapipe as mp
 import numpy as np
+
 from pipeserve.calculators.openvino.models import ModelProvider
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, load_graph_config
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import mediapipe as mp
 import numpy as np
 import pytest
+
 from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import GraphStream
-
 from tests.demos.demo_scripts import load_demo_script
 
 DEMO = Path(__file__).parents[2] / "demos" / "holistic_tracking"

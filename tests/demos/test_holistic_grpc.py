@@ -13,12 +13,12 @@ import shutil
 from collections.abc import Iterator
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 import pytest
+
+import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 from pipeserve.calculators.openvino.models import WheelModels
 from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import GraphStream
-
 from tests.demos.holistic_runs import PARTS, moving_sequence, present, run_pipeserve
 from tests.demos.test_holistic_tracking_demo import DEMO, _setup_models
 
@@ -42,8 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
 
 
 def _stream(server: LocalServer, frames: list[np.ndarray], **parameters: bool) -> list[dict]:
-    outputs = [*PARTS, "pose_roi"]
-    with GraphStream(server.url, "holisticLandmarks", "image", outputs,
+    optional = [*PARTS, "pose_roi"]  # every part may be missing on a frame
+    with GraphStream(server.url, "holisticLandmarks", "image", optional_outputs=optional,
                      parameters=parameters) as stream:
         results = list(stream.run(frames))
     assert [r.frame for r in results] == list(range(len(frames)))

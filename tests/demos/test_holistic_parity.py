@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 import openvino as ov
-import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 import pytest
-from pipeserve.calculators.openvino.models import WheelModels, compile_model
 
+import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
+from pipeserve.calculators.openvino.models import WheelModels, compile_model
 from tests.demos.holistic_runs import (
     Frame,
     Run,

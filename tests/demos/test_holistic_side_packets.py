@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 import pytest
-from pipeserve.calculators.openvino.models import WheelModels
 
+import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
+from pipeserve.calculators.openvino.models import WheelModels
 from tests.demos.holistic_runs import moving_sequence, present, run_pipeserve
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+
 import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 from pipeserve.graphs import load_graph_config
 from pipeserve.graphs.testing import run_graph

@@ -22,6 +22,7 @@ from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.framework.formats import landmark_pb2
 from mediapipe.python._framework_bindings import calculator_graph
+
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 

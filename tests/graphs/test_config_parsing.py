@@ -3,11 +3,11 @@
 import pytest
 from mediapipe.calculators.core import gate_calculator_pb2
 from mediapipe.framework import calculator_pb2
+
+from pipeserve.errors import GraphConfigError
 from pipeserve.graphs import GraphSpec, load_graph_config, parse_graph_config
 from pipeserve.graphs.config import node_options
 from pipeserve.graphs.tag_map import TagMap
-
-from pipeserve.errors import GraphConfigError
 
 GATE_EXTENSION = """
 node {

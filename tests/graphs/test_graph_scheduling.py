@@ -5,12 +5,12 @@ import time
 
 import numpy as np
 import pytest
+
+from pipeserve.errors import GraphCancelledError, NodeError, PacketError, QueueFullError
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 from pipeserve.graphs import timestamp as ts
 from pipeserve.graphs.input_queue import InputQueue
 from pipeserve.graphs.testing import CalculatorRunner, run_graph
-
-from pipeserve.errors import GraphCancelledError, NodeError, PacketError, QueueFullError
 from tests.graphs.fixture_calculators import TestSlowCalculator, stamps, values
 
 JOIN = """

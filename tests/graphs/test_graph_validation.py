@@ -1,9 +1,9 @@
 """Bad graphs: each is rejected at build time with a message naming the node and stream."""
 
 import pytest
-from pipeserve.graphs import CalculatorGraph, GraphSpec, parse_graph_config
 
 from pipeserve.errors import GraphConfigError, SidePacketError
+from pipeserve.graphs import CalculatorGraph, GraphSpec, parse_graph_config
 
 BAD_GRAPHS = {
     "unknown calculator": (

@@ -19,9 +19,9 @@ import pytest
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 from mediapipe.python._framework_bindings import calculator_graph
+
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import NodeError, find_calculator, parse_graph_config, register_subgraph
-
 from tests.graphs.parity_harness import Close, Double, Int64, Step, run_mediapipe, run_pipeserve
 
 PRE, POST = -(2**63) + 2, 2**63 - 3

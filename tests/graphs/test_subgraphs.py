@@ -1,10 +1,10 @@
 """Subgraphs: registered graph configs used as nodes, expanded at load."""
 
 import pytest
-from pipeserve.graphs import GraphSpec, parse_graph_config, register_subgraph
-from pipeserve.graphs.testing import run_graph
 
 from pipeserve.errors import GraphConfigError
+from pipeserve.graphs import GraphSpec, parse_graph_config, register_subgraph
+from pipeserve.graphs.testing import run_graph
 from tests.graphs.fixture_calculators import values
 
 INNER = parse_graph_config("""

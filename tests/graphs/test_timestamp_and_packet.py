@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from pipeserve.graphs import EMPTY, Packet, as_scalar
 from pipeserve.graphs import timestamp as ts
 

@@ -10,6 +10,7 @@ from types import ModuleType
 
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
+
 from pipeserve.proto import build
 
 OPTIONS_PROTO = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pipeserve.calculators.formats import Detection, NormalizedRect
 from pipeserve.server.codecs import decode_input, encode_bytes, encode_output
 from pipeserve.server.errors import InvalidRequestError

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from pipeserve.server.config import ConfigError, load_config, single_servable_config
 
 HOLISTIC = Path("/work/shared/ovms_holistic_demo/config_holistic.json")

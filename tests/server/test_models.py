@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pipeserve.server.config import ModelEntry
-from pipeserve.server.models import ModelRepository
 
 from pipeserve.errors import Code, PipeserveError
+from pipeserve.server.config import ModelEntry
+from pipeserve.server.models import ModelRepository
 
 from .graphs import MODEL_NAME, write_double_model
 

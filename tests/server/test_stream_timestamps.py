@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pipeserve.graphs import timestamp as T
 
 from .conftest import ServerProcess

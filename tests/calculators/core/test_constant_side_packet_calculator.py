@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from core_helpers import run_node, side_packets_of
-from pipeserve.calculators.formats import LandmarkList
 
+from pipeserve.calculators.formats import LandmarkList
 from pipeserve.errors import GraphConfigError
 
 

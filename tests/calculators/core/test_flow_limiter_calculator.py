@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from core_helpers import run_steps
 from mediapipe.calculators.core.flow_limiter_calculator_pb2 import FlowLimiterCalculatorOptions
-from pipeserve.graphs import GraphSpec, parse_graph_config
 
 from pipeserve.errors import GraphConfigError
+from pipeserve.graphs import GraphSpec, parse_graph_config
 
 
 def limiter(extra: str = "") -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from core_helpers import run_node
-from pipeserve.graphs.testing import run_graph
 
 from pipeserve.errors import GraphConfigError
+from pipeserve.graphs.testing import run_graph
 
 DATA = [(f"d{t}", t) for t in range(4)]
 

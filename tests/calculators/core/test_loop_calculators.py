@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from core_helpers import run_node
+
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.graphs import find_calculator
 from pipeserve.graphs.testing import run_graph

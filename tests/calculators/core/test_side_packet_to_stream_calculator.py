@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from core_helpers import run_node
-from pipeserve.graphs.timestamp import POSTSTREAM, PRESTREAM
 
 from pipeserve.errors import GraphConfigError
+from pipeserve.graphs.timestamp import POSTSTREAM, PRESTREAM
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from core_helpers import run_node
-from pipeserve.calculators.formats import Detection, NormalizedLandmarkList
 
+from pipeserve.calculators.formats import Detection, NormalizedLandmarkList
 from pipeserve.errors import GraphConfigError, NodeError
 
 LANDMARKS = NormalizedLandmarkList(np.arange(35, dtype=np.float32).reshape(7, 5))

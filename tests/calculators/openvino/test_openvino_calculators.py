@@ -7,8 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import openvino as ov
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.openvino.models import (
     ModelDirectory,
     ModelNotFoundError,
@@ -16,9 +17,8 @@ from pipeserve.calculators.openvino.models import (
     compile_model,
 )
 from pipeserve.calculators.openvino.tensor_ports import is_vector_tag
-from pipeserve.graphs.testing import run_graph
-
 from pipeserve.errors import GraphConfigError, PipeserveError
+from pipeserve.graphs.testing import run_graph
 
 WHEEL = {"models": WheelModels()}
 FaceReference = tuple[np.ndarray, dict[str, np.ndarray]]

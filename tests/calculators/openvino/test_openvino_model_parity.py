@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import openvino as ov
 import pytest
+
 from pipeserve.calculators.openvino.models import WHEEL_MODELS, WheelModels, compile_model
 from pipeserve.calculators.openvino.session import InferenceSession
-
 from tests.calculators.openvino.tflite_oracle import TfliteRun, run_tflite
 
 # servable name -> (input size, input value range)

@@ -13,6 +13,7 @@ import mediapipe as mp
 import numpy as np
 from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
+
 from pipeserve.calculators.openvino.models import mediapipe_root
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.calculators.render.render_data import Lines, Points, RenderData
 from pipeserve.graphs.testing import CalculatorRunner, run_graph

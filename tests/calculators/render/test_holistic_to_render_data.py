@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from pipeserve.calculators.render.render_data import Lines, Points, Rect
 from pipeserve.graphs.testing import CalculatorRunner

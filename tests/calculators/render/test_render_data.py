@@ -7,6 +7,7 @@ import math
 import mediapipe as mp
 import numpy as np
 import pytest
+
 from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from pipeserve.calculators.render.render_data import (
     Lines,

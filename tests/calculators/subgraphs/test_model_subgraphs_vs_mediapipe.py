@@ -11,12 +11,12 @@ from typing import Any
 
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 import pytest
+
+import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 from pipeserve.calculators.formats import NormalizedRect, detections_to_tensor
 from pipeserve.calculators.openvino.models import WheelModels
 from pipeserve.graphs.testing import run_graph
-
 from tests.calculators.mp_oracle import (
     detection_row,
     landmarks_from_proto,

@@ -14,8 +14,9 @@ from typing import Any
 
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 import pytest
+
+import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 from pipeserve.calculators.formats import (
     Detection,
     LandmarkList,
@@ -23,7 +24,6 @@ from pipeserve.calculators.formats import (
     NormalizedRect,
 )
 from pipeserve.graphs.testing import run_graph
-
 from tests.calculators.mp_oracle import (
     IMAGE_SIZE_NODE,
     detection_to_proto,

@@ -6,14 +6,14 @@ import math
 
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from mp_oracle import proto, rect_to_proto, run_mediapipe
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.calculators.tensor.image_crop import RotatedRect, pad_roi, roi_to_image_matrix
-from pipeserve.graphs.testing import CalculatorRunner
-
 from pipeserve.errors import NodeError
+from pipeserve.graphs.testing import CalculatorRunner
 
 ROIS = [
     NormalizedRect(0.5, 0.5, 1.0, 1.0, 0.0),

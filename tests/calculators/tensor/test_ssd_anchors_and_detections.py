@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from google.protobuf import text_format
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.tensor.anchors import SsdAnchorsOptions, generate_anchors
 from pipeserve.graphs.testing import run_graph
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from mp_oracle import landmarks_from_proto, landmarks_to_proto, proto, run_mediapipe
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.graphs.testing import run_graph
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
-from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
-from pipeserve.graphs.testing import CalculatorRunner
 
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
+from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.errors import NodeError
+from pipeserve.graphs.testing import CalculatorRunner
 
 
 def sigmoid(x):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import cv2
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
 import pytest
 import synthetic_faces as sf
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs.testing import run_graph
 

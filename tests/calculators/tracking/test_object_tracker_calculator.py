@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tracking_scenes import Clip
+
 from pipeserve.calculators.formats import Detection
 from pipeserve.calculators.tracking.object_tracker import config_from_options
 from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
@@ -11,7 +13,6 @@ from pipeserve.calculators.tracking.tracks_overlay import track_color
 from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
 from pipeserve.graphs.testing import run_graph
 from pipeserve.proto.tracking_calculators_pb2 import ObjectTrackerCalculatorOptions
-from tracking_scenes import Clip
 
 GRAPH = """
 input_stream: "IMAGE:image"

@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
 import pytest
+from tracking_scenes import Clip
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
 from pipeserve.clients.cli import main
 from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import GraphStream, StreamResult
 from pipeserve.clients.video import Mp4Writer, open_source
 from pipeserve.graphs.testing import run_graph
-from tracking_scenes import Clip
 
 ROOT = Path(__file__).resolve().parents[3]
 GRAPH = "objectTracking"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from tracking_scenes import Clip, identities, reported
+
 from pipeserve.calculators.tracking.kalman import BoxKalmanFilter
 from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
-from tracking_scenes import Clip, identities, reported
 
 
 def run(clip: Clip, tracker: ObjectTracker | None = None) -> list[np.ndarray]:

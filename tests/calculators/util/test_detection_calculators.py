@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from mp_oracle import detection_row, detection_vector, proto, rect_to_proto, run_mediapipe
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import Detection, NormalizedRect, detections_to_tensor
 from pipeserve.graphs.testing import CalculatorRunner, run_graph
 

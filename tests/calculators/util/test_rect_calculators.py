@@ -6,7 +6,6 @@ import math
 
 import mediapipe as mp
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from mp_oracle import (
     IMAGE_SIZE_NODE,
@@ -17,6 +16,8 @@ from mp_oracle import (
     rect_from_proto,
     run_mediapipe,
 )
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import Detection, NormalizedRect
 from pipeserve.calculators.util.geometry import normalize_radians
 from pipeserve.graphs.testing import run_graph

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.graphs.testing import CalculatorRunner
 

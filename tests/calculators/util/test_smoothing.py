@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
 from mp_oracle import (
     IMAGE_SIZE_NODE,
@@ -14,6 +13,8 @@ from mp_oracle import (
     rect_to_proto,
     run_mediapipe,
 )
+
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect
 from pipeserve.graphs.testing import run_graph
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pipeserve.calculators  # noqa: F401  (registers the calculators)
 import pytest
-from pipeserve.graphs.testing import CalculatorRunner
 
+import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.errors import GraphConfigError
+from pipeserve.graphs.testing import CalculatorRunner
 
 BAD_NODES = {
     "image_to_tensor_both_outputs": (
