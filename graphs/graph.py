@@ -311,9 +311,14 @@ class CalculatorGraph:
         """Ask the node's handler what to do next (lock held); wakes writers waiting for room."""
         if node.source:
             return Invocation(PROCESS, UNSET, [])
-        if self._room_waiters:
+        if not self._room_waiters:
+            return node.handler.next_invocation()
+        limit = self._max_queue
+        was_full = any(len(q.packets) >= limit for q in node.queues)
+        invocation = node.handler.next_invocation()
+        if was_full and not any(len(q.packets) >= limit for q in node.queues):
             self._cond.notify_all()
-        return node.handler.next_invocation()
+        return invocation
 
     def _run_node(self, node: NodeRuntime) -> None:
         calculator = node.calculator
@@ -380,7 +385,7 @@ class CalculatorGraph:
         """Mark a node as no longer running (lock held)."""
         node.running = False
         self._running -= 1
-        if self._room_waiters or (self._idle_waiters and self._running == 0):
+        if self._running == 0 and (self._room_waiters or self._idle_waiters):
             self._cond.notify_all()
 
     def _check_done(self) -> None:
