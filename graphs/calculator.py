@@ -49,6 +49,9 @@ class Calculator:
     """If True, ``process`` also runs when inputs only advance their timestamp bounds."""
     input_stream_handler: ClassVar[str | None] = None
     """Preferred input stream handler name (a node's config overrides it)."""
+    runs_inline: ClassVar[bool] = False
+    """If True (cheap, never blocking), the node runs on the thread that delivers its input
+    instead of being handed to a worker thread."""
     ports: ClassVar[dict[type[Port], list[Port]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

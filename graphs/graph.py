@@ -136,9 +136,11 @@ class CalculatorGraph:
             self._check_accepting(stream)
             self._last_ts[stream] = ts
             route.bound = next_allowed_in_stream(ts)
-            self._deliver(route, packet)
+            inline = self._deliver(route, packet)
         for observer in route.observers:
             observer(packet)
+        for node in inline:
+            self._run_node(node)
 
     def last_timestamp(self, stream: str) -> int:
         """The last timestamp accepted on a graph input stream (``UNSET`` if none)."""
@@ -261,11 +263,17 @@ class CalculatorGraph:
         if not room:
             raise QueueFullError(f"graph {self.name!r}: input queues are full")
 
-    def _deliver(self, route: OutputRoute, packet: Packet) -> None:
-        """Queue a packet at every consumer (lock held)."""
+    def _deliver(self, route: OutputRoute, packet: Packet) -> list[NodeRuntime]:
+        """Queue a packet at every consumer (lock held); returns the consumers claimed to run
+        on this thread (``runs_inline``), which the caller runs once it releases the lock."""
+        inline: list[NodeRuntime] = []
         for consumer, queue in route.consumers:
             queue.push(packet)
-            self._schedule(consumer)
+            if consumer.inline and self._claim(consumer):
+                inline.append(consumer)
+            else:
+                self._schedule(consumer)
+        return inline
 
     def _raise_route_bound(self, route: OutputRoute, bound: int) -> None:
         if bound > route.bound:
@@ -279,9 +287,11 @@ class CalculatorGraph:
             if self._halted:
                 return
             node.check_emit(route, packet)
-            self._deliver(route, packet)
+            inline = self._deliver(route, packet)
         for observer in route.observers:
             observer(packet)
+        for consumer in inline:
+            self._run_node(consumer)
 
     def _set_bound(self, node: NodeRuntime, route: OutputRoute, bound: int) -> None:
         """Record a bound set by calculator code; it applies when the call returns (MediaPipe
@@ -298,14 +308,19 @@ class CalculatorGraph:
     def _set_side_packet(self, name: str, value: Any) -> None:
         self._side_values[name] = value
 
-    def _schedule(self, node: NodeRuntime) -> None:
-        """Submit a node unless it is already queued or running (lock held)."""
+    def _claim(self, node: NodeRuntime) -> bool:
+        """Mark a node as running unless it already is, or cannot run (lock held)."""
         if node.running or node.state != OPENED or self._halted:
-            return
+            return False
         node.running = True
         self._running += 1
-        assert self._workers is not None
-        self._workers.submit(self._run_node, node)
+        return True
+
+    def _schedule(self, node: NodeRuntime) -> None:
+        """Submit a node to the workers unless it is already queued or running (lock held)."""
+        if self._claim(node):
+            assert self._workers is not None
+            self._workers.submit(self._run_node, node)
 
     def _next_invocation(self, node: NodeRuntime) -> Invocation | None:
         """Ask the node's handler what to do next (lock held); wakes writers waiting for room."""

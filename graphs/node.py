@@ -53,6 +53,7 @@ class NodeRuntime:
         "calculator",
         "context",
         "handler",
+        "inline",
         "queues",
         "routes",
         "running",
@@ -84,6 +85,7 @@ class NodeRuntime:
         self.running = False
         self.state = NEW
         self.source = not self.queues and len(contract.outputs) > 0
+        self.inline = spec.calculator.runs_inline
 
     def bind_outputs(
         self,

@@ -51,6 +51,7 @@ class GateCalculator(Calculator):
     STATE_CHANGE = Output("STATE_CHANGE", optional=True)
     options_type = GateCalculatorOptions
     timestamp_offset = 0
+    runs_inline = True
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:

@@ -31,6 +31,7 @@ class ImagePropertiesCalculator(Calculator):
     IMAGE_CPU = Input("IMAGE_CPU", optional=True)
     SIZE = Output("SIZE")
     timestamp_offset = 0
+    runs_inline = True
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:

@@ -24,6 +24,7 @@ class MergeCalculator(Calculator):
     IN = Input("", multiple=True)
     OUT = Output("")
     timestamp_offset = 0
+    runs_inline = True
 
     def process(self, cc: CalculatorContext) -> None:
         for packet in cc.inputs.packets:

@@ -26,6 +26,7 @@ class PacketPresenceCalculator(Calculator):
     PACKET = Input("PACKET")
     PRESENCE = Output("PRESENCE")
     timestamp_offset = 0
+    runs_inline = True
     process_timestamp_bounds = True
 
     def process(self, cc: CalculatorContext) -> None:

@@ -44,6 +44,7 @@ class PassThroughCalculator(Calculator):
     SIDE_IN = InputSidePacket(ANY_TAG, optional=True, multiple=True)
     SIDE_OUT = OutputSidePacket(ANY_TAG, optional=True, multiple=True)
     timestamp_offset = 0
+    runs_inline = True
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:

@@ -137,3 +137,15 @@ class TestBoundThenPacketCalculator(Calculator):
     def process(self, cc: CalculatorContext) -> None:
         cc.outputs["OUT"].set_next_timestamp_bound(cc.input_timestamp + 10)
         cc.outputs["OUT"].add(cc.inputs["IN"].value)
+
+
+@register_calculator("TestThreadNameCalculator")
+class TestThreadNameCalculator(Calculator):
+    """Emits the name of the thread its process() runs on (declared inline)."""
+
+    IN = Input("IN")
+    OUT = Output("OUT")
+    runs_inline = True
+
+    def process(self, cc: CalculatorContext) -> None:
+        cc.outputs["OUT"].add(threading.current_thread().name)

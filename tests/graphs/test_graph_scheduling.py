@@ -289,3 +289,19 @@ def test_bounds_set_during_process_apply_when_it_returns():
         run_graph('input_stream: "in" output_stream: "out" '
                   'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
                   'output_stream: "OUT:out" }', {"in": [("a", 1), ("b", 2)]})
+
+
+def test_inline_calculators_run_on_the_delivering_thread():
+    graph = _graph(
+        'input_stream: "in" output_stream: "out" '
+        'node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "a" } '
+        'node { calculator: "TestThreadNameCalculator" input_stream: "IN:a" output_stream: "OUT:out" }'
+    )
+    got: list[Packet] = []
+    graph.observe_output_stream("out", got.append)
+    for t in range(3):
+        graph.wait_until_idle(5)
+        graph.add_packet("in", Packet(t, t))
+    graph.close_all_input_streams()
+    graph.wait_until_done(5)
+    assert values(got) == [threading.current_thread().name] * 3
