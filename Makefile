@@ -31,6 +31,7 @@ test: proto
 
 lint: proto
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python tools/mypy_pkg.py
 
 clean:

@@ -112,8 +112,10 @@ class ResultCollector:
         outputs = self._pending[timestamp].outputs
         if not self.expected and not self.optional:
             seen = self._latest
-            return bool(seen) and max(seen.values()) > timestamp and all(
-                self._settled(name, timestamp, outputs) for name in seen
+            return (
+                bool(seen)
+                and max(seen.values()) > timestamp
+                and all(self._settled(name, timestamp, outputs) for name in seen)
             )
         if not all(self._settled(name, timestamp, outputs) for name in self.expected):
             return False

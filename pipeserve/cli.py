@@ -28,7 +28,8 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pipeserve", description="Serve MediaPipe-style graphs and OpenVINO models "
+        prog="pipeserve",
+        description="Serve MediaPipe-style graphs and OpenVINO models "
         "over KServe v2 gRPC and REST. Flags also read PIPESERVE_<FLAG> variables.",
     )
     for name, kind, help_text in SERVER_FLAGS:

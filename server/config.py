@@ -68,7 +68,7 @@ def load_config(path: str | Path) -> ServerConfig:
     for item in _list(data, "model_config_list", path):
         config = item.get("config") if isinstance(item, dict) else None
         if not isinstance(config, dict):
-            raise ConfigError(f"{path}: model_config_list entries need a \"config\" object")
+            raise ConfigError(f'{path}: model_config_list entries need a "config" object')
         base = _resolve(root, _field(config, "base_path", path))
         if (base / GRAPH_FILE).is_file():
             graphs.append(_graph_entry({"name": _field(config, "name", path)}, base, path))
@@ -108,7 +108,7 @@ def _subconfig_models(path: Path) -> tuple[ModelEntry, ...]:
     for item in _list(data, "model_config_list", path):
         config = item.get("config") if isinstance(item, dict) else None
         if not isinstance(config, dict):
-            raise ConfigError(f"{path}: model_config_list entries need a \"config\" object")
+            raise ConfigError(f'{path}: model_config_list entries need a "config" object')
         models.append(_model_entry(config, path.parent, path))
     return tuple(models)
 

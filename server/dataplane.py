@@ -116,8 +116,9 @@ class DataPlane:
             raise GraphExecutionError(str(exc)) from exc
         absent = [s.name for s in spec.output_streams if s.name not in first]
         if absent:
-            raise PipeserveError(f"graph {servable.name!r} produced no packet on {absent}",
-                                 Code.FAILED_PRECONDITION)
+            raise PipeserveError(
+                f"graph {servable.name!r} produced no packet on {absent}", Code.FAILED_PRECONDITION
+            )
         outputs = [encode_output(s.name, first[s.name].value) for s in spec.output_streams]
         return InferResponse(servable.name, GRAPH_VERSION, outputs)
 

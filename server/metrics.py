@@ -36,28 +36,38 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._accepted = Counter(
-            "pipeserve_requests_accepted", "Requests validated and pushed",
-            LABELS, registry=self.registry,
+            "pipeserve_requests_accepted",
+            "Requests validated and pushed",
+            LABELS,
+            registry=self.registry,
         )
         self._rejected = Counter(
-            "pipeserve_requests_rejected", "Requests refused (validation or lookup)",
-            LABELS, registry=self.registry,
+            "pipeserve_requests_rejected",
+            "Requests refused (validation or lookup)",
+            LABELS,
+            registry=self.registry,
         )
         self._responses = Counter(
             "pipeserve_responses_sent", "Data responses sent", LABELS, registry=self.registry
         )
         self._graph_errors = Counter(
-            "pipeserve_graph_errors", "Graph runs ended by a calculator failure",
-            LABELS, registry=self.registry,
+            "pipeserve_graph_errors",
+            "Graph runs ended by a calculator failure",
+            LABELS,
+            registry=self.registry,
         )
         self._open_streams = Gauge(
-            "pipeserve_streams_open", "Streams (graph instances) currently open",
-            LABELS, registry=self.registry,
+            "pipeserve_streams_open",
+            "Streams (graph instances) currently open",
+            LABELS,
+            registry=self.registry,
         )
         self._latency = Histogram(
             "pipeserve_processing_seconds",
             "From a request's push to the graph's first output at or after its timestamp",
-            LABELS, buckets=LATENCY_BUCKETS, registry=self.registry,
+            LABELS,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
 
     def call(self, name: str, method: str) -> CallMetrics:

@@ -43,9 +43,7 @@ def initial_config(settings: Settings) -> ServerConfig:
     if settings.config_path is not None:
         return load_config(settings.config_path)
     if settings.model_path is None or not settings.model_name:
-        raise InvalidRequestError(
-            "give --config_path, or --model_path with --model_name"
-        )
+        raise InvalidRequestError("give --config_path, or --model_path with --model_name")
     return single_servable_config(settings.model_path, settings.model_name, settings.target_device)
 
 
@@ -63,11 +61,17 @@ async def serve(settings: Settings) -> None:
     tasks = []
     rest = None
     if settings.rest_port:
-        rest = RestServer(uvicorn.Config(
-            create_app(data_plane, metrics), host=settings.rest_bind_address,
-            port=settings.rest_port, log_level=settings.log_level.lower(), access_log=False,
-            lifespan="off", timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-        ))
+        rest = RestServer(
+            uvicorn.Config(
+                create_app(data_plane, metrics),
+                host=settings.rest_bind_address,
+                port=settings.rest_port,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+            )
+        )
         tasks.append(asyncio.create_task(rest.serve()))
         log.info("REST listening on %s:%d", settings.rest_bind_address, settings.rest_port)
     if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:

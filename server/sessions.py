@@ -175,8 +175,10 @@ class StreamSession:
         try:
             output = encode_output(stream, packet.value)
         except (TypeError, ValueError) as exc:
-            return StreamError(f"cannot serialize output {stream!r} at timestamp "
-                               f"{timestamp_name(packet.timestamp)}: {exc}")
+            return StreamError(
+                f"cannot serialize output {stream!r} at timestamp "
+                f"{timestamp_name(packet.timestamp)}: {exc}"
+            )
         return InferResponse(self.name, GRAPH_VERSION, [output], parameters=params)
 
     def _observe_latency(self, ts: int) -> None:

@@ -25,8 +25,15 @@ def main() -> int:
         for package, folder in mapping.items():
             if package != "pipeserve":
                 (top / package.split(".", 1)[1]).symlink_to(ROOT / folder)
-        command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-                   "-p", "pipeserve"]
+        command = [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "-p",
+            "pipeserve",
+        ]
         return subprocess.call(command, cwd=tmp)
 
 

@@ -60,8 +60,9 @@ def compile_config(plugin_config: Mapping[str, object] | None = None) -> dict[st
     return config
 
 
-def compile_model(path: str | Path, plugin_config: Mapping[str, object] | None = None,
-                  device: str = "CPU") -> ov.CompiledModel:
+def compile_model(
+    path: str | Path, plugin_config: Mapping[str, object] | None = None, device: str = "CPU"
+) -> ov.CompiledModel:
     """The model at ``path`` compiled once per process for ``(path, device, config)``."""
     global _core
     config = compile_config(plugin_config)
@@ -97,8 +98,9 @@ def resolve_model_path(model_path: str) -> Path:
 class ModelDirectory:
     """Models in OVMS's repository layout: ``<root>/<name>/<version>/<model file>``."""
 
-    def __init__(self, root: str | Path,
-                 plugin_config: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    def __init__(
+        self, root: str | Path, plugin_config: Mapping[str, Mapping[str, object]] | None = None
+    ) -> None:
         self.root = Path(root)
         self.plugin_config = dict(plugin_config or {})
 

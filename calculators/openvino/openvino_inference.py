@@ -56,20 +56,30 @@ class OpenVINOInferenceCalculator(Calculator):
         options = cc.options or OpenVINOInferenceCalculatorOptions()
         if not len(cc.inputs) or not len(cc.outputs):
             raise cc.fail("needs at least one input and one output stream")
-        errors = side_errors(cc.inputs, options.tag_to_input_tensor_names,
-                             options.input_order_list, "input")
-        errors += side_errors(cc.outputs, options.tag_to_output_tensor_names,
-                              options.output_order_list, "output")
+        errors = side_errors(
+            cc.inputs, options.tag_to_input_tensor_names, options.input_order_list, "input"
+        )
+        errors += side_errors(
+            cc.outputs, options.tag_to_output_tensor_names, options.output_order_list, "output"
+        )
         if errors:
             raise cc.fail("; ".join(errors))
 
     def open(self, cc: CalculatorContext) -> None:
         session: InferenceSession = cc.input_side_packets["SESSION"]
         options = cc.options
-        self.inputs = bind(cc.inputs.tag_map, options.tag_to_input_tensor_names,
-                           options.input_order_list, session.input_names)
-        self.outputs = bind(cc.outputs.tag_map, options.tag_to_output_tensor_names,
-                            options.output_order_list, sorted(session.output_names))
+        self.inputs = bind(
+            cc.inputs.tag_map,
+            options.tag_to_input_tensor_names,
+            options.input_order_list,
+            session.input_names,
+        )
+        self.outputs = bind(
+            cc.outputs.tag_map,
+            options.tag_to_output_tensor_names,
+            options.output_order_list,
+            sorted(session.output_names),
+        )
         session.check_names([n for b in self.inputs for n in b.names], "input")
         session.check_names([n for b in self.outputs for n in b.names], "output")
         self.request = session.create_request()
@@ -98,4 +108,3 @@ def _feed(binding: TensorBinding, value: Any) -> dict[str, TensorLike]:
             f"({', '.join(binding.names)}), got {describe_value(value)}"
         )
     return dict(zip(binding.names, value, strict=True))
-

@@ -54,8 +54,12 @@ class SessionRequest:
     def infer(self, inputs: Mapping[str, TensorLike]) -> dict[str, np.ndarray]:
         """Run synchronously; outputs by name, copied out of the request's buffers."""
         result = self.request.infer(dict(inputs), share_inputs=True, share_outputs=False)
-        return {name: result[port] for name, port in
-                zip(self.session.output_names, self.session.compiled_model.outputs, strict=True)}
+        return {
+            name: result[port]
+            for name, port in zip(
+                self.session.output_names, self.session.compiled_model.outputs, strict=True
+            )
+        }
 
     def infer_vector(self, tensors: Sequence[TensorLike]) -> list[np.ndarray]:
         """Inputs in model input order in, outputs in model output order out."""

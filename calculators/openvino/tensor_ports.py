@@ -13,8 +13,16 @@ from dataclasses import dataclass
 
 from pipeserve.graphs.tag_map import TagMap
 
-TAG_PREFIXES = ("OVTENSORS", "OVTENSOR", "TENSORS", "TENSOR",
-                "TFTENSORS", "TFTENSOR", "TFLITE_TENSORS", "TFLITE_TENSOR")
+TAG_PREFIXES = (
+    "OVTENSORS",
+    "OVTENSOR",
+    "TENSORS",
+    "TENSOR",
+    "TFTENSORS",
+    "TFTENSOR",
+    "TFLITE_TENSORS",
+    "TFLITE_TENSOR",
+)
 VECTOR_PREFIXES = frozenset({"OVTENSORS", "TENSORS", "TFTENSORS", "TFLITE_TENSORS"})
 
 
@@ -34,8 +42,9 @@ class TensorBinding:
     names: tuple[str, ...]
 
 
-def side_errors(ports: TagMap, mapping: Mapping[str, str], order: Sequence[str],
-                side: str) -> list[str]:
+def side_errors(
+    ports: TagMap, mapping: Mapping[str, str], order: Sequence[str], side: str
+) -> list[str]:
     """The option/wiring mismatches of one side (``input`` or ``output``), as messages."""
     vector_tags = [s.tag for s in ports if is_vector_tag(s.tag)]
     single_tags = {s.tag for s in ports if not is_vector_tag(s.tag)}
@@ -55,8 +64,9 @@ def side_errors(ports: TagMap, mapping: Mapping[str, str], order: Sequence[str],
     return errors
 
 
-def bind(ports: TagMap, mapping: Mapping[str, str], order: Sequence[str],
-         default_order: Sequence[str]) -> list[TensorBinding]:
+def bind(
+    ports: TagMap, mapping: Mapping[str, str], order: Sequence[str], default_order: Sequence[str]
+) -> list[TensorBinding]:
     """Resolve every port to model tensor names (vectors: ``order`` or ``default_order``)."""
     return [
         TensorBinding(pos, spec.tag, True, tuple(order or default_order))

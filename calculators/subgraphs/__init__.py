@@ -35,15 +35,24 @@ from pipeserve.graphs.registry import register_subgraph_file
 from pipeserve.proto import openvino_calculators_pb2
 
 OPTION_MODULES = (
-    gate_calculator_pb2, split_vector_calculator_pb2, image_to_tensor_calculator_pb2,
+    gate_calculator_pb2,
+    split_vector_calculator_pb2,
+    image_to_tensor_calculator_pb2,
     inference_calculator_pb2,
-    tensors_to_detections_calculator_pb2, tensors_to_floats_calculator_pb2,
-    tensors_to_landmarks_calculator_pb2, ssd_anchors_calculator_pb2,
-    detections_to_rects_calculator_pb2, landmarks_smoothing_calculator_pb2,
-    non_max_suppression_calculator_pb2, rect_transformation_calculator_pb2,
-    refine_landmarks_from_heatmap_calculator_pb2, thresholding_calculator_pb2,
-    visibility_copy_calculator_pb2, visibility_smoothing_calculator_pb2,
-    roi_tracking_calculator_pb2, openvino_calculators_pb2,
+    tensors_to_detections_calculator_pb2,
+    tensors_to_floats_calculator_pb2,
+    tensors_to_landmarks_calculator_pb2,
+    ssd_anchors_calculator_pb2,
+    detections_to_rects_calculator_pb2,
+    landmarks_smoothing_calculator_pb2,
+    non_max_suppression_calculator_pb2,
+    rect_transformation_calculator_pb2,
+    refine_landmarks_from_heatmap_calculator_pb2,
+    thresholding_calculator_pb2,
+    visibility_copy_calculator_pb2,
+    visibility_smoothing_calculator_pb2,
+    roi_tracking_calculator_pb2,
+    openvino_calculators_pb2,
 )
 """Imported for their side effect: registering the option extensions used in the files."""
 

@@ -116,7 +116,8 @@ class DetectionsToRectsCalculator(Calculator):
     def to_rect(self, detection: Detection, size: Size | None) -> NormalizedRect:
         box = self.rect_of(detection, size)
         rotation = self.rotation_of(detection, size) if self.rotate and size else 0.0
-        return NormalizedRect(*(float(F32(v)) for v in box), float(F32(rotation)))
+        x_center, y_center, width, height = (float(F32(v)) for v in box)
+        return NormalizedRect(x_center, y_center, width, height, float(F32(rotation)))
 
     def rect_of(self, detection: Detection, size: Size | None) -> Box:
         """The rect's centre and size, normalized."""

@@ -100,8 +100,8 @@ class LandmarkProjectionCalculator(Calculator):
     def projector(self, cc: CalculatorContext) -> Projector | None:
         """A function data [N, 5] → projected data, or None when an input is missing."""
         if self.mode == "matrix":
-            matrix = cc.inputs["PROJECTION_MATRIX"]
-            return None if matrix.is_empty else lambda d: project_with_matrix(d, matrix.value)
+            given = cc.inputs["PROJECTION_MATRIX"]
+            return None if given.is_empty else lambda d: project_with_matrix(d, given.value)
         rect_packet = cc.inputs["NORM_RECT"]
         if rect_packet.is_empty:
             return None

@@ -59,14 +59,23 @@ async def _echo_serve(port: int) -> None:
             yield resp
 
     size = 64 << 20
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", size),
-                                      ("grpc.max_send_message_length", size)])
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "inference.GRPCInferenceService",
-        {"ModelStreamInfer": grpc.stream_stream_rpc_method_handler(
-            stream, request_deserializer=pb.ModelInferRequest.FromString,
-            response_serializer=pb.ModelStreamInferResponse.SerializeToString)},
-    ),))
+    server = grpc.aio.server(
+        options=[("grpc.max_receive_message_length", size), ("grpc.max_send_message_length", size)]
+    )
+    server.add_generic_rpc_handlers(
+        (
+            grpc.method_handlers_generic_handler(
+                "inference.GRPCInferenceService",
+                {
+                    "ModelStreamInfer": grpc.stream_stream_rpc_method_handler(
+                        stream,
+                        request_deserializer=pb.ModelInferRequest.FromString,
+                        response_serializer=pb.ModelStreamInferResponse.SerializeToString,
+                    )
+                },
+            ),
+        )
+    )
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     await server.wait_for_termination()
@@ -122,8 +131,9 @@ class Stream:
             self.cond.notify_all()
 
     def send(self, array: np.ndarray) -> None:
-        inp = self.grpcclient.InferInput("in", list(array.shape), "FP32" if array.dtype ==
-                                         np.float32 else "UINT8")
+        inp = self.grpcclient.InferInput(
+            "in", list(array.shape), "FP32" if array.dtype == np.float32 else "UINT8"
+        )
         inp.set_data_from_numpy(array)
         self.client.async_stream_infer(GRAPH, [inp])
 
@@ -229,8 +239,17 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     echo_port, ours_port = _free_port(), _free_port()
     echo = [sys.executable, __file__, "--echo-server", str(echo_port)]
-    ours = [sys.executable, "-m", "pipeserve.cli", "--config_path", str(CONFIG),
-            "--port", str(ours_port), "--log_level", "WARNING"]
+    ours = [
+        sys.executable,
+        "-m",
+        "pipeserve.cli",
+        "--config_path",
+        str(CONFIG),
+        "--port",
+        str(ours_port),
+        "--log_level",
+        "WARNING",
+    ]
     results: dict[str, dict[str, float]] = {"echo": {}, "pipeserve": {}}
     with _server(echo, echo_port) as echo_url, _server(ours, ours_port) as ours_url:
         for _ in range(ns.rounds):  # alternate, keep each figure's best: the host is shared
@@ -248,8 +267,10 @@ def _print(results: dict[str, dict[str, float]]) -> None:
         ratio = f"{ours[key] / echo[key]:8.2f}" if echo[key] else ""
         print(f"{key:34} {ours[key]:12.1f} {echo[key]:12.1f} {ratio}")
     small, big = "FP32 [1,10] msg/s", "UINT8 [1080,1920,3] MB/s"
-    print(f"\ntargets: small tensor msg/s >= 90% of echo: {ours[small] / echo[small]:.0%}; "
-          f"1080p MB/s >= 80% of echo: {ours[big] / echo[big]:.0%}")
+    print(
+        f"\ntargets: small tensor msg/s >= 90% of echo: {ours[small] / echo[small]:.0%}; "
+        f"1080p MB/s >= 80% of echo: {ours[big] / echo[big]:.0%}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Stream sentences to the `words` graph with tritonclient and print one line per word.
 
-    pipeserve --config_path demos/default/config.json --port 9000 &
-    python demos/default/words_client.py --url 127.0.0.1:9000 "hello streaming world"
+pipeserve --config_path demos/default/config.json --port 9000 &
+python demos/default/words_client.py --url 127.0.0.1:9000 "hello streaming world"
 """
 
 from __future__ import annotations

@@ -33,29 +33,34 @@ class InferenceServicer:
         self.data_plane = data_plane
 
     @handle_errors
-    async def ServerLive(self, request: pb.ServerLiveRequest, context: Context
-                         ) -> pb.ServerLiveResponse:
+    async def ServerLive(
+        self, request: pb.ServerLiveRequest, context: Context
+    ) -> pb.ServerLiveResponse:
         return pb.ServerLiveResponse(live=await self.data_plane.live())
 
     @handle_errors
-    async def ServerReady(self, request: pb.ServerReadyRequest, context: Context
-                          ) -> pb.ServerReadyResponse:
+    async def ServerReady(
+        self, request: pb.ServerReadyRequest, context: Context
+    ) -> pb.ServerReadyResponse:
         return pb.ServerReadyResponse(ready=await self.data_plane.ready())
 
     @handle_errors
-    async def ModelReady(self, request: pb.ModelReadyRequest, context: Context
-                         ) -> pb.ModelReadyResponse:
+    async def ModelReady(
+        self, request: pb.ModelReadyRequest, context: Context
+    ) -> pb.ModelReadyResponse:
         ready = await self.data_plane.model_ready(request.name, request.version)
         return pb.ModelReadyResponse(ready=ready)
 
     @handle_errors
-    async def ServerMetadata(self, request: pb.ServerMetadataRequest, context: Context
-                             ) -> pb.ServerMetadataResponse:
+    async def ServerMetadata(
+        self, request: pb.ServerMetadataRequest, context: Context
+    ) -> pb.ServerMetadataResponse:
         return ServerMetadataConverter.from_types(await self.data_plane.metadata())
 
     @handle_errors
-    async def ModelMetadata(self, request: pb.ModelMetadataRequest, context: Context
-                            ) -> pb.ModelMetadataResponse:
+    async def ModelMetadata(
+        self, request: pb.ModelMetadataRequest, context: Context
+    ) -> pb.ModelMetadataResponse:
         meta = await self.data_plane.model_metadata(request.name, request.version)
         return ModelMetadataConverter.from_types(meta)
 
@@ -66,8 +71,9 @@ class InferenceServicer:
         return ModelInferResponseConverter.from_types(response)
 
     @handle_errors
-    async def ModelStreamInfer(self, requests: AsyncIterator[MaybeRequest], context: Context
-                               ) -> None:
+    async def ModelStreamInfer(
+        self, requests: AsyncIterator[MaybeRequest], context: Context
+    ) -> None:
         stream = self.data_plane.infer_stream(_decoded(requests), method="ModelStreamInfer")
         async for item in stream:
             await context.write(StreamResponseConverter.from_types(item))
@@ -79,8 +85,9 @@ def _to_types(request: MaybeRequest) -> InferRequest:
     return ModelInferRequestConverter.to_types(request)
 
 
-async def _decoded(requests: AsyncIterator[MaybeRequest]
-                   ) -> AsyncIterator[InferRequest | PipeserveError]:
+async def _decoded(
+    requests: AsyncIterator[MaybeRequest],
+) -> AsyncIterator[InferRequest | PipeserveError]:
     async for request in requests:
         try:
             yield _to_types(request)
@@ -99,8 +106,7 @@ def method_handlers(servicer: InferenceServicer) -> grpc.GenericRpcHandler:
         "ModelMetadata": (servicer.ModelMetadata, pb.ModelMetadataRequest),
     }
     handlers = {
-        name: unary(fn, request_deserializer=msg.FromString,
-                    response_serializer=_serialize)
+        name: unary(fn, request_deserializer=msg.FromString, response_serializer=_serialize)
         for name, (fn, msg) in plain.items()
     }
     parse = ModelInferRequestConverter.parse

@@ -36,7 +36,9 @@ def create_app(data_plane: DataPlane, metrics: Metrics) -> FastAPI:
             APIRoute(f"{base}/generate_stream", e.infer_stream, methods=["POST"]),
         ]
     return FastAPI(
-        title="pipeserve", routes=routes, openapi_url=None,
+        title="pipeserve",
+        routes=routes,
+        openapi_url=None,
         exception_handlers={
             PipeserveError: handle_pipeserve_error,
             RequestValidationError: handle_validation_error,

@@ -67,7 +67,9 @@ class Endpoints:
             raise
         chunks = _encode(first, items, lines)
         media_type = JSON_LINES[0] if lines else SSE
-        return StreamingResponse(chunks, media_type=media_type, headers={"Cache-Control": "no-cache"})
+        return StreamingResponse(
+            chunks, media_type=media_type, headers={"Cache-Control": "no-cache"}
+        )
 
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)

@@ -28,7 +28,5 @@ async def handle_pipeserve_error(request: Request, exc: PipeserveError) -> JSONR
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    details = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-    )
+    details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
     return JSONResponse({"error": f"malformed request: {details}"}, status_code=400)

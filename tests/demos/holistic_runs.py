@@ -107,4 +107,3 @@ def _proto_landmarks(landmarks: Any) -> np.ndarray | None:
 def present(frame: Frame) -> tuple[str, ...]:
     """The parts found in a frame."""
     return tuple(part for part in PARTS if frame[part] is not None)
-

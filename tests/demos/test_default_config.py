@@ -36,9 +36,19 @@ def test_every_bundled_graph_and_model_is_ready(default_server: ServerProcess) -
 
 
 def test_words_graph_streams_one_event_per_word(default_server: ServerProcess) -> None:
-    body = {"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1],
-                        "parameters": {"content_type": "str"}, "data": ["to be or not"]}]}
-    with httpx.stream("POST", f"{default_server.rest_url}/v2/models/words/infer_stream",
-                      json=body, timeout=30) as reply:
+    body = {
+        "inputs": [
+            {
+                "name": "text",
+                "datatype": "BYTES",
+                "shape": [1],
+                "parameters": {"content_type": "str"},
+                "data": ["to be or not"],
+            }
+        ]
+    }
+    with httpx.stream(
+        "POST", f"{default_server.rest_url}/v2/models/words/infer_stream", json=body, timeout=30
+    ) as reply:
         events = [line for line in reply.iter_lines() if line.startswith("data:")]
     assert reply.status_code == 200 and len(events) == 4

@@ -43,8 +43,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
 
 def _stream(server: LocalServer, frames: list[np.ndarray], **parameters: bool) -> list[dict]:
     optional = [*PARTS, "pose_roi"]  # every part may be missing on a frame
-    with GraphStream(server.url, "holisticLandmarks", "image", optional_outputs=optional,
-                     parameters=parameters) as stream:
+    with GraphStream(
+        server.url, "holisticLandmarks", "image", optional_outputs=optional, parameters=parameters
+    ) as stream:
         results = list(stream.run(frames))
     assert [r.frame for r in results] == list(range(len(frames)))
     return [r.outputs for r in results]
@@ -66,8 +67,9 @@ def test_stream_equals_the_in_process_graph_with_its_side_packets(
         for part, landmarks in ours.items():
             if landmarks is not None:
                 assert outputs[part].dtype == np.float32
-                np.testing.assert_allclose(outputs[part][:, :4], landmarks, atol=1e-6,
-                                           err_msg=f"frame {k} {part}")
+                np.testing.assert_allclose(
+                    outputs[part][:, :4], landmarks, atol=1e-6, err_msg=f"frame {k} {part}"
+                )
 
 
 @pytest.mark.timeout(120)

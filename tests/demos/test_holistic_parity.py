@@ -47,9 +47,11 @@ def _face_error(ours: Frame, theirs: Frame) -> float:
 
 
 def _assert_same_parts(ours: Run, theirs: Run) -> None:
-    flips = [(k, present(a), present(b))
-             for k, (a, b) in enumerate(zip(ours.frames, theirs.frames, strict=True))
-             if present(a) != present(b)]
+    flips = [
+        (k, present(a), present(b))
+        for k, (a, b) in enumerate(zip(ours.frames, theirs.frames, strict=True))
+        if present(a) != present(b)
+    ]
     assert not flips, f"parts differ (frame, ours, mp.solutions): {flips}"
 
 

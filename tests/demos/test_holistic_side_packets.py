@@ -17,11 +17,15 @@ def frames(astronaut: np.ndarray) -> list[np.ndarray]:
 
 def test_absent_side_packets_mean_mp_solutions_defaults(frames: list[np.ndarray]) -> None:
     defaults = run_pipeserve(frames, WheelModels())
-    explicit = run_pipeserve(frames, WheelModels(), {
-        "smooth_landmarks": np.array([True]),
-        "min_detection_confidence": np.array([0.5], np.float32),
-        "min_tracking_confidence": np.array([0.5], np.float32),
-    })
+    explicit = run_pipeserve(
+        frames,
+        WheelModels(),
+        {
+            "smooth_landmarks": np.array([True]),
+            "min_detection_confidence": np.array([0.5], np.float32),
+            "min_tracking_confidence": np.array([0.5], np.float32),
+        },
+    )
 
     for a, b in zip(defaults.frames, explicit.frames, strict=True):
         assert present(a) == present(b) == ("pose_landmarks", "face_landmarks")

@@ -53,8 +53,11 @@ def test_holistic_tracking_graph_draws_landmarks_on_each_frame(
     models = ModelRepository.load(load_config(config).all_models)
 
     frames = [(astronaut, 0), (astronaut, 33333)]
-    out = run_graph(load_graph_config(DEMO / "holistic_tracking.pbtxt"),
-                    {"first_input_video": frames}, services={"models": models})["output"]
+    out = run_graph(
+        load_graph_config(DEMO / "holistic_tracking.pbtxt"),
+        {"first_input_video": frames},
+        services={"models": models},
+    )["output"]
 
     assert [p.timestamp for p in out] == [0, 33333]
     for packet in out:

@@ -41,20 +41,24 @@ def test_node_without_options_gets_defaults():
 
 
 def test_binary_and_text_files_load_the_same(tmp_path):
-    text = 'input_stream: "in" output_stream: "out" ' \
+    text = (
+        'input_stream: "in" output_stream: "out" '
         'node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "out" }'
+    )
     config = parse_graph_config(text)
     (tmp_path / "g.pbtxt").write_text(text)
     (tmp_path / "g.binarypb").write_bytes(config.SerializeToString())
     assert load_graph_config(tmp_path / "g.pbtxt") == load_graph_config(tmp_path / "g.binarypb")
-    assert isinstance(load_graph_config(tmp_path / "g.binarypb"), calculator_pb2.CalculatorGraphConfig)
+    assert isinstance(
+        load_graph_config(tmp_path / "g.binarypb"), calculator_pb2.CalculatorGraphConfig
+    )
 
 
 def test_parse_errors_name_the_source():
     with pytest.raises(GraphConfigError, match=r"cannot parse graph config <text>: .*nod"):
         parse_graph_config("nod { }")
     with pytest.raises(GraphConfigError, match="Extension"):
-        parse_graph_config('node { options { [mediapipe.NoSuchOptions.ext] { } } }')
+        parse_graph_config("node { options { [mediapipe.NoSuchOptions.ext] { } } }")
 
 
 def test_missing_file_is_a_config_error(tmp_path):
@@ -65,7 +69,9 @@ def test_missing_file_is_a_config_error(tmp_path):
 def test_stream_specs_tags_and_indexes():
     tags = TagMap.parse(["IMAGE:img", "TENSOR:0:a", "TENSOR:1:b", "TENSOR:c", "plain"])
     assert [str(s) for s in tags] == ["IMAGE:img", "TENSOR:a", "TENSOR:1:b", "TENSOR:2:c", "plain"]
-    assert tags.name(("TENSOR", 1)) == "b" and tags.name("IMAGE") == "img" and tags.name(0) == "plain"
+    assert (
+        tags.name(("TENSOR", 1)) == "b" and tags.name("IMAGE") == "img" and tags.name(0) == "plain"
+    )
     assert tags.count("TENSOR") == 3 and tags.tags() == ["IMAGE", "TENSOR", ""]
 
 
@@ -85,8 +91,10 @@ def test_bad_stream_specs(specs, message):
 
 
 def test_graph_level_fields_are_read():
-    spec = GraphSpec(parse_graph_config(
-        'input_stream: "in" output_stream: "out" max_queue_size: 7 num_threads: 3 '
-        'node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "out" }'
-    ))
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "in" output_stream: "out" max_queue_size: 7 num_threads: 3 '
+            'node { calculator: "PassThroughCalculator" input_stream: "in" output_stream: "out" }'
+        )
+    )
     assert spec.max_queue_size == 7 and spec.num_threads == 3

@@ -26,10 +26,16 @@ def _graph(text: str, side_packets=None) -> CalculatorGraph:
 
 
 def test_default_handler_forms_timestamp_synchronized_sets():
-    out = run_graph(JOIN.format(calc="TestRecordCalculator"),
-                    {"a": [("a1", 1), ("a2", 2), ("a4", 4)], "b": [("b1", 1), ("b3", 3), ("b4", 4)]})
+    out = run_graph(
+        JOIN.format(calc="TestRecordCalculator"),
+        {"a": [("a1", 1), ("a2", 2), ("a4", 4)], "b": [("b1", 1), ("b3", 3), ("b4", 4)]},
+    )
     assert values(out["out"]) == [
-        (1, ("a1", "b1")), (2, ("a2", None)), (3, (None, "b3")), (4, ("a4", "b4"))]
+        (1, ("a1", "b1")),
+        (2, ("a2", None)),
+        (3, (None, "b3")),
+        (4, ("a4", "b4")),
+    ]
 
 
 def test_default_handler_waits_until_every_input_is_settled():
@@ -98,7 +104,8 @@ def test_node_config_selects_the_handler():
     text = JOIN.format(calc="TestRecordCalculator").replace(
         'output_stream: "OUT:out" }',
         'output_stream: "OUT:out" '
-        'input_stream_handler { input_stream_handler: "ImmediateInputStreamHandler" } }')
+        'input_stream_handler { input_stream_handler: "ImmediateInputStreamHandler" } }',
+    )
     spec = GraphSpec(parse_graph_config(text))
     assert spec.nodes[0].handler.name == "ImmediateInputStreamHandler"
 
@@ -108,8 +115,8 @@ def test_fixed_size_handler_drops_oldest_packets():
         'input_stream: "in" output_stream: "out" '
         'node { calculator: "TestRecordCalculator" input_stream: "in" output_stream: "OUT:out" '
         'input_stream_handler { input_stream_handler: "FixedSizeInputStreamHandler" '
-        'options { [mediapipe.FixedSizeInputStreamHandlerOptions.ext] '
-        '{ trigger_queue_size: 3 target_queue_size: 1 } } } }'
+        "options { [mediapipe.FixedSizeInputStreamHandlerOptions.ext] "
+        "{ trigger_queue_size: 3 target_queue_size: 1 } } } }"
     )
     graph = CalculatorGraph(GraphSpec(parse_graph_config(text)))
     got: list[Packet] = []
@@ -147,8 +154,11 @@ def test_timestamp_offset_propagates_bounds_downstream():
 def test_non_increasing_timestamp_is_rejected_naming_stream_and_both_timestamps():
     graph = _graph(JOIN.format(calc="TestRecordCalculator"))
     graph.add_packet("a", Packet(1, 5))
-    with pytest.raises(PacketError, match=r"timestamp 5 is not greater than the previous "
-                                          r"timestamp 5 on input stream 'a'"):
+    with pytest.raises(
+        PacketError,
+        match=r"timestamp 5 is not greater than the previous "
+        r"timestamp 5 on input stream 'a'",
+    ):
         graph.add_packet("a", Packet(2, 5))
     with pytest.raises(PacketError, match=r"timestamp 4 .* previous timestamp 5"):
         graph.add_packet("a", Packet(2, 4))
@@ -166,8 +176,9 @@ def test_special_timestamps_are_rejected(bad):
 
 
 def test_min_and_max_timestamps_are_accepted():
-    out = run_graph(JOIN.format(calc="TestRecordCalculator"),
-                    {"a": [("lo", ts.MIN), ("hi", ts.MAX)], "b": []})
+    out = run_graph(
+        JOIN.format(calc="TestRecordCalculator"), {"a": [("lo", ts.MIN), ("hi", ts.MAX)], "b": []}
+    )
     assert stamps(out["out"]) == [ts.MIN, ts.MAX]
 
 
@@ -182,9 +193,11 @@ def test_unknown_and_closed_input_streams_are_errors():
 
 
 def test_calculator_exception_stops_the_graph_and_is_reported_once():
-    text = ('input_stream: "in" input_side_packet: "f" output_stream: "out" '
-            'node { name: "failer" calculator: "TestFailCalculator" input_stream: "IN:in" '
-            'output_stream: "OUT:out" input_side_packet: "FAIL_AT:f" }')
+    text = (
+        'input_stream: "in" input_side_packet: "f" output_stream: "out" '
+        'node { name: "failer" calculator: "TestFailCalculator" input_stream: "IN:in" '
+        'output_stream: "OUT:out" input_side_packet: "FAIL_AT:f" }'
+    )
     graph = _graph(text, {"f": 2})
     errors = []
     graph.on_error(errors.append)
@@ -195,9 +208,15 @@ def test_calculator_exception_stops_the_graph_and_is_reported_once():
     with pytest.raises(NodeError) as info:
         graph.wait_until_done(5)
     err = info.value
-    assert (err.graph, err.node, err.calculator, err.timestamp) == ("g", "failer", "TestFailCalculator", 2)
-    assert str(err) == ("graph 'g': node 'failer' (TestFailCalculator) failed at timestamp 2: "
-                        "ValueError: boom")
+    assert (err.graph, err.node, err.calculator, err.timestamp) == (
+        "g",
+        "failer",
+        "TestFailCalculator",
+        2,
+    )
+    assert str(err) == (
+        "graph 'g': node 'failer' (TestFailCalculator) failed at timestamp 2: ValueError: boom"
+    )
     assert errors == [err] and graph.error is err
     assert values(got) == ["x"]
     with pytest.raises(NodeError):
@@ -205,29 +224,39 @@ def test_calculator_exception_stops_the_graph_and_is_reported_once():
 
 
 def test_output_timestamps_must_increase():
-    text = ('input_stream: "in" output_stream: "out" '
-            'node { name: "bad" calculator: "TestBadTimestampCalculator" input_stream: "IN:in" '
-            'output_stream: "OUT:out" }')
+    text = (
+        'input_stream: "in" output_stream: "out" '
+        'node { name: "bad" calculator: "TestBadTimestampCalculator" input_stream: "IN:in" '
+        'output_stream: "OUT:out" }'
+    )
     with pytest.raises(NodeError, match=r"node 'bad'.*at 5 to stream 'out', below its bound 6"):
         run_graph(text, {"in": [(1, 1), (2, 2)]})
 
 
 def test_scalar_inputs_accept_tensors_and_python_values():
-    runner = CalculatorRunner('calculator: "TestScalarAddCalculator" '
-                              'input_stream: "A:a" input_stream: "B:b" output_stream: "SUM:s"')
-    out = runner.run({"a": [(np.array([1.5], np.float32), 0), (2.0, 1)],
-                      "b": [(np.array([[2]], np.int64), 0), (3, 1)]})
+    runner = CalculatorRunner(
+        'calculator: "TestScalarAddCalculator" '
+        'input_stream: "A:a" input_stream: "B:b" output_stream: "SUM:s"'
+    )
+    out = runner.run(
+        {
+            "a": [(np.array([1.5], np.float32), 0), (2.0, 1)],
+            "b": [(np.array([[2]], np.int64), 0), (3, 1)],
+        }
+    )
     assert values(out["s"]) == [3.5, 5.0]
 
 
 def test_independent_nodes_run_in_parallel_and_each_node_in_order():
     barrier = threading.Barrier(2)
-    text = ('input_stream: "in" output_stream: "x" output_stream: "y" num_threads: 4 '
-            'input_side_packet: "barrier" '
-            'node { name: "left" calculator: "TestSlowCalculator" input_stream: "IN:in" '
-            'output_stream: "OUT:x" input_side_packet: "BARRIER:barrier" } '
-            'node { name: "right" calculator: "TestSlowCalculator" input_stream: "IN:in" '
-            'output_stream: "OUT:y" input_side_packet: "BARRIER:barrier" }')
+    text = (
+        'input_stream: "in" output_stream: "x" output_stream: "y" num_threads: 4 '
+        'input_side_packet: "barrier" '
+        'node { name: "left" calculator: "TestSlowCalculator" input_stream: "IN:in" '
+        'output_stream: "OUT:x" input_side_packet: "BARRIER:barrier" } '
+        'node { name: "right" calculator: "TestSlowCalculator" input_stream: "IN:in" '
+        'output_stream: "OUT:y" input_side_packet: "BARRIER:barrier" }'
+    )
     TestSlowCalculator.overlaps.clear()
     out = run_graph(text, {"in": [(i, i) for i in range(20)]}, {"barrier": barrier}, timeout=30)
     assert values(out["x"]) == list(range(20)) and values(out["y"]) == list(range(20))
@@ -235,9 +264,11 @@ def test_independent_nodes_run_in_parallel_and_each_node_in_order():
 
 
 def test_full_queues_block_or_fail_fast_and_memory_stays_bounded():
-    text = ('input_stream: "in" output_stream: "out" max_queue_size: 3 input_side_packet: "d" '
-            'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
-            'input_side_packet: "DELAY:d" }')
+    text = (
+        'input_stream: "in" output_stream: "out" max_queue_size: 3 input_side_packet: "d" '
+        'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
+        'input_side_packet: "DELAY:d" }'
+    )
     graph = _graph(text, {"d": 0.05})
     got: list[Packet] = []
     graph.observe_output_stream("out", got.append)
@@ -255,9 +286,11 @@ def test_full_queues_block_or_fail_fast_and_memory_stays_bounded():
 
 def test_cancel_stops_processing_and_frees_threads():
     baseline = threading.active_count()
-    text = ('input_stream: "in" output_stream: "out" input_side_packet: "d" '
-            'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
-            'input_side_packet: "DELAY:d" }')
+    text = (
+        'input_stream: "in" output_stream: "out" input_side_packet: "d" '
+        'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
+        'input_side_packet: "DELAY:d" }'
+    )
     graph = _graph(text, {"d": 0.02})
     for t in range(5):
         graph.add_packet("in", Packet(t, t))
@@ -281,14 +314,20 @@ def test_finished_graph_leaves_no_threads():
 
 def test_bounds_set_during_process_apply_when_it_returns():
     # MediaPipe checks a packet against the bound from before the call, as BeginLoop relies on.
-    out = run_graph('input_stream: "in" output_stream: "out" '
-                    'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
-                    'output_stream: "OUT:out" }', {"in": [("a", 1), ("b", 20)]})
+    out = run_graph(
+        'input_stream: "in" output_stream: "out" '
+        'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
+        'output_stream: "OUT:out" }',
+        {"in": [("a", 1), ("b", 20)]},
+    )
     assert stamps(out["out"]) == [1, 20]
     with pytest.raises(NodeError, match="at 2 to stream 'out', below its bound 11"):
-        run_graph('input_stream: "in" output_stream: "out" '
-                  'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
-                  'output_stream: "OUT:out" }', {"in": [("a", 1), ("b", 2)]})
+        run_graph(
+            'input_stream: "in" output_stream: "out" '
+            'node { calculator: "TestBoundThenPacketCalculator" input_stream: "IN:in" '
+            'output_stream: "OUT:out" }',
+            {"in": [("a", 1), ("b", 2)]},
+        )
 
 
 def test_inline_calculators_run_on_the_delivering_thread():

@@ -83,35 +83,43 @@ def test_bad_graph_is_rejected_with_its_own_message(case):
 
 
 def test_cycle_with_declared_back_edge_is_accepted():
-    spec = GraphSpec(parse_graph_config(
-        'input_stream: "in" '
-        'node { name: "a" calculator: "TestImmediateRecordCalculator" input_stream: "in" '
-        'input_stream: "LOOP:y" output_stream: "OUT:x" '
-        'input_stream_info { tag_index: "LOOP" back_edge: true } } '
-        'node { name: "b" calculator: "PassThroughCalculator" input_stream: "x" output_stream: "y" }'
-    ))
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "in" '
+            'node { name: "a" calculator: "TestImmediateRecordCalculator" input_stream: "in" '
+            'input_stream: "LOOP:y" output_stream: "OUT:x" '
+            'input_stream_info { tag_index: "LOOP" back_edge: true } } '
+            'node { name: "b" calculator: "PassThroughCalculator" input_stream: "x" output_stream: "y" }'
+        )
+    )
     assert [n.name for n in spec.nodes] == ["a", "b"]
     assert spec.nodes[0].back_edges == frozenset({1})
 
 
 def test_missing_side_packet_fails_start_naming_node_and_packet():
-    spec = GraphSpec(parse_graph_config(
-        'input_stream: "in" '
-        'node { name: "t" calculator: "TestFailCalculator" input_stream: "IN:in" '
-        'input_side_packet: "FAIL_AT:fail_at" }'
-    ))
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "in" '
+            'node { name: "t" calculator: "TestFailCalculator" input_stream: "IN:in" '
+            'input_side_packet: "FAIL_AT:fail_at" }'
+        )
+    )
     assert spec.input_side_packets.names() == ["fail_at"]
     graph = CalculatorGraph(spec)
-    with pytest.raises(SidePacketError, match="missing input side packet 'fail_at' required by node 't'"):
+    with pytest.raises(
+        SidePacketError, match="missing input side packet 'fail_at' required by node 't'"
+    ):
         graph.start({})
 
 
 def test_optional_side_packet_may_be_absent():
-    spec = GraphSpec(parse_graph_config(
-        'input_stream: "in" output_stream: "out" '
-        'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
-        'input_side_packet: "DELAY:delay" }'
-    ))
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "in" output_stream: "out" '
+            'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
+            'input_side_packet: "DELAY:delay" }'
+        )
+    )
     graph = CalculatorGraph(spec)
     graph.start({})
     graph.close_all_input_streams()
@@ -119,9 +127,11 @@ def test_optional_side_packet_may_be_absent():
 
 
 def test_duplicate_node_names_are_made_unique():
-    spec = GraphSpec(parse_graph_config(
-        'input_stream: "in" '
-        'node { name: "p" calculator: "PassThroughCalculator" input_stream: "in" output_stream: "a" } '
-        'node { name: "p" calculator: "PassThroughCalculator" input_stream: "a" output_stream: "b" }'
-    ))
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "in" '
+            'node { name: "p" calculator: "PassThroughCalculator" input_stream: "in" output_stream: "a" } '
+            'node { name: "p" calculator: "PassThroughCalculator" input_stream: "a" output_stream: "b" }'
+        )
+    )
     assert [n.name for n in spec.nodes] == ["p", "p_2"]

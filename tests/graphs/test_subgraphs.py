@@ -55,22 +55,28 @@ def test_errors_inside_subgraphs_name_the_expanded_node():
 
 def test_unknown_subgraph_port_is_rejected():
     with pytest.raises(GraphConfigError, match="subgraph has no input stream NOPE:0"):
-        GraphSpec(parse_graph_config(
-            'input_stream: "in" node { calculator: "TestInnerSubgraph" input_stream: "NOPE:in" }'
-        ))
+        GraphSpec(
+            parse_graph_config(
+                'input_stream: "in" node { calculator: "TestInnerSubgraph" input_stream: "NOPE:in" }'
+            )
+        )
 
 
 def test_two_unnamed_uses_of_one_subgraph_get_distinct_names_and_streams():
-    spec = GraphSpec(parse_graph_config(
-        'input_stream: "in" output_stream: "o1" output_stream: "o2" input_side_packet: "f" '
-        'node { calculator: "TestInnerSubgraph" input_stream: "IN:in" output_stream: "OUT:o1" '
-        'input_side_packet: "FAIL_AT:f" } '
-        'node { calculator: "TestInnerSubgraph" input_stream: "IN:in" output_stream: "OUT:o2" '
-        'input_side_packet: "FAIL_AT:f" }'
-    ))
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "in" output_stream: "o1" output_stream: "o2" input_side_packet: "f" '
+            'node { calculator: "TestInnerSubgraph" input_stream: "IN:in" output_stream: "OUT:o1" '
+            'input_side_packet: "FAIL_AT:f" } '
+            'node { calculator: "TestInnerSubgraph" input_stream: "IN:in" output_stream: "OUT:o2" '
+            'input_side_packet: "FAIL_AT:f" }'
+        )
+    )
     assert [n.name for n in spec.nodes] == [
-        "testinnersubgraph__PassThroughCalculator", "testinnersubgraph__failer",
-        "testinnersubgraph_2__PassThroughCalculator", "testinnersubgraph_2__failer",
+        "testinnersubgraph__PassThroughCalculator",
+        "testinnersubgraph__failer",
+        "testinnersubgraph_2__PassThroughCalculator",
+        "testinnersubgraph_2__failer",
     ]
     out = run_graph(spec.config, {"in": [(5, 5)]}, {"f": -1})
     assert values(out["o1"]) == values(out["o2"]) == [5]

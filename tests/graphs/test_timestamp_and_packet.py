@@ -12,9 +12,12 @@ def test_special_values_match_mediapipe_int64_layout():
     assert ts.MIN == -(2**63) + 3
     assert ts.MAX == 2**63 - 4
     assert ts.DONE == 2**63 - 1
-    assert sorted(
-        [ts.MIN, ts.PRESTREAM, ts.UNSTARTED, ts.UNSET]
-    ) == [ts.UNSET, ts.UNSTARTED, ts.PRESTREAM, ts.MIN]
+    assert sorted([ts.MIN, ts.PRESTREAM, ts.UNSTARTED, ts.UNSET]) == [
+        ts.UNSET,
+        ts.UNSTARTED,
+        ts.PRESTREAM,
+        ts.MIN,
+    ]
 
 
 @pytest.mark.parametrize(

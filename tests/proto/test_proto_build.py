@@ -51,8 +51,11 @@ def test_option_proto_extends_mediapipe_calculator_options(tmp_path: Path) -> No
     generated = {p.name for p in build.generate(tmp_path, out)}
 
     assert generated == {
-        "buildtest_options_pb2.py", "buildtest_options_pb2.pyi",
-        "buildtest_user_pb2.py", "buildtest_user_pb2.pyi", "buildtest_user_pb2_grpc.py",
+        "buildtest_options_pb2.py",
+        "buildtest_options_pb2.pyi",
+        "buildtest_user_pb2.py",
+        "buildtest_user_pb2.pyi",
+        "buildtest_user_pb2_grpc.py",
     }
     user_src = (out / "buildtest_user_pb2.py").read_text()
     assert "from pipeserve.proto import buildtest_options_pb2" in user_src

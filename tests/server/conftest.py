@@ -36,10 +36,17 @@ class ServerProcess:
         self.rest_port = free_port()
         self.log_path = config_path.parent / f"server-{self.grpc_port}.log"
         args = [
-            sys.executable, "-m", "tests.server.serve",
+            sys.executable,
+            "-m",
+            "tests.server.serve",
             *(["--config_path", str(config_path)] if use_config else []),
-            "--port", str(self.grpc_port), "--rest_port", str(self.rest_port),
-            "--log_level", "WARNING", *flags,
+            "--port",
+            str(self.grpc_port),
+            "--rest_port",
+            str(self.rest_port),
+            "--log_level",
+            "WARNING",
+            *flags,
         ]
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)

@@ -137,4 +137,6 @@ class BrightBoxCalculator(Calculator):
         height, width = image.shape[:2]
         x, y = cols.min(), rows.min()
         w, h = cols.max() + 1 - x, rows.max() + 1 - y
-        cc.outputs[0].add(np.array([[1, x / width, y / height, w / width, h / height, 1]], np.float32))
+        cc.outputs[0].add(
+            np.array([[1, x / width, y / height, w / width, h / height, 1]], np.float32)
+        )

@@ -32,12 +32,20 @@ class Stream:
     def _collect(self, result: Any, error: InferenceServerException | None) -> None:
         self.results.put((result, error))
 
-    def send(self, model: str, inputs: dict[str, Any], ts: int | None = None,
-             version: str = "", **params: Any) -> None:
+    def send(
+        self,
+        model: str,
+        inputs: dict[str, Any],
+        ts: int | None = None,
+        version: str = "",
+        **params: Any,
+    ) -> None:
         if ts is not None:
             params[TS] = ts
         self.client.async_stream_infer(
-            model, [tensor(k, v) for k, v in inputs.items()], model_version=version,
+            model,
+            [tensor(k, v) for k, v in inputs.items()],
+            model_version=version,
             parameters=params or None,
         )
 

@@ -20,8 +20,9 @@ STREAM = "/inference.GRPCInferenceService/ModelStreamInfer"
 INFER = "/inference.GRPCInferenceService/ModelInfer"
 
 
-def infer_request(model: str, inputs: list[tuple[str, str, list[int], bytes | None]],
-                  **fields: Any) -> pb.ModelInferRequest:
+def infer_request(
+    model: str, inputs: list[tuple[str, str, list[int], bytes | None]], **fields: Any
+) -> pb.ModelInferRequest:
     """A request with (name, datatype, shape, raw bytes or None) inputs."""
     msg = pb.ModelInferRequest(model_name=model, **fields)
     for name, datatype, shape, raw in inputs:
@@ -31,7 +32,9 @@ def infer_request(model: str, inputs: list[tuple[str, str, list[int], bytes | No
     return msg
 
 
-def fp32(name: str, shape: list[int], count: int | None = None) -> tuple[str, str, list[int], bytes]:
+def fp32(
+    name: str, shape: list[int], count: int | None = None
+) -> tuple[str, str, list[int], bytes]:
     n = int(np.prod(shape)) if count is None else count
     return (name, "FP32", shape, np.arange(n, dtype=np.float32).tobytes())
 
@@ -42,7 +45,8 @@ class RawStream:
     def __init__(self, server: ServerProcess, messages: list[bytes]) -> None:
         with grpc.insecure_channel(server.grpc_url) as channel:
             call = channel.stream_stream(
-                STREAM, request_serializer=None,
+                STREAM,
+                request_serializer=None,
                 response_deserializer=pb.ModelStreamInferResponse.FromString,
             )
             responses = call(iter(messages), timeout=30)
@@ -60,8 +64,9 @@ class RawStream:
                 self.code, self.details = exc.code(), exc.details() or ""
 
 
-def check_in_stream_error(server: ServerProcess, bad: pb.ModelInferRequest | bytes,
-                          expected: str) -> None:
+def check_in_stream_error(
+    server: ServerProcess, bad: pb.ModelInferRequest | bytes, expected: str
+) -> None:
     """``bad`` between two good requests: one in-stream error, both good ones answered."""
     good = infer_request("passthrough", [fp32("in", [2])]).SerializeToString()
     raw = bad if isinstance(bad, bytes) else bad.SerializeToString()
@@ -71,24 +76,51 @@ def check_in_stream_error(server: ServerProcess, bad: pb.ModelInferRequest | byt
     assert len(result.data) == 2
 
 
-@pytest.mark.parametrize(("bad", "expected"), [
-    pytest.param(infer_request("passthrough", [fp32("in", [3], count=2)]),
-                 "input 'in': raw buffer has 8 bytes, shape [3] of FP32 needs 12", id="bytes"),
-    pytest.param(infer_request("passthrough", [("in", "FP8", [1], b"\0")]),
-                 "input 'in': unsupported datatype 'FP8'", id="datatype"),
-    pytest.param(infer_request("passthrough", [("in", "FP32", [2**40, 2**40], b"\0" * 4)]),
-                 "shape [1099511627776, 1099511627776] of FP32 needs", id="huge-shape"),
-    pytest.param(infer_request("passthrough", [("in", "FP32", [-1, 2], b"")]),
-                 "negative dimension", id="negative-dim"),
-    pytest.param(infer_request("passthrough", [fp32("in", [2]), fp32("in", [2])]),
-                 "input 'in' appears twice", id="duplicate"),
-    pytest.param(infer_request("passthrough", [fp32("x", [2])]),
-                 "input 'x' is not an input of 'passthrough' (inputs: ['in'])", id="unknown"),
-    pytest.param(infer_request("passthrough", [("in", "FP32", [2], None)],
-                               raw_input_contents=[b"\0" * 8, b"\0" * 8]),
-                 "raw_input_contents has 2 buffers for 1 inputs", id="buffer-count"),
-    pytest.param(b"\xff\xff\xff\xff", "malformed ModelInferRequest", id="malformed-protobuf"),
-])
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        pytest.param(
+            infer_request("passthrough", [fp32("in", [3], count=2)]),
+            "input 'in': raw buffer has 8 bytes, shape [3] of FP32 needs 12",
+            id="bytes",
+        ),
+        pytest.param(
+            infer_request("passthrough", [("in", "FP8", [1], b"\0")]),
+            "input 'in': unsupported datatype 'FP8'",
+            id="datatype",
+        ),
+        pytest.param(
+            infer_request("passthrough", [("in", "FP32", [2**40, 2**40], b"\0" * 4)]),
+            "shape [1099511627776, 1099511627776] of FP32 needs",
+            id="huge-shape",
+        ),
+        pytest.param(
+            infer_request("passthrough", [("in", "FP32", [-1, 2], b"")]),
+            "negative dimension",
+            id="negative-dim",
+        ),
+        pytest.param(
+            infer_request("passthrough", [fp32("in", [2]), fp32("in", [2])]),
+            "input 'in' appears twice",
+            id="duplicate",
+        ),
+        pytest.param(
+            infer_request("passthrough", [fp32("x", [2])]),
+            "input 'x' is not an input of 'passthrough' (inputs: ['in'])",
+            id="unknown",
+        ),
+        pytest.param(
+            infer_request(
+                "passthrough",
+                [("in", "FP32", [2], None)],
+                raw_input_contents=[b"\0" * 8, b"\0" * 8],
+            ),
+            "raw_input_contents has 2 buffers for 1 inputs",
+            id="buffer-count",
+        ),
+        pytest.param(b"\xff\xff\xff\xff", "malformed ModelInferRequest", id="malformed-protobuf"),
+    ],
+)
 def test_bad_request_in_stream_is_answered_and_stream_lives(
     server: ServerProcess, bad: pb.ModelInferRequest | bytes, expected: str
 ) -> None:
@@ -116,13 +148,17 @@ def test_typed_contents_are_decoded(server: ServerProcess) -> None:
     assert np.frombuffer(out.raw_output_contents[0], np.int32).tolist() == [1, -2, 3, 4]
 
 
-@pytest.mark.parametrize(("datatype", "shape", "expected"), [
-    ("UINT8", [4, 4], "an IMAGE must be HWC with 1, 3 or 4 channels, got shape [4, 4]"),
-    ("UINT8", [4, 4, 2], "an IMAGE must be HWC with 1, 3 or 4 channels, got shape [4, 4, 2]"),
-    ("INT64", [2, 2, 3], "an IMAGE must be one of"),
-])
-def test_bad_images_are_rejected(server: ServerProcess, datatype: str, shape: list[int],
-                                 expected: str) -> None:
+@pytest.mark.parametrize(
+    ("datatype", "shape", "expected"),
+    [
+        ("UINT8", [4, 4], "an IMAGE must be HWC with 1, 3 or 4 channels, got shape [4, 4]"),
+        ("UINT8", [4, 4, 2], "an IMAGE must be HWC with 1, 3 or 4 channels, got shape [4, 4, 2]"),
+        ("INT64", [2, 2, 3], "an IMAGE must be one of"),
+    ],
+)
+def test_bad_images_are_rejected(
+    server: ServerProcess, datatype: str, shape: list[int], expected: str
+) -> None:
     size = int(np.prod(shape)) * np.dtype(datatype.lower()).itemsize
     good = infer_request("image", [("image", "UINT8", [2, 2, 3], b"\1" * 12)])
     bad = infer_request("image", [("image", datatype, shape, b"\0" * size)])
@@ -139,8 +175,9 @@ def test_malformed_first_message_ends_the_stream_invalid_argument(server: Server
 
 def test_malformed_unary_request_is_invalid_argument(server: ServerProcess) -> None:
     with grpc.insecure_channel(server.grpc_url) as channel:
-        call = channel.unary_unary(INFER, request_serializer=None,
-                                   response_deserializer=pb.ModelInferResponse.FromString)
+        call = channel.unary_unary(
+            INFER, request_serializer=None, response_deserializer=pb.ModelInferResponse.FromString
+        )
         with pytest.raises(grpc.RpcError) as info:
             call(b"\x12\xff\xff", timeout=10)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

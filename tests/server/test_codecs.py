@@ -35,17 +35,20 @@ def test_typed_contents_that_are_not_numbers_are_rejected() -> None:
         decode_input(RequestInput("x", "INT32", (1,), ["a"]), None)
 
 
-@pytest.mark.parametrize(("value", "datatype", "shape"), [
-    (True, "BOOL", (1,)),
-    (3, "INT64", (1,)),
-    (2.5, "FP64", (1,)),
-    (np.float32(1), "FP32", (1,)),
-    ("word", "BYTES", (1,)),
-    (b"raw", "BYTES", (1,)),
-    (NormalizedRect(0.5, 0.5, 0.1, 0.2), "FP32", (5,)),
-    ([Detection(0, 0, 1, 1, 0.9, np.zeros((2, 2), np.float32))], "FP32", (1, 9)),
-    (np.zeros((2, 2), np.uint16), "UINT16", (2, 2)),
-])
+@pytest.mark.parametrize(
+    ("value", "datatype", "shape"),
+    [
+        (True, "BOOL", (1,)),
+        (3, "INT64", (1,)),
+        (2.5, "FP64", (1,)),
+        (np.float32(1), "FP32", (1,)),
+        ("word", "BYTES", (1,)),
+        (b"raw", "BYTES", (1,)),
+        (NormalizedRect(0.5, 0.5, 0.1, 0.2), "FP32", (5,)),
+        ([Detection(0, 0, 1, 1, 0.9, np.zeros((2, 2), np.float32))], "FP32", (1, 9)),
+        (np.zeros((2, 2), np.uint16), "UINT16", (2, 2)),
+    ],
+)
 def test_packet_values_become_tensors(value: object, datatype: str, shape: tuple) -> None:
     out = encode_output("o", value)
     assert (out.name, out.datatype, out.shape) == ("o", datatype, shape)

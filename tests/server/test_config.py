@@ -21,11 +21,23 @@ def _write(path: Path, data: object) -> Path:
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
     (tmp_path / "g").mkdir()
-    config = load_config(_write(tmp_path / "config.json", {
-        "model_config_list": [{"config": {"name": "m", "base_path": "models/m",
-                                          "plugin_config": {"NUM_STREAMS": 1}}}],
-        "mediapipe_config_list": [{"name": "g", "base_path": "g", "graph_path": "x.pbtxt"}],
-    }))
+    config = load_config(
+        _write(
+            tmp_path / "config.json",
+            {
+                "model_config_list": [
+                    {
+                        "config": {
+                            "name": "m",
+                            "base_path": "models/m",
+                            "plugin_config": {"NUM_STREAMS": 1},
+                        }
+                    }
+                ],
+                "mediapipe_config_list": [{"name": "g", "base_path": "g", "graph_path": "x.pbtxt"}],
+            },
+        )
+    )
     assert config.models[0].base_path == tmp_path / "models" / "m"
     assert config.models[0].plugin_config == {"NUM_STREAMS": 1}
     assert config.graphs[0].graph_path == tmp_path / "g" / "x.pbtxt"
@@ -38,14 +50,20 @@ def test_graph_defaults_to_folder_named_after_it_with_graph_pbtxt(tmp_path: Path
 
 def test_graph_folder_in_model_config_list_is_a_graph(tmp_path: Path) -> None:
     _write(tmp_path / "g" / "graph.pbtxt", "")
-    config = load_config(_write(tmp_path / "c.json", {
-        "model_config_list": [{"config": {"name": "g", "base_path": "g"}}]}))
+    config = load_config(
+        _write(
+            tmp_path / "c.json",
+            {"model_config_list": [{"config": {"name": "g", "base_path": "g"}}]},
+        )
+    )
     assert config.models == () and config.graphs[0].name == "g"
 
 
 def test_subconfig_models_resolve_against_the_graph_folder(tmp_path: Path) -> None:
-    _write(tmp_path / "g" / "subconfig.json", {
-        "model_config_list": [{"config": {"name": "inner", "base_path": "inner"}}]})
+    _write(
+        tmp_path / "g" / "subconfig.json",
+        {"model_config_list": [{"config": {"name": "inner", "base_path": "inner"}}]},
+    )
     config = load_config(_write(tmp_path / "c.json", {"mediapipe_config_list": [{"name": "g"}]}))
     assert [m.base_path for m in config.all_models] == [tmp_path / "g" / "inner"]
 
@@ -59,13 +77,16 @@ def test_ovms_holistic_demo_config_loads_unchanged(tmp_path: Path) -> None:
     assert config.graphs[0].graph_path == tmp_path / "holistic_tracking.pbtxt"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("{ nope", "is not valid JSON"),
-    ("[]", "must be a JSON object"),
-    ('{"model_config_list": {}}', "model_config_list must be a list"),
-    ('{"model_config_list": [{"config": {"name": "m"}}]}', "needs a string 'base_path'"),
-    ('{"mediapipe_config_list": [{"name": "a"}, {"name": "a"}]}', "declared twice"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{ nope", "is not valid JSON"),
+        ("[]", "must be a JSON object"),
+        ('{"model_config_list": {}}', "model_config_list must be a list"),
+        ('{"model_config_list": [{"config": {"name": "m"}}]}', "needs a string 'base_path'"),
+        ('{"mediapipe_config_list": [{"name": "a"}, {"name": "a"}]}', "declared twice"),
+    ],
+)
 def test_bad_configs_name_the_problem(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "config.json"
     path.write_text(text)

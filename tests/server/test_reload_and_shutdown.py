@@ -24,8 +24,9 @@ FP = np.float32
 @pytest.fixture()
 def reloading(tmp_path: Path) -> Iterator[ServerProcess]:
     graphs = {"passthrough": PASSTHROUGH, "words": GRAPHS["words"], "slow": GRAPHS["slow"]}
-    proc = ServerProcess(write_config(tmp_path, graphs, model=False),
-                         "--file_system_poll_wait_seconds", "0.1")
+    proc = ServerProcess(
+        write_config(tmp_path, graphs, model=False), "--file_system_poll_wait_seconds", "0.1"
+    )
     yield proc
     proc.stop()
 
@@ -43,8 +44,9 @@ def test_reload_keeps_open_streams_on_their_graph_and_retires_removed_ones(
     with Stream(reloading.grpc_url) as open_stream:
         open_stream.send("words", {"text": np.array([b"a"], object)})
         assert open_stream.data("word")[1].tolist() == [b"a"]
-        _rewrite(config, {"mediapipe_config_list": [{"name": "passthrough",
-                                                      "base_path": "passthrough"}]})
+        _rewrite(
+            config, {"mediapipe_config_list": [{"name": "passthrough", "base_path": "passthrough"}]}
+        )
         client = grpcclient.InferenceServerClient(reloading.grpc_url)
         assert wait_for(lambda: not client.is_model_ready("words"), timeout=10)
         open_stream.send("words", {"text": np.array([b"b c"], object)})
@@ -81,8 +83,14 @@ def test_sigterm_drains_open_streams_then_exits_zero(reloading: ServerProcess) -
 
 def test_serve_one_graph_folder_with_model_path_and_name(tmp_path: Path) -> None:
     write_config(tmp_path, {"passthrough": PASSTHROUGH}, model=False)
-    proc = ServerProcess(tmp_path / "config.json", "--model_path", str(tmp_path / "passthrough"),
-                         "--model_name", "echo", use_config=False)
+    proc = ServerProcess(
+        tmp_path / "config.json",
+        "--model_path",
+        str(tmp_path / "passthrough"),
+        "--model_name",
+        "echo",
+        use_config=False,
+    )
     try:
         with Stream(proc.grpc_url) as s:
             s.send("echo", {"in": np.array([3], FP)})
@@ -93,34 +101,76 @@ def test_serve_one_graph_folder_with_model_path_and_name(tmp_path: Path) -> None
 
 
 def test_cli_help_lists_the_ovms_flags() -> None:
-    out = subprocess.run([sys.executable, "-m", "pipeserve.cli", "--help"], cwd=REPO,
-                         capture_output=True, text=True, timeout=60, check=True).stdout
-    for flag in ("--config_path", "--model_path", "--model_name", "--port", "--rest_port",
-                 "--grpc_bind_address", "--rest_bind_address", "--log_level",
-                 "--file_system_poll_wait_seconds", "--max_message_size"):
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeserve.cli", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    for flag in (
+        "--config_path",
+        "--model_path",
+        "--model_name",
+        "--port",
+        "--rest_port",
+        "--grpc_bind_address",
+        "--rest_bind_address",
+        "--log_level",
+        "--file_system_poll_wait_seconds",
+        "--max_message_size",
+    ):
         assert flag in out, flag
 
 
-@pytest.mark.parametrize(("flags", "expected"), [
-    ([], "give --config_path, or --model_path with --model_name"),
-    (["--config_path", "/nonexistent/config.json"], "cannot read config /nonexistent/config.json"),
-    (["--config_path", "c.json", "--port", "99999"], "port\n  Input should be less than"),
-    (["--config_path", "c.json", "--log_level", "loud"], "log_level\n  Input should be"),
-])
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([], "give --config_path, or --model_path with --model_name"),
+        (
+            ["--config_path", "/nonexistent/config.json"],
+            "cannot read config /nonexistent/config.json",
+        ),
+        (["--config_path", "c.json", "--port", "99999"], "port\n  Input should be less than"),
+        (["--config_path", "c.json", "--log_level", "loud"], "log_level\n  Input should be"),
+    ],
+)
 def test_cli_bad_settings_fail_clearly(flags: list[str], expected: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "pipeserve.cli", "--port", "0", *flags],
-                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeserve.cli", "--port", "0", *flags],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert expected in result.stderr
 
 
 def test_graph_check_prints_the_graph_or_its_error(tmp_path: Path) -> None:
-    good = subprocess.run([sys.executable, "-m", "pipeserve.cli", "graph", "check",
-                           "demos/default/words/graph.pbtxt"], cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    good = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeserve.cli",
+            "graph",
+            "check",
+            "demos/default/words/graph.pbtxt",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert good.returncode == 0 and "WordsCalculator" in good.stdout
     bad_graph = tmp_path / "bad.pbtxt"
     bad_graph.write_text('node { calculator: "Nope" input_stream: "a" output_stream: "b" }')
-    bad = subprocess.run([sys.executable, "-m", "pipeserve.cli", "graph", "check",
-                          str(bad_graph)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "pipeserve.cli", "graph", "check", str(bad_graph)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1 and "unknown calculator 'Nope'" in bad.stderr

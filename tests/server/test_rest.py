@@ -12,8 +12,17 @@ from httpx_sse import connect_sse
 from .conftest import ServerProcess, wait_for
 from .graphs import MODEL_NAME
 
-WORDS = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
-                     "parameters": {"content_type": "str"}, "data": ["to be or"]}]}
+WORDS = {
+    "inputs": [
+        {
+            "name": "text",
+            "shape": [1],
+            "datatype": "BYTES",
+            "parameters": {"content_type": "str"},
+            "data": ["to be or"],
+        }
+    ]
+}
 
 
 @pytest.fixture()
@@ -42,8 +51,10 @@ def test_metadata_endpoints(http: httpx.Client) -> None:
 
 
 def test_infer_on_a_model(http: httpx.Client) -> None:
-    body = {"id": "7", "inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32",
-                                   "data": [[1, 2, 3]]}]}
+    body = {
+        "id": "7",
+        "inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [[1, 2, 3]]}],
+    }
     reply = http.post(f"/v2/models/{MODEL_NAME}/infer", json=body).json()
     assert reply["id"] == "7" and reply["outputs"][0]["data"] == [2, 4, 6]
 
@@ -68,8 +79,7 @@ def test_generate_stream_alias_with_manual_timestamp(http: httpx.Client) -> None
 
 def test_infer_stream_json_lines(http: httpx.Client) -> None:
     headers = {"Accept": "application/x-ndjson"}
-    with http.stream("POST", "/v2/models/words/infer_stream", json=WORDS,
-                     headers=headers) as reply:
+    with http.stream("POST", "/v2/models/words/infer_stream", json=WORDS, headers=headers) as reply:
         assert reply.headers["content-type"].startswith("application/x-ndjson")
         lines = [json.loads(line) for line in reply.iter_lines() if line]
     assert [line["outputs"][0]["data"][0] for line in lines] == ["to", "be", "or"]
@@ -105,30 +115,40 @@ def test_malformed_json_is_400(http: httpx.Client) -> None:
 def test_metrics_count_streams_and_unary_calls(server: ServerProcess, http: httpx.Client) -> None:
     with connect_sse(http, "POST", "/v2/models/words/infer_stream", json=WORDS) as source:
         assert len(list(source.iter_sse())) == 3
-    http.post(f"/v2/models/{MODEL_NAME}/infer", json={"inputs": [
-        {"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]})
+    http.post(
+        f"/v2/models/{MODEL_NAME}/infer",
+        json={"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]},
+    )
     text = http.get("/metrics").text
-    for metric in ("pipeserve_requests_accepted_total", "pipeserve_requests_rejected_total",
-                   "pipeserve_responses_sent_total", "pipeserve_graph_errors_total",
-                   "pipeserve_streams_open", "pipeserve_processing_seconds_bucket"):
+    for metric in (
+        "pipeserve_requests_accepted_total",
+        "pipeserve_requests_rejected_total",
+        "pipeserve_responses_sent_total",
+        "pipeserve_graph_errors_total",
+        "pipeserve_streams_open",
+        "pipeserve_processing_seconds_bucket",
+    ):
         assert metric in text, metric
-    assert server.metric("pipeserve_responses_sent_total", name="words",
-                         method="rest_infer_stream") >= 3
-    assert server.metric("pipeserve_requests_accepted_total", name=MODEL_NAME,
-                         method="rest_infer") >= 1
+    assert (
+        server.metric("pipeserve_responses_sent_total", name="words", method="rest_infer_stream")
+        >= 3
+    )
+    assert (
+        server.metric("pipeserve_requests_accepted_total", name=MODEL_NAME, method="rest_infer")
+        >= 1
+    )
 
 
 def test_client_leaving_an_sse_stream_cancels_its_graph(server: ServerProcess) -> None:
     body = {"inputs": [{"name": "in", "shape": [1], "datatype": "INT64", "data": [0]}]}
     assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0)
     baseline = server.threads()
-    with httpx.Client(base_url=server.rest_url, timeout=20) as http, connect_sse(
-        http, "POST", "/v2/models/ticker/infer_stream", json=body
-    ) as source:
+    with (
+        httpx.Client(base_url=server.rest_url, timeout=20) as http,
+        connect_sse(http, "POST", "/v2/models/ticker/infer_stream", json=body) as source,
+    ):
         events = source.iter_sse()
-        assert [json.loads(next(events).data)["outputs"][0]["data"] for _ in range(2)] == [
-            [0], [1]
-        ]
+        assert [json.loads(next(events).data)["outputs"][0]["data"] for _ in range(2)] == [[0], [1]]
         assert server.metric("pipeserve_streams_open", name="ticker") == 1
     # The client left after 2 of 40 ticks: the graph must go before it would have finished.
     assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0, timeout=1.5)

@@ -50,11 +50,14 @@ async def test_aio_bad_request_is_answered_in_stream_and_the_stream_goes_on(
     server: ServerProcess,
 ) -> None:
     async with asyncio.timeout(20):
-        got = await run_stream(server.grpc_url, [
-            request("passthrough", {"in": np.array([1], np.float32)}),
-            request("passthrough", {"nope": np.array([2], np.float32)}),
-            request("passthrough", {"in": np.array([3], np.float32)}),
-        ])
+        got = await run_stream(
+            server.grpc_url,
+            [
+                request("passthrough", {"in": np.array([1], np.float32)}),
+                request("passthrough", {"nope": np.array([2], np.float32)}),
+                request("passthrough", {"in": np.array([3], np.float32)}),
+            ],
+        )
     errors = [e.message() for _, e in got if e is not None]
     data = [(timestamp(r), r.as_numpy("out").tolist()) for r, e in got if e is None]
     assert len(errors) == 1 and "input 'nope' is not an input of 'passthrough'" in errors[0]
@@ -63,9 +66,13 @@ async def test_aio_bad_request_is_answered_in_stream_and_the_stream_goes_on(
 
 async def test_aio_half_close_drains_outputs_emitted_on_close(server: ServerProcess) -> None:
     async with asyncio.timeout(20):
-        got = await run_stream(server.grpc_url, [
-            request("delayed", {"in": np.array([v], np.float32)}, ts=10 * v) for v in (1, 2)
-        ])
-    later = [(timestamp(r), r.as_numpy("later").tolist()) for r, e in got
-             if e is None and r.as_numpy("later") is not None]
+        got = await run_stream(
+            server.grpc_url,
+            [request("delayed", {"in": np.array([v], np.float32)}, ts=10 * v) for v in (1, 2)],
+        )
+    later = [
+        (timestamp(r), r.as_numpy("later").tolist())
+        for r, e in got
+        if e is None and r.as_numpy("later") is not None
+    ]
     assert later == [(10, [1.0]), (20, [2.0])]

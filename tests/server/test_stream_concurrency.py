@@ -20,13 +20,17 @@ FP = np.float32
 
 def request(model: str, inputs: dict[str, Any], ts: int | None = None) -> dict[str, Any]:
     params = None if ts is None else {TS: ts}
-    return {"model_name": model, "inputs": [tensor(k, v) for k, v in inputs.items()],
-            "parameters": params}
+    return {
+        "model_name": model,
+        "inputs": [tensor(k, v) for k, v in inputs.items()],
+        "parameters": params,
+    }
 
 
 async def run_stream(url: str, requests: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
     """Send ``requests`` on one aio stream, half-close, and collect every message."""
     async with aioclient.InferenceServerClient(url) as client:
+
         async def gen() -> AsyncIterator[dict[str, Any]]:
             for r in requests:
                 yield r
@@ -36,19 +40,26 @@ async def run_stream(url: str, requests: list[dict[str, Any]]) -> list[tuple[Any
 
 async def test_aio_stream_infer_returns_one_message_per_packet(server: ServerProcess) -> None:
     async with asyncio.timeout(20):
-        got = await run_stream(server.grpc_url, [
-            request("words", {"text": np.array([b"a b"], object)}, ts=4),
-            request("words", {"text": np.array([b"c"], object)}),
-        ])
+        got = await run_stream(
+            server.grpc_url,
+            [
+                request("words", {"text": np.array([b"a b"], object)}, ts=4),
+                request("words", {"text": np.array([b"c"], object)}),
+            ],
+        )
     assert [(timestamp(r), r.as_numpy("word").tolist()) for r, e in got] == [
-        (4, [b"a"]), (5, [b"b"]), (6, [b"c"])
+        (4, [b"a"]),
+        (5, [b"b"]),
+        (6, [b"c"]),
     ]
 
 
 async def test_concurrent_streams_on_one_graph_stay_independent(server: ServerProcess) -> None:
     def plan(i: int) -> list[dict[str, Any]]:
-        reqs = [request("previous", {"in": np.array([i * 1000 + k], FP)}, ts=i + 10 * k)
-                for k in range(6)]
+        reqs = [
+            request("previous", {"in": np.array([i * 1000 + k], FP)}, ts=i + 10 * k)
+            for k in range(6)
+        ]
         if i == 0:  # one stream also sends a late frame; only it gets the error
             reqs.insert(3, request("previous", {"in": np.array([-5], FP)}, ts=1))
         return reqs
@@ -111,6 +122,4 @@ def test_client_that_vanishes_mid_stream_leaves_nothing_behind(server: ServerPro
     vanish_twice()  # warm-up: the server's shared worker pool reaches its working size
     baseline = server.threads()
     vanish_twice()
-    assert wait_for(lambda: server.threads() <= baseline, timeout=10), (
-        server.threads(), baseline
-    )
+    assert wait_for(lambda: server.threads() <= baseline, timeout=10), (server.threads(), baseline)

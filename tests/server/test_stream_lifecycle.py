@@ -151,8 +151,14 @@ def test_half_close_drains_every_output_including_packets_emitted_on_close(
         s.send("delayed", {"in": np.array([value], FP)})
     left = s.close()
     assert all(error is None for _, error in left), left
-    later = [(r.get_response().parameters["OVMS_MP_TIMESTAMP"].int64_param,
-              float(r.as_numpy("later")[0])) for r, _ in left if r.as_numpy("later") is not None]
+    later = [
+        (
+            r.get_response().parameters["OVMS_MP_TIMESTAMP"].int64_param,
+            float(r.as_numpy("later")[0]),
+        )
+        for r, _ in left
+        if r.as_numpy("later") is not None
+    ]
     assert later == [(0, 1.0), (1, 2.0), (2, 3.0)]  # (2, 3.0) is emitted in Close()
 
 
@@ -189,8 +195,20 @@ def test_zero_message_stream_ends_ok(server: ServerProcess) -> None:
 
 def test_words_example_client_prints_one_line_per_word(server: ServerProcess) -> None:
     out = subprocess.run(
-        [sys.executable, "demos/default/words_client.py", "--url", server.grpc_url,
-         "--timestamp", "10", "hello streaming", "world"],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "demos/default/words_client.py",
+            "--url",
+            server.grpc_url,
+            "--timestamp",
+            "10",
+            "hello streaming",
+            "world",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     assert out.splitlines() == ["10 hello", "11 streaming", "12 world"]

@@ -37,7 +37,8 @@ def test_timestamps_at_min_and_max_are_accepted(server: ServerProcess, ts: int) 
 
 
 @pytest.mark.parametrize(
-    "ts", [T.UNSET, T.UNSTARTED, T.PRESTREAM, T.POSTSTREAM, T.ONE_OVER_POSTSTREAM, T.DONE],
+    "ts",
+    [T.UNSET, T.UNSTARTED, T.PRESTREAM, T.POSTSTREAM, T.ONE_OVER_POSTSTREAM, T.DONE],
     ids=lambda ts: T.timestamp_name(ts),
 )
 def test_special_timestamps_are_rejected_in_stream(server: ServerProcess, ts: int) -> None:

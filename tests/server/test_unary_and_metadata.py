@@ -40,7 +40,8 @@ def test_graph_metadata_lists_streams(client: grpcclient.InferenceServerClient) 
     meta = client.get_model_metadata("sum")
     assert (meta.name, list(meta.versions), meta.platform) == ("sum", ["1"], "pipeserve")
     assert [(t.name, t.datatype, list(t.shape)) for t in meta.inputs] == [
-        ("a", "", []), ("b", "", [])
+        ("a", "", []),
+        ("b", "", []),
     ]
     assert [t.name for t in meta.outputs] == ["sum"]
 
@@ -76,8 +77,9 @@ def test_unary_infer_on_a_model_with_wrong_input_is_invalid_argument(
 def test_unary_infer_on_a_graph_runs_a_fresh_graph(
     client: grpcclient.InferenceServerClient,
 ) -> None:
-    result = client.infer("words", [tensor("text", np.array([b"hi there"], object))],
-                          request_id="abc")
+    result = client.infer(
+        "words", [tensor("text", np.array([b"hi there"], object))], request_id="abc"
+    )
     assert result.as_numpy("word").tolist() == [b"hi"]  # the first packet of the stream
     assert result.get_response().id == "abc"
 

@@ -34,11 +34,20 @@ node {{
 }}"""
 
 
-def _graph(servable: str, streams: str, options: str = "", inputs: tuple[str, ...] = ("in",),
-           outputs: tuple[str, ...] = ("out",), version: str = "1") -> str:
-    return "\n".join(
-        [f'input_stream: "{n}"' for n in inputs] + [f'output_stream: "{n}"' for n in outputs]
-    ) + _session(servable, version) + f"""
+def _graph(
+    servable: str,
+    streams: str,
+    options: str = "",
+    inputs: tuple[str, ...] = ("in",),
+    outputs: tuple[str, ...] = ("out",),
+    version: str = "1",
+) -> str:
+    return (
+        "\n".join(
+            [f'input_stream: "{n}"' for n in inputs] + [f'output_stream: "{n}"' for n in outputs]
+        )
+        + _session(servable, version)
+        + f"""
 node {{
   calculator: "OpenVINOInferenceCalculator"
   input_side_packet: "SESSION:session"
@@ -46,6 +55,7 @@ node {{
   node_options: {{ [type.googleapis.com/mediapipe.OpenVINOInferenceCalculatorOptions]: {{
     {options} }} }}
 }}"""
+    )
 
 
 def _face_tensor(image: np.ndarray) -> np.ndarray:
@@ -65,8 +75,11 @@ def face_reference(astronaut: np.ndarray) -> FaceReference:
 
 def test_vector_ports_follow_order_lists(face_reference: FaceReference) -> None:
     tensor, expected = face_reference
-    config = _graph("face_detection", 'input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
-                    'input_order_list: ["input"] output_order_list: ["regressors", "classificators"]')
+    config = _graph(
+        "face_detection",
+        'input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
+        'input_order_list: ["input"] output_order_list: ["regressors", "classificators"]',
+    )
 
     out = run_graph(config, {"in": [([tensor], 0), ([tensor], 33333)]}, services=WHEEL)["out"]
 
@@ -80,7 +93,9 @@ def test_vector_ports_follow_order_lists(face_reference: FaceReference) -> None:
 
 def test_vector_output_without_order_list_is_sorted_by_name(face_reference: FaceReference) -> None:
     tensor, expected = face_reference
-    config = _graph("face_detection", 'input_stream: "OVTENSORS:in" output_stream: "OVTENSORS2:out"')
+    config = _graph(
+        "face_detection", 'input_stream: "OVTENSORS:in" output_stream: "OVTENSORS2:out"'
+    )
 
     first, second = run_graph(config, {"in": [([tensor], 0)]}, services=WHEEL)["out"][0].value
 
@@ -88,7 +103,9 @@ def test_vector_output_without_order_list_is_sorted_by_name(face_reference: Face
     np.testing.assert_array_equal(second, expected["regressors"])
 
 
-def test_single_tensor_ports_use_the_tag_map_and_accept_ov_tensors(face_reference: FaceReference) -> None:
+def test_single_tensor_ports_use_the_tag_map_and_accept_ov_tensors(
+    face_reference: FaceReference,
+) -> None:
     tensor, expected = face_reference
     config = _graph(
         "face_detection",
@@ -121,9 +138,11 @@ def sum_models(tmp_path_factory: pytest.TempPathFactory) -> ModelDirectory:
 
 
 SUM_STREAMS = 'input_stream: "INPUT1:a" input_stream: "INPUT2:b" output_stream: "SUM:total"'
-SUM_MAP = ('tag_to_input_tensor_names { key: "INPUT1" value: "input1" } '
-           'tag_to_input_tensor_names { key: "INPUT2" value: "input2" } '
-           'tag_to_output_tensor_names { key: "SUM" value: "sum" }')
+SUM_MAP = (
+    'tag_to_input_tensor_names { key: "INPUT1" value: "input1" } '
+    'tag_to_input_tensor_names { key: "INPUT2" value: "input2" } '
+    'tag_to_output_tensor_names { key: "SUM" value: "sum" }'
+)
 
 
 @pytest.mark.parametrize(("version", "offset"), [("1", 0.0), ("2", 1.0), ("", 1.0), ("x", 1.0)])
@@ -146,15 +165,26 @@ def test_missing_input_at_a_timestamp_is_an_error(sum_models: ModelDirectory) ->
 
 
 BAD_OPTIONS = [
-    ('input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
-     'input_order_list: ["input_1"] tag_to_input_tensor_names { key: "TENSORS" value: "x" }',
-     "are exclusive"),
-    ('input_stream: "INPUT:in" output_stream: "TENSORS:out"',
-     'input_order_list: ["input_1"]', "no input carries a tensor vector"),
-    ('input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
-     'tag_to_output_tensor_names { key: "OTHER" value: "x" }', "OTHER, which are not"),
-    ('input_stream: "TENSORS:in" output_stream: "TENSORS:out" output_stream: "OVTENSORS:out2"',
-     "", "at most one vector output tag"),
+    (
+        'input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
+        'input_order_list: ["input_1"] tag_to_input_tensor_names { key: "TENSORS" value: "x" }',
+        "are exclusive",
+    ),
+    (
+        'input_stream: "INPUT:in" output_stream: "TENSORS:out"',
+        'input_order_list: ["input_1"]',
+        "no input carries a tensor vector",
+    ),
+    (
+        'input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
+        'tag_to_output_tensor_names { key: "OTHER" value: "x" }',
+        "OTHER, which are not",
+    ),
+    (
+        'input_stream: "TENSORS:in" output_stream: "TENSORS:out" output_stream: "OVTENSORS:out2"',
+        "",
+        "at most one vector output tag",
+    ),
 ]
 
 
@@ -170,8 +200,12 @@ def test_inconsistent_options_are_rejected_before_running(
 @pytest.mark.parametrize(
     ("servable", "options", "services", "message"),
     [
-        ("face_detection", 'output_order_list: ["regressors", "boxes"]', WHEEL,
-         "model 'face_detection' has no output 'boxes' \\(its outputs: regressors, classificators\\)"),
+        (
+            "face_detection",
+            'output_order_list: ["regressors", "boxes"]',
+            WHEEL,
+            "model 'face_detection' has no output 'boxes' \\(its outputs: regressors, classificators\\)",
+        ),
         ("nope", "", WHEEL, "model 'nope' is not a wheel model"),
         ("face_detection", "", {}, "no model provider"),
     ],
@@ -184,7 +218,9 @@ def test_unknown_models_and_tensor_names_fail_at_start(
         run_graph(config, {"in": []}, services=services)
 
 
-def test_mediapipe_inference_calculator_runs_wheel_paths_on_openvino(face_reference: FaceReference) -> None:
+def test_mediapipe_inference_calculator_runs_wheel_paths_on_openvino(
+    face_reference: FaceReference,
+) -> None:
     tensor, expected = face_reference
     config = """
 input_stream: "in"
@@ -225,9 +261,18 @@ def test_models_compile_once_per_file_and_config_with_f32_default(tmp_path: Path
 
 @pytest.mark.parametrize(
     ("tag", "vector"),
-    [("TENSORS", True), ("OVTENSORS2", True), ("TFTENSORS", True), ("TFLITE_TENSORS_IN", True),
-     ("TENSOR", False), ("TENSOR_A", False), ("OVTENSOR", False), ("TFLITE_TENSOR", False),
-     ("INPUT1", False), ("", False)],
+    [
+        ("TENSORS", True),
+        ("OVTENSORS2", True),
+        ("TFTENSORS", True),
+        ("TFLITE_TENSORS_IN", True),
+        ("TENSOR", False),
+        ("TENSOR_A", False),
+        ("OVTENSOR", False),
+        ("TFLITE_TENSOR", False),
+        ("INPUT1", False),
+        ("", False),
+    ],
 )
 def test_tag_prefixes_decide_vector_or_single_tensor(tag: str, vector: bool) -> None:
     assert is_vector_tag(tag) is vector

@@ -25,8 +25,9 @@ class TfliteRun:
     outputs: list[np.ndarray]
 
 
-def _graph_text(model_file: str, size: tuple[int, int], value_range: tuple[float, float],
-                num_outputs: int) -> str:
+def _graph_text(
+    model_file: str, size: tuple[int, int], value_range: tuple[float, float], num_outputs: int
+) -> str:
     width, height = size
     ranges = " ".join(f"ranges {{ begin: {i} end: {i + 1} }}" for i in range(num_outputs))
     splits = " ".join(f'output_stream: "out{i}"' for i in range(num_outputs))
@@ -58,8 +59,13 @@ node {{
 """
 
 
-def run_tflite(model: str, image: np.ndarray, size: tuple[int, int],
-               value_range: tuple[float, float], num_outputs: int) -> TfliteRun:
+def run_tflite(
+    model: str,
+    image: np.ndarray,
+    size: tuple[int, int],
+    value_range: tuple[float, float],
+    num_outputs: int,
+) -> TfliteRun:
     """Run ``model`` (path under ``mediapipe/modules``) on ``image`` letterboxed to ``size``."""
     model_file = mediapipe_root() / "mediapipe" / "modules" / model
     config = text_format.Parse(

@@ -35,8 +35,10 @@ POSE_ROI = NormalizedRect(0.31, 1.0235, 2.451, 2.451, 0.16)
 def _text(subgraph: str, output: str, roi: bool) -> str:
     roi_lines = 'input_stream: "roi"' if roi else ""
     roi_port = 'input_stream: "ROI:roi"' if roi else ""
-    return (f'input_stream: "image" {roi_lines} output_stream: "out" node {{ calculator: '
-            f'"{subgraph}" input_stream: "IMAGE:image" {roi_port} output_stream: "{output}:out" }}')
+    return (
+        f'input_stream: "image" {roi_lines} output_stream: "out" node {{ calculator: '
+        f'"{subgraph}" input_stream: "IMAGE:image" {roi_port} output_stream: "{output}:out" }}'
+    )
 
 
 def _mediapipe(text: str, image: np.ndarray, roi: NormalizedRect | None, getter: Any) -> list:
@@ -72,18 +74,54 @@ def _hand_frame(astronaut: np.ndarray) -> np.ndarray:
 
 CASES = {
     # subgraph, output tag, ROI input, our value -> array, MediaPipe getter, tolerance
-    "pose_detection": ("PoseDetectionCpu", "DETECTIONS", None, detections_to_tensor,
-                       _detections, 1e-5),
-    "pose_landmarks": ("PoseLandmarkByRoiCpu", "LANDMARKS", POSE_ROI, lambda v: v.data,
-                       _landmarks, 2e-5),
-    "face_detection": ("FaceDetectionShortRangeByRoiCpu", "DETECTIONS", FACE_ROI,
-                       detections_to_tensor, _detections, 1e-5),
-    "face_landmarks": ("FaceLandmarkCpu", "LANDMARKS", FACE_ROI, lambda v: v.data,
-                       _landmarks, 1e-5),
-    "hand_recrop": ("HandRecropByRoiCpu", "HAND_ROI_FROM_RECROP",
-                    NormalizedRect(0.59, 0.8, 0.2, 0.2, -3.0), lambda v: v.to_tensor(), _rect, 1e-5),
-    "hand_landmarks": ("HandLandmarkCpu", "LANDMARKS", HAND_ROI, lambda v: v.data,
-                       _landmarks, 1e-5),
+    "pose_detection": (
+        "PoseDetectionCpu",
+        "DETECTIONS",
+        None,
+        detections_to_tensor,
+        _detections,
+        1e-5,
+    ),
+    "pose_landmarks": (
+        "PoseLandmarkByRoiCpu",
+        "LANDMARKS",
+        POSE_ROI,
+        lambda v: v.data,
+        _landmarks,
+        2e-5,
+    ),
+    "face_detection": (
+        "FaceDetectionShortRangeByRoiCpu",
+        "DETECTIONS",
+        FACE_ROI,
+        detections_to_tensor,
+        _detections,
+        1e-5,
+    ),
+    "face_landmarks": (
+        "FaceLandmarkCpu",
+        "LANDMARKS",
+        FACE_ROI,
+        lambda v: v.data,
+        _landmarks,
+        1e-5,
+    ),
+    "hand_recrop": (
+        "HandRecropByRoiCpu",
+        "HAND_ROI_FROM_RECROP",
+        NormalizedRect(0.59, 0.8, 0.2, 0.2, -3.0),
+        lambda v: v.to_tensor(),
+        _rect,
+        1e-5,
+    ),
+    "hand_landmarks": (
+        "HandLandmarkCpu",
+        "LANDMARKS",
+        HAND_ROI,
+        lambda v: v.data,
+        _landmarks,
+        1e-5,
+    ),
 }
 
 

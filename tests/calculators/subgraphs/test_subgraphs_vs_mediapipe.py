@@ -57,16 +57,27 @@ class Case:
         return f'input_stream: "frame"\n{inputs}\n{IMAGE_SIZE_NODE}\n{self.node}'
 
 
-def _landmarks(rng: np.random.Generator, count: int, centre: tuple[float, float],
-               spread: float, visibility: float = 0.9) -> NormalizedLandmarkList:
+def _landmarks(
+    rng: np.random.Generator,
+    count: int,
+    centre: tuple[float, float],
+    spread: float,
+    visibility: float = 0.9,
+) -> NormalizedLandmarkList:
     xy = np.asarray(centre) + rng.uniform(-spread, spread, (count, 2))
-    data = np.column_stack([xy, rng.uniform(-0.05, 0.05, count),
-                            np.full(count, visibility), np.full(count, 0.9)])
+    data = np.column_stack(
+        [xy, rng.uniform(-0.05, 0.05, count), np.full(count, visibility), np.full(count, 0.9)]
+    )
     return NormalizedLandmarkList(data.astype(np.float32))
 
 
-def _walk(rng: np.random.Generator, count: int, spread: float, jump_at: int = 5,
-          level: tuple[int, int] | None = None) -> list:
+def _walk(
+    rng: np.random.Generator,
+    count: int,
+    spread: float,
+    jump_at: int = 5,
+    level: tuple[int, int] | None = None,
+) -> list:
     """Landmark lists drifting a little each frame, then jumping away at ``jump_at``.
 
     ``level``: two landmarks put side by side (a face's eye corners), so the ROI is upright.
@@ -85,13 +96,20 @@ def _walk(rng: np.random.Generator, count: int, spread: float, jump_at: int = 5,
 
 def _rois(kind: str, landmarks: list[NormalizedLandmarkList]) -> list[NormalizedRect]:
     """Each frame's ROI from its own landmarks (our ``kind`` subgraph), nudged by 1 %."""
-    text = (f'input_stream: "frame" input_stream: "landmarks" {IMAGE_SIZE_NODE} '
-            f'node {{ calculator: "{kind}" input_stream: "LANDMARKS:landmarks" '
-            'input_stream: "IMAGE_SIZE:image_size" output_stream: "ROI:roi" }')
+    text = (
+        f'input_stream: "frame" input_stream: "landmarks" {IMAGE_SIZE_NODE} '
+        f'node {{ calculator: "{kind}" input_stream: "LANDMARKS:landmarks" '
+        'input_stream: "IMAGE_SIZE:image_size" output_stream: "ROI:roi" }'
+    )
     frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
-    out = run_graph(text, {"frame": [(frame, k) for k in range(len(landmarks))],
-                           "landmarks": [(lm, k) for k, lm in enumerate(landmarks)]},
-                    observe=["roi"])
+    out = run_graph(
+        text,
+        {
+            "frame": [(frame, k) for k in range(len(landmarks))],
+            "landmarks": [(lm, k) for k, lm in enumerate(landmarks)],
+        },
+        observe=["roi"],
+    )
     return [replace(p.value, x_center=p.value.x_center + 0.01) for p in out["roi"]]
 
 
@@ -103,8 +121,17 @@ def _pose_detection(rng: np.random.Generator) -> Detection:
 
 def _face_detections(rng: np.random.Generator) -> list[Detection]:
     def face(x: float, score: float) -> Detection:
-        keypoints = np.array([[x - 0.03, 0.3], [x + 0.03, 0.31], [x, 0.34], [x, 0.37],
-                              [x - 0.06, 0.32], [x + 0.06, 0.33]], np.float32)
+        keypoints = np.array(
+            [
+                [x - 0.03, 0.3],
+                [x + 0.03, 0.31],
+                [x, 0.34],
+                [x, 0.37],
+                [x - 0.06, 0.32],
+                [x + 0.06, 0.33],
+            ],
+            np.float32,
+        )
         keypoints += rng.uniform(-0.005, 0.005, keypoints.shape).astype(np.float32)
         return Detection(x - 0.07, 0.25, 0.14, 0.16, score, keypoints)
 
@@ -116,9 +143,15 @@ def _cases() -> dict[str, Case]:
     hands = _walk(rng, 21, 0.05)
     faces = _walk(rng, 468, 0.08, level=(33, 263))
     pose = _walk(rng, 33, 0.2)
-    wrists = [NormalizedLandmarkList(np.concatenate(
-        [h.data[:3, :3], np.full((3, 1), v, np.float32), np.ones((3, 1), np.float32)], axis=1))
-        for h, v in zip(hands, np.linspace(0.02, 0.3, FRAMES), strict=True)]
+    wrists = [
+        NormalizedLandmarkList(
+            np.concatenate(
+                [h.data[:3, :3], np.full((3, 1), v, np.float32), np.ones((3, 1), np.float32)],
+                axis=1,
+            )
+        )
+        for h, v in zip(hands, np.linspace(0.02, 0.3, FRAMES), strict=True)
+    ]
     world = [LandmarkList(p.data * np.float32(0.7)) for p in pose]
     aux = [NormalizedLandmarkList(p.data[:2]) for p in pose]
 
@@ -128,14 +161,18 @@ def _cases() -> dict[str, Case]:
 
     def tracking(kind: str, part: str, recrop_tag: str, lms: list, to_roi: str) -> Case:
         recrop = _rois(to_roi, lms)
-        node = (f'node {{ calculator: "{kind}" input_stream: "LANDMARKS:landmarks" '
-                f'input_stream: "{recrop_tag}:recrop" input_stream: "IMAGE_SIZE:image_size" '
-                f'output_stream: "{part}_TRACKING_ROI:roi" }}')
+        node = (
+            f'node {{ calculator: "{kind}" input_stream: "LANDMARKS:landmarks" '
+            f'input_stream: "{recrop_tag}:recrop" input_stream: "IMAGE_SIZE:image_size" '
+            f'output_stream: "{part}_TRACKING_ROI:roi" }}'
+        )
         return one(node, {"landmarks": lms, "recrop": recrop}, "roi")
 
     def roi(kind: str, tag: str, values: list) -> Case:
-        node = (f'node {{ calculator: "{kind}" input_stream: "{tag}:value" '
-                'input_stream: "IMAGE_SIZE:image_size" output_stream: "ROI:roi" }')
+        node = (
+            f'node {{ calculator: "{kind}" input_stream: "{tag}:value" '
+            'input_stream: "IMAGE_SIZE:image_size" output_stream: "ROI:roi" }'
+        )
         return one(node, {"value": values}, "roi")
 
     filtering = (
@@ -151,38 +188,59 @@ def _cases() -> dict[str, Case]:
     filter_inputs = {"landmarks": pose, "aux": aux, "world": world}
     return {
         "pose_detection_to_roi": roi(
-            "PoseDetectionToRoi", "DETECTION", [_pose_detection(rng) for _ in range(FRAMES)]),
+            "PoseDetectionToRoi", "DETECTION", [_pose_detection(rng) for _ in range(FRAMES)]
+        ),
         "pose_landmarks_to_roi": roi("PoseLandmarksToRoi", "LANDMARKS", aux),
         "face_landmarks_from_pose_to_recrop_roi": roi(
-            "FaceLandmarksFromPoseToRecropRoi", "FACE_LANDMARKS_FROM_POSE",
-            [NormalizedLandmarkList(p.data[:11]) for p in pose]),
+            "FaceLandmarksFromPoseToRecropRoi",
+            "FACE_LANDMARKS_FROM_POSE",
+            [NormalizedLandmarkList(p.data[:11]) for p in pose],
+        ),
         "face_detection_front_detections_to_roi": roi(
-            "FaceDetectionFrontDetectionsToRoi", "DETECTIONS",
-            [_face_detections(rng) for _ in range(FRAMES)]),
+            "FaceDetectionFrontDetectionsToRoi",
+            "DETECTIONS",
+            [_face_detections(rng) for _ in range(FRAMES)],
+        ),
         "face_landmarks_to_roi": roi("FaceLandmarksToRoi", "LANDMARKS", faces),
         "hand_landmarks_from_pose_to_recrop_roi": roi(
-            "HandLandmarksFromPoseToRecropRoi", "HAND_LANDMARKS_FROM_POSE", wrists),
+            "HandLandmarksFromPoseToRecropRoi", "HAND_LANDMARKS_FROM_POSE", wrists
+        ),
         "hand_landmarks_to_roi": roi("HandLandmarksToRoi", "LANDMARKS", hands),
         "hand_visibility": Case(
             'node { calculator: "HandVisibilityFromHandLandmarksFromPose" '
             'input_stream: "HAND_LANDMARKS_FROM_POSE:value" output_stream: "VISIBILITY:flag" }',
-            [{"value": w} for w in wrists], ("flag",), flags=True),
+            [{"value": w} for w in wrists],
+            ("flag",),
+            flags=True,
+        ),
         "hand_tracking": tracking(
-            "HandTracking", "HAND", "HAND_ROI_FROM_RECROP", hands, "HandLandmarksToRoi"),
+            "HandTracking", "HAND", "HAND_ROI_FROM_RECROP", hands, "HandLandmarksToRoi"
+        ),
         "face_tracking": tracking(
-            "FaceTracking", "FACE", "FACE_RECROP_ROI", faces, "FaceLandmarksToRoi"),
+            "FaceTracking", "FACE", "FACE_RECROP_ROI", faces, "FaceLandmarksToRoi"
+        ),
         "pose_landmark_filtering_on": one(
-            filtering % "true", filter_inputs, "filtered", "filtered_aux", "filtered_world"),
+            filtering % "true", filter_inputs, "filtered", "filtered_aux", "filtered_world"
+        ),
         "pose_landmark_filtering_off": one(
-            filtering % "false", filter_inputs, "filtered", "filtered_aux", "filtered_world"),
+            filtering % "false", filter_inputs, "filtered", "filtered_aux", "filtered_world"
+        ),
     }
 
 
 CASE_NAMES = (
-    "face_detection_front_detections_to_roi", "face_landmarks_from_pose_to_recrop_roi",
-    "face_landmarks_to_roi", "face_tracking", "hand_landmarks_from_pose_to_recrop_roi",
-    "hand_landmarks_to_roi", "hand_tracking", "hand_visibility", "pose_detection_to_roi",
-    "pose_landmark_filtering_off", "pose_landmark_filtering_on", "pose_landmarks_to_roi",
+    "face_detection_front_detections_to_roi",
+    "face_landmarks_from_pose_to_recrop_roi",
+    "face_landmarks_to_roi",
+    "face_tracking",
+    "hand_landmarks_from_pose_to_recrop_roi",
+    "hand_landmarks_to_roi",
+    "hand_tracking",
+    "hand_visibility",
+    "pose_detection_to_roi",
+    "pose_landmark_filtering_off",
+    "pose_landmark_filtering_on",
+    "pose_landmarks_to_roi",
 )
 _cases = functools.cache(_cases)
 
@@ -265,8 +323,9 @@ def _tracking_choices(name: str) -> set[bool]:
     """For a tracking case: whether each output ROI was the fresh recrop ROI (True) or not."""
     case = _cases()[name]
     recrops = [f["recrop"].to_tensor() for f in case.frames]
-    return {bool(np.allclose(a, recrops[ts // FRAME_US], atol=1e-6))
-            for a, ts in _run_ours(case)["roi"]}
+    return {
+        bool(np.allclose(a, recrops[ts // FRAME_US], atol=1e-6)) for a, ts in _run_ours(case)["roi"]
+    }
 
 
 @pytest.mark.parametrize("name", ["hand_tracking", "face_tracking"])
