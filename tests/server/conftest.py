@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ class ServerProcess:
         self.config_path = config_path
         self.grpc_port = free_port()
         self.rest_port = free_port()
-        self.log_path = config_path.parent / f"server-{self.grpc_port}.log"
+        self.log_path = Path(tempfile.gettempdir()) / f"pipeserve-server-{self.grpc_port}.log"
         args = [
             sys.executable,
             "-m",
