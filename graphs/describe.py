@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeserve.errors import PipeserveError
-
 from .config import load_graph_config
 from .spec import GraphSpec
-from .timestamp import timestamp_name
 
 
 def describe_graph(path: str | Path) -> str:
@@ -30,14 +27,3 @@ def describe_graph(path: str | Path) -> str:
             extra += f" offset={contract.timestamp_offset}"
         lines.append(f"  {node.name} ({contract.calculator}){extra}: {ins} -> {outs}")
     return "\n".join(lines)
-
-
-def check_graph(path: str | Path) -> tuple[bool, str]:
-    """(ok, text) for a CLI: the description, or the error message."""
-    try:
-        return True, describe_graph(path)
-    except PipeserveError as exc:
-        return False, f"error: {exc}"
-
-
-__all__ = ["check_graph", "describe_graph", "timestamp_name"]

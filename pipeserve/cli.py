@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 
-import pipeserve.graphs  # noqa: F401  (before pipeserve.errors: see the import cycle note)
 from pipeserve.errors import PipeserveError
 
 SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
