@@ -16,8 +16,8 @@ LANDMARK_FIELDS = ("x", "y", "z", "visibility", "presence")
 
 
 @dataclass(slots=True, frozen=True)
-class NormalizedLandmarkList:
-    """Landmarks normalized to image width/height: float32 ``[N, 5]`` (x, y, z, vis, presence)."""
+class _Landmarks:
+    """Landmarks as float32 ``[N, 5]`` rows: x, y, z, visibility, presence."""
 
     data: np.ndarray
 
@@ -28,23 +28,17 @@ class NormalizedLandmarkList:
         return np.ascontiguousarray(self.data, dtype=np.float32)
 
     def __repr__(self) -> str:
-        return f"NormalizedLandmarkList({len(self)})"
+        return f"{type(self).__name__}({len(self)})"
 
 
-@dataclass(slots=True, frozen=True)
-class LandmarkList:
-    """World (metric) landmarks: float32 ``[N, 5]`` (x, y, z, visibility, presence)."""
+@dataclass(slots=True, frozen=True, repr=False)
+class NormalizedLandmarkList(_Landmarks):
+    """Landmarks normalized to image width/height (MediaPipe's NormalizedLandmarkList)."""
 
-    data: np.ndarray
 
-    def __len__(self) -> int:
-        return int(self.data.shape[0])
-
-    def to_tensor(self) -> np.ndarray:
-        return np.ascontiguousarray(self.data, dtype=np.float32)
-
-    def __repr__(self) -> str:
-        return f"LandmarkList({len(self)})"
+@dataclass(slots=True, frozen=True, repr=False)
+class LandmarkList(_Landmarks):
+    """World (metric) landmarks (MediaPipe's LandmarkList)."""
 
 
 @dataclass(slots=True, frozen=True)
