@@ -26,7 +26,7 @@ run: proto models
 	$(BIN)/pipeserve --config_path $(CONFIG) --port 9000 --rest_port 8000
 
 ## Run the whole test suite.
-test: proto
+test: proto models
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 lint: proto

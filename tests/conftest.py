@@ -20,3 +20,11 @@ def grace_hopper() -> np.ndarray:
     """matplotlib's grace_hopper.jpg, 600 (H) x 512 (W)."""
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         return np.ascontiguousarray(matplotlib.image.imread(f, format="jpg"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def holistic_model_links() -> None:
+    """Link the wheel's holistic models where the default config expects them (`make models`)."""
+    from demos.holistic_tracking.setup_models import HERE, link_models
+
+    link_models(HERE / "config_holistic.json")

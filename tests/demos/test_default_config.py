@@ -17,9 +17,6 @@ CONFIG = REPO / "demos" / "default" / "config.json"
 
 @pytest.fixture(scope="module")
 def default_server() -> Iterator[ServerProcess]:
-    from demos.holistic_tracking.setup_models import HERE, link_models
-
-    link_models(HERE / "config_holistic.json")  # what `make models` does
     server = ServerProcess(CONFIG)
     yield server
     server.stop()
