@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
@@ -40,5 +40,24 @@ def handle_errors(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
         except PipeserveError as exc:
             await abort(context, exc)
             raise AssertionError("unreachable: abort raises") from exc
+
+    return wrapper
+
+
+StreamHandler = Callable[[Any, Req, grpc.aio.ServicerContext], AsyncIterator[Resp]]
+
+
+def handle_stream_errors(method: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
+    """The streaming form of ``handle_errors``: the RPC yields its responses."""
+
+    @functools.wraps(method)
+    async def wrapper(
+        self: Any, requests: Req, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[Resp]:
+        try:
+            async for response in method(self, requests, context):
+                yield response
+        except PipeserveError as exc:
+            await abort(context, exc)
 
     return wrapper

@@ -19,7 +19,7 @@ from .converters import (
     ServerMetadataConverter,
     StreamResponseConverter,
 )
-from .errors import handle_errors
+from .errors import handle_errors, handle_stream_errors
 
 SERVICE_NAME = "inference.GRPCInferenceService"
 Context = grpc.aio.ServicerContext
@@ -70,13 +70,13 @@ class InferenceServicer:
         response = await self.data_plane.infer(types, method="ModelInfer")
         return ModelInferResponseConverter.from_types(response)
 
-    @handle_errors
+    @handle_stream_errors
     async def ModelStreamInfer(
         self, requests: AsyncIterator[MaybeRequest], context: Context
-    ) -> None:
+    ) -> AsyncIterator[pb.ModelStreamInferResponse]:
         stream = self.data_plane.infer_stream(_decoded(requests), method="ModelStreamInfer")
         async for item in stream:
-            await context.write(StreamResponseConverter.from_types(item))
+            yield StreamResponseConverter.from_types(item)
 
 
 def _to_types(request: MaybeRequest) -> InferRequest:
