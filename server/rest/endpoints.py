@@ -39,7 +39,10 @@ class Endpoints:
         return _health("ready", await self.data_plane.ready())
 
     async def model_ready(self, name: str, version: str = "") -> Response:
-        return _health("ready", await self.data_plane.model_ready(name, version))
+        ready = await self.data_plane.model_ready(name, version)
+        if not ready:  # an unknown name or version is NOT_FOUND (404), not "not ready" (503)
+            await self.data_plane.model_metadata(name, version)
+        return _health("ready", ready)
 
     async def metadata(self) -> dict[str, Any]:
         meta = await self.data_plane.metadata()

@@ -37,6 +37,9 @@ def test_health_endpoints(http: httpx.Client) -> None:
     assert http.get("/v2/models/words/ready").json() == {"ready": True}
     assert http.get("/v2/models/words/versions/1/ready").status_code == 200
     assert http.get("/v2/models/broken/ready").status_code == 503
+    unknown = http.get("/v2/models/nope/ready")
+    assert unknown.status_code == 404 and "nope" in unknown.json()["error"]
+    assert http.get("/v2/models/words/versions/7/ready").status_code == 404
 
 
 def test_metadata_endpoints(http: httpx.Client) -> None:
