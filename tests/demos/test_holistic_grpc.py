@@ -85,3 +85,33 @@ def test_ovms_holistic_tracking_graph_streams_annotated_frames(
         image = result.outputs["output"]
         assert image.shape == frame.shape and image.dtype == np.uint8
         assert 0.001 < np.any(image != frame, axis=-1).mean() < 0.5
+
+
+@pytest.mark.timeout(240)
+def test_interleaved_streams_each_get_what_they_get_alone(
+    server: LocalServer, astronaut: np.ndarray, grace_hopper: np.ndarray
+) -> None:
+    clips = [moving_sequence(astronaut, 5), moving_sequence(grace_hopper, 5)]
+    alone = [_stream(server, clip) for clip in clips]
+    optional = [*PARTS, "pose_roi"]
+    streams = [
+        GraphStream(server.url, "holisticLandmarks", "image", optional_outputs=optional, window=8)
+        for _ in clips
+    ]
+    got: list[list] = [[] for _ in clips]
+    for stream in streams:
+        stream.open()
+    for k in range(5):  # frame k of one stream, then frame k of the other
+        for stream, clip, out in zip(streams, clips, got, strict=True):
+            stream.send(clip[k])
+            out.extend(stream.results())
+    for stream, out in zip(streams, got, strict=True):
+        stream.close()
+        out.extend(stream.results())
+
+    for mine, solo in zip(got, alone, strict=True):
+        assert [r.frame for r in mine] == list(range(5))
+        for k, (result, reference) in enumerate(zip(mine, solo, strict=True)):
+            assert sorted(result.outputs) == sorted(reference), f"frame {k}"
+            for name, value in reference.items():
+                np.testing.assert_allclose(result.outputs[name], value, atol=1e-6)
