@@ -300,6 +300,8 @@ class CalculatorGraph:
             route.pending_bound = bound
 
     def _apply_pending_bounds(self, node: NodeRuntime) -> None:
+        if not any(route.pending_bound > route.bound for route in node.routes):
+            return  # the common case: no bound set during the call, no lock taken
         with self._lock:
             for route in node.routes:
                 if route.pending_bound > route.bound and not self._halted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from google.protobuf import text_format
 from mediapipe.framework import calculator_pb2
 
 from .config import parse_graph_config
@@ -64,8 +65,6 @@ class CalculatorRunner:
         services: Mapping[str, Any] | None = None,
     ) -> None:
         node = calculator_pb2.CalculatorGraphConfig.Node()
-        from google.protobuf import text_format
-
         text_format.Parse(node_text, node)
         config = calculator_pb2.CalculatorGraphConfig()
         config.node.append(node)

@@ -474,15 +474,7 @@ CASES = [
 ]  # fmt: skip
 
 
-def _plain(case: Any) -> Case:
-    return case if isinstance(case, Case) else case.values[0]
-
-
-def _case_id(case: Any) -> str:
-    return _plain(case).id
-
-
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_graph_gives_the_same_packets_as_mediapipe(case: Case) -> None:
     reference = run_mediapipe(case.graph, case.steps, case.side_packets)
     assert reference == case.expected
@@ -492,7 +484,7 @@ def test_graph_gives_the_same_packets_as_mediapipe(case: Case) -> None:
 def _calculator_names() -> list[str]:
     names: set[str] = set()
     for case in CASES:
-        names.update(re.findall(r'calculator: "(\w+Calculator)"', _plain(case).graph))
+        names.update(re.findall(r'calculator: "(\w+Calculator)"', case.graph))
     return sorted(names)
 
 
