@@ -6,7 +6,6 @@ numeric version is served (OVMS's default ``latest`` policy).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import openvino as ov
 
+from pipeserve.calculators.openvino.models import MODEL_SUFFIXES, compile_config
 from pipeserve.errors import Code, PipeserveError
 
 from .codecs import datatype_name
@@ -23,9 +23,6 @@ from .errors import ModelNotFoundError, UnavailableError
 from .types import ModelMetadata, TensorMetadata
 
 log = logging.getLogger(__name__)
-
-MODEL_SUFFIXES = (".xml", ".onnx", ".tflite")
-DEFAULT_PLUGIN_CONFIG = {"INFERENCE_PRECISION_HINT": "f32"}
 
 
 @dataclass(slots=True)
@@ -176,10 +173,10 @@ def _model_file(entry: ModelEntry) -> tuple[str, Path]:
 
 
 def _compile(path: Path, entry: ModelEntry) -> ov.CompiledModel:
-    config = {**DEFAULT_PLUGIN_CONFIG, **entry.plugin_config}
-    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     core = _core()
-    return core.compile_model(core.read_model(str(path)), entry.target_device, config)
+    return core.compile_model(
+        core.read_model(str(path)), entry.target_device, compile_config(entry.plugin_config)
+    )
 
 
 _core_lock = threading.Lock()

@@ -30,6 +30,8 @@ Example::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pipeserve.graphs import (
@@ -44,6 +46,8 @@ from pipeserve.graphs import (
 
 from .detection_decoding import DecodeSpec, Options, decode_boxes, to_detections
 from .tensors_to_floats import sigmoid
+
+LOGIT_MARGIN = 1e-3
 
 
 @register_calculator("TensorsToDetectionsCalculator")
@@ -108,6 +112,8 @@ class TensorsToDetectionsCalculator(Calculator):
         cc.outputs["DETECTIONS"].add(self.decode(raw, scores, self.anchors))
 
     def decode(self, raw: np.ndarray, scores: np.ndarray, anchors: np.ndarray) -> list:
+        rows = self.candidates(scores)
+        scores = scores[rows]
         if self.sigmoid:
             if self.clip is not None:
                 scores = np.clip(scores, -self.clip, self.clip)
@@ -115,8 +121,26 @@ class TensorsToDetectionsCalculator(Calculator):
         scores = np.where(self.allowed[None, :], scores, -np.finfo(np.float32).max)
         classes = np.argmax(scores, axis=1)
         best = scores[np.arange(len(scores)), classes]
-        keep = np.ones(len(best), bool) if self.min_score is None else best >= self.min_score
-        rows = np.flatnonzero(keep)
+        if self.min_score is not None:
+            keep = best >= self.min_score
+            rows, classes, best = rows[keep], classes[keep], best[keep]
         boxes = decode_boxes(raw[rows], anchors[rows], self.spec)
-        detections = to_detections(boxes, best[rows], classes[rows], self.spec)
+        detections = to_detections(boxes, best, classes, self.spec)
         return detections if self.max_results < 0 else detections[: self.max_results]
+
+    def candidates(self, scores: np.ndarray) -> np.ndarray:
+        """Rows that may reach ``min_score``: a cheap superset found on the raw scores, so
+        that the exact scoring only runs on them (a few of thousands of anchors)."""
+        everything = np.arange(len(scores))
+        if self.min_score is None or not self.allowed.any():
+            return everything
+        best = scores[:, self.allowed].max(axis=1)
+        if not self.sigmoid:
+            return np.flatnonzero(best >= self.min_score)
+        if not 0.0 < self.min_score < 0.999:
+            return everything
+        if self.clip is not None:
+            best = np.clip(best, -self.clip, self.clip)
+        # sigmoid is monotonic; the margin covers float32 rounding of the exact score.
+        cut = math.log(self.min_score / (1.0 - self.min_score)) - LOGIT_MARGIN
+        return np.flatnonzero(best >= cut)

@@ -38,20 +38,30 @@ from .contracts import require_same_count
 from .geometry import project_points
 
 
-def project_detection(detection: Detection, matrix: np.ndarray) -> Detection:
-    x0, y0 = np.float32(detection.xmin), np.float32(detection.ymin)
-    x1, y1 = x0 + np.float32(detection.width), y0 + np.float32(detection.height)
-    box = project_points(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32), matrix)
-    lo, hi = box.min(axis=0), box.max(axis=0)
-    keypoints = project_points(detection.keypoints.astype(np.float32), matrix)
-    return dataclasses.replace(
-        detection,
-        xmin=float(lo[0]),
-        ymin=float(lo[1]),
-        width=float(hi[0] - lo[0]),
-        height=float(hi[1] - lo[1]),
-        keypoints=keypoints.astype(np.float32),
-    )
+def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[Detection]:
+    """Every detection's box corners and keypoints projected in one pass."""
+    if not detections:
+        return []
+    box = np.array([(d.xmin, d.ymin, d.width, d.height) for d in detections], np.float32)
+    x0, y0 = box[:, 0], box[:, 1]
+    x1, y1 = x0 + box[:, 2], y0 + box[:, 3]
+    corners = np.stack([x0, y0, x1, y0, x1, y1, x0, y1], axis=1).reshape(-1, 2)
+    keypoints = [np.asarray(d.keypoints, np.float32).reshape(-1, 2) for d in detections]
+    projected = project_points(np.concatenate([corners, *keypoints]), matrix)
+    quads = projected[: 4 * len(detections)].reshape(-1, 4, 2)
+    lo, hi = quads.min(axis=1), quads.max(axis=1)
+    ends = np.cumsum([4 * len(detections)] + [len(k) for k in keypoints])
+    return [
+        dataclasses.replace(
+            detection,
+            xmin=float(lo[i, 0]),
+            ymin=float(lo[i, 1]),
+            width=float(hi[i, 0] - lo[i, 0]),
+            height=float(hi[i, 1] - lo[i, 1]),
+            keypoints=projected[ends[i] : ends[i + 1]],
+        )
+        for i, detection in enumerate(detections)
+    ]
 
 
 @register_calculator("DetectionProjectionCalculator")
@@ -75,5 +85,5 @@ class DetectionProjectionCalculator(Calculator):
         for index in range(self.count):
             packet = cc.inputs[("DETECTIONS", index)]
             if not packet.is_empty:
-                projected = [project_detection(d, matrix_packet.value) for d in packet.value]
+                projected = project_detections(packet.value, matrix_packet.value)
                 cc.outputs[("DETECTIONS", index)].add(projected)

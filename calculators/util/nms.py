@@ -63,6 +63,12 @@ def score_order(detections: list[Detection]) -> np.ndarray:
     return np.argsort(-scores, kind="stable")
 
 
+def pairwise(detections: list[Detection], similarity: Similarity) -> np.ndarray:
+    """``[N, N]`` matrix: entry (i, j) is ``similarity(box_i, box_j)``."""
+    boxes = corners(detections)
+    return similarity(boxes[:, None, :], boxes[None, :, :])
+
+
 def default_nms(
     detections: list[Detection],
     similarity: Similarity,
@@ -71,12 +77,12 @@ def default_nms(
     min_score: float,
 ) -> list[Detection]:
     """Greedy NMS: keep a detection unless it overlaps a kept one by more than ``threshold``."""
-    boxes = corners(detections)
+    overlaps = pairwise(detections, similarity)
     kept: list[int] = []
     for index in score_order(detections):
         if min_score > 0 and detections[index].score < min_score:
             break
-        if not kept or not np.any(similarity(boxes[kept], boxes[index]) > threshold):
+        if not kept or not np.any(overlaps[kept, index] > threshold):
             kept.append(int(index))
         if len(kept) >= max_count:
             break
@@ -93,29 +99,37 @@ def weighted_nms(
     detections: list[Detection], similarity: Similarity, threshold: float, min_score: float
 ) -> list[Detection]:
     """Weighted NMS: each cluster around the best remaining detection is score-averaged."""
-    boxes = corners(detections)
+    overlaps = pairwise(detections, similarity)
     scores = np.array([d.score for d in detections], np.float32)
+    # Per detection: box corners then keypoints (x, y), the values a cluster averages.
+    values = np.concatenate(
+        [
+            corners(detections),
+            np.stack([d.keypoints for d in detections]).reshape(len(detections), -1),
+        ],
+        axis=1,
+        dtype=np.float32,
+    )
     remaining = score_order(detections)
     out: list[Detection] = []
     while remaining.size:
-        top = detections[remaining[0]]
+        top_index = remaining[0]
+        top = detections[top_index]
         if min_score > 0 and top.score < min_score:
             break
-        close = similarity(boxes[remaining], boxes[remaining[0]]) > threshold
+        close = overlaps[remaining, top_index] > threshold
         cluster = remaining[close]
         if cluster.size:
             weights = scores[cluster]
-            kps = np.stack([detections[i].keypoints for i in cluster]).astype(np.float32)
             total = np.cumsum(weights, dtype=np.float32)[-1]
-            box = weighted_sum(boxes[cluster], weights) / total
-            keypoints = weighted_sum(kps, weights) / total
+            merged = weighted_sum(values[cluster], weights) / total
             top = dataclasses.replace(
                 top,
-                xmin=float(box[0]),
-                ymin=float(box[1]),
-                width=float(box[2] - box[0]),
-                height=float(box[3] - box[1]),
-                keypoints=keypoints,
+                xmin=float(merged[0]),
+                ymin=float(merged[1]),
+                width=float(merged[2] - merged[0]),
+                height=float(merged[3] - merged[1]),
+                keypoints=merged[4:].reshape(-1, 2),
             )
         out.append(top)
         if not cluster.size:

@@ -26,8 +26,16 @@ def test_compiled_model_is_shared_and_runs_in_f32(model_dir: Path) -> None:
     compiled = repo.compiled_model(MODEL_NAME, None)
     assert repo.compiled_model(MODEL_NAME, "1") is compiled
     assert str(compiled.get_property("INFERENCE_PRECISION_HINT")) in ("f32", "<Type: 'float32'>")
+    assert compiled.get_property("ENABLE_CPU_PINNING") is False
     out = repo.infer(MODEL_NAME, None, {"x": np.array([[1, 2, 3]], np.float32)})
     assert out["y"].tolist() == [[2, 4, 6]]
+
+
+def test_plugin_config_overrides_the_defaults(model_dir: Path) -> None:
+    entry = ModelEntry(MODEL_NAME, model_dir, plugin_config={"ENABLE_CPU_PINNING": True})
+    compiled = ModelRepository.load((entry,)).compiled_model(MODEL_NAME)
+    assert compiled.get_property("ENABLE_CPU_PINNING") is True
+    assert str(compiled.get_property("INFERENCE_PRECISION_HINT")) in ("f32", "<Type: 'float32'>")
 
 
 def test_unknown_model_or_version_is_not_found_naming_it(model_dir: Path) -> None:
