@@ -8,8 +8,10 @@ one float32 ulp, in MediaPipe itself, so they get a looser bound.
 Tracking (the pose ROI from the previous frame) is a feedback loop that is chaotic on
 these photos (hips outside the image): MediaPipe against itself, with one bit flipped in
 a 20x20 block of frame 0, drifts by 0.15 within 5 frames. So the long sequence runs
-with detection on every frame (static_image_mode), and the tracking run is compared
-while the reference is stable (first 4 frames; face landmarks on every frame).
+with detection on every frame (static_image_mode), the tracking run is compared while the
+reference is stable (first 4 frames; face landmarks on every frame), and on 60 tracked
+frames ours must follow MediaPipe at least as long as MediaPipe follows itself when one
+LSB of frame 0 changes.
 """
 
 from __future__ import annotations
@@ -103,6 +105,37 @@ def test_tracking_with_smoothing_matches_while_the_reference_is_stable(
         if k < 4:
             visible_xy, _, visibility = _pose_errors(a, b)
             assert (visible_xy, visibility) <= (2e-3, 1e-2), f"frame {k}"
+
+
+def _first_divergence(ours: Run, theirs: Run) -> int:
+    """The first frame outside the issue's tracked-sequence tolerance (parts differ, visible
+    pose x, y beyond 2e-3 or visibility beyond 1e-2); the frame count if none is."""
+    for k, (a, b) in enumerate(zip(ours.frames, theirs.frames, strict=True)):
+        if present(a) != present(b):
+            return k
+        if a["pose_landmarks"] is not None:
+            visible_xy, _, visibility = _pose_errors(a, b)
+            if visible_xy > 2e-3 or visibility > 1e-2:
+                return k
+    return len(ours.frames)
+
+
+@pytest.mark.parametrize("photo", ["astronaut", "grace_hopper"])
+def test_tracked_sequence_follows_mediapipe_longer_than_mediapipe_follows_itself(
+    photo: str, request: pytest.FixtureRequest, wheel: WheelModels
+) -> None:
+    """60 tracked frames: one LSB changed in 400 pixels of frame 0 moves MediaPipe's own
+    landmarks beyond the tracked-sequence tolerance, so no implementation can hold it over
+    the whole sequence; ours must stay within it at least as long as MediaPipe does."""
+    frames = moving_sequence(request.getfixturevalue(photo), 60)
+    nudged = [frame.copy() for frame in frames]
+    nudged[0][100:120, 100:120] ^= 1
+    reference = run_mp_solutions(frames)
+
+    mediapipe_itself = _first_divergence(run_mp_solutions(nudged), reference)
+    ours = _first_divergence(run_pipeserve(frames, wheel), reference)
+    assert mediapipe_itself < len(frames)
+    assert ours >= mediapipe_itself, (ours, mediapipe_itself)
 
 
 def test_bf16_inference_fails_the_first_frame_tolerance(astronaut: np.ndarray) -> None:
