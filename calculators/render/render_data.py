@@ -46,8 +46,8 @@ class Points:
 
     def draw(self, canvas: np.ndarray) -> None:
         radius = self.radius * _ONE
-        for x, y in _to_fixed(self.xy, _canvas_size(canvas)):
-            cv2.circle(canvas, (int(x), int(y)), radius, self.color, -1, cv2.LINE_AA, _SHIFT)
+        for x, y in _to_fixed(self.xy, _canvas_size(canvas)).tolist():
+            cv2.circle(canvas, (x, y), radius, self.color, -1, cv2.LINE_AA, _SHIFT)
 
     def __repr__(self) -> str:
         return f"Points({len(self.xy)}, color={self.color}, radius={self.radius})"
