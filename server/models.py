@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import openvino as ov
 
-from pipeserve.calculators.openvino.models import MODEL_SUFFIXES, compile_config
+from pipeserve.calculators.openvino.models import MODEL_SUFFIXES, compile_config, keep_outputs
 from pipeserve.errors import Code, PipeserveError
 
 from .codecs import datatype_name
@@ -34,6 +35,8 @@ class LoadedModel:
     path: Path
     compiled: ov.CompiledModel
     metadata: ModelMetadata
+    variants: dict[tuple[str, ...], ov.CompiledModel] = field(default_factory=dict)
+    """Compiled on demand, by kept output names (``ModelRepository.compiled_model``)."""
 
     def __repr__(self) -> str:
         return f"LoadedModel({self.name!r}, v{self.version}, {self.path.name})"
@@ -53,6 +56,7 @@ class ModelRepository:
 
     def __init__(self, states: dict[str, ModelState]) -> None:
         self._states = states
+        self._variants_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -94,9 +98,21 @@ class ModelRepository:
             raise ModelNotFoundError(name, version)
         return state.model
 
-    def compiled_model(self, name: str, version: str | None = None) -> ov.CompiledModel:
-        """The shared compiled model (the graphs' ``models`` service)."""
-        return self.get(name, version).compiled
+    def compiled_model(
+        self, name: str, version: str | None = None, outputs: Collection[str] | None = None
+    ) -> ov.CompiledModel:
+        """The shared compiled model (the graphs' ``models`` service); with ``outputs``, a
+        shared variant computing only those outputs, compiled on first use."""
+        model = self.get(name, version)
+        if outputs is None:
+            return model.compiled
+        key = tuple(sorted(outputs))
+        with self._variants_lock:
+            variant = model.variants.get(key)
+            if variant is None:
+                variant = _compile(model.path, self._states[name].entry, key)
+                model.variants[key] = variant
+        return variant
 
     def metadata(self, name: str, version: str | None = None) -> ModelMetadata:
         return self.get(name, version).metadata
@@ -172,11 +188,14 @@ def _model_file(entry: ModelEntry) -> tuple[str, Path]:
     raise PipeserveError(f"no {'/'.join(MODEL_SUFFIXES)} model file in {folder}")
 
 
-def _compile(path: Path, entry: ModelEntry) -> ov.CompiledModel:
+def _compile(
+    path: Path, entry: ModelEntry, outputs: Collection[str] | None = None
+) -> ov.CompiledModel:
     core = _core()
-    return core.compile_model(
-        core.read_model(str(path)), entry.target_device, compile_config(entry.plugin_config)
-    )
+    model = core.read_model(str(path))
+    if outputs is not None:
+        model = keep_outputs(model, outputs)
+    return core.compile_model(model, entry.target_device, compile_config(entry.plugin_config))
 
 
 _core_lock = threading.Lock()

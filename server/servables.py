@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from pipeserve.errors import PipeserveError
-from pipeserve.graphs import GraphSpec, load_graph_config
+from pipeserve.graphs import CalculatorGraph, GraphSpec, load_graph_config
 
 from .config import GraphEntry, ServerConfig
 from .errors import GraphNotFoundError, ModelNotFoundError, RetiredError, UnavailableError
@@ -67,6 +67,8 @@ class Servables:
 
         models = ModelRepository.load(config.all_models, previous.models if previous else None)
         graphs = {g.name: _build_graph(g) for g in config.graphs}
+        for servable in graphs.values():
+            _warm_up(servable, models)
         retired: frozenset[str] = frozenset()
         if previous is not None:
             gone = set(previous.graphs) | set(previous.models.names) | previous.retired
@@ -126,6 +128,21 @@ def _build_graph(entry: GraphEntry) -> GraphServable:
         tuple(TensorMetadata(s.name) for s in spec.output_streams),
     )
     return GraphServable(entry.name, entry, spec, None, metadata)
+
+
+def _warm_up(servable: GraphServable, models: ModelRepository) -> None:
+    """Open the graph once and cancel it, so that what nodes prepare on their first open
+    (model variants without unused outputs) is ready before the first stream. A graph that
+    cannot open without a request's side packets is skipped: its streams report why."""
+    if servable.spec is None:
+        return
+    graph = CalculatorGraph(servable.spec, services={"models": models})
+    try:
+        graph.start()
+    except PipeserveError as exc:
+        log.debug("graph %s not warmed up: %s", servable.name, exc)
+    finally:
+        graph.cancel()
 
 
 class ServableStore:

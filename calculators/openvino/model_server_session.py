@@ -49,9 +49,13 @@ class OpenVINOModelServerSessionCalculator(Calculator):
                 f"no model provider (service {MODELS_SERVICE!r}) to serve model {name!r}"
             )
         version = parse_version(cc.options.servable_version)
-        cc.output_side_packets.set(
-            "SESSION", InferenceSession(name, version, provider.compiled_model(name, version))
+        session = InferenceSession(
+            name,
+            version,
+            provider.compiled_model(name, version),
+            variant=lambda outputs: provider.compiled_model(name, version, outputs),
         )
+        cc.output_side_packets.set("SESSION", session)
 
     def process(self, cc: CalculatorContext) -> str:
         """A source node with nothing to emit: done at once."""

@@ -25,7 +25,8 @@ class OpenVINOInferenceCalculator(Calculator):
     vector outputs follow ``output_order_list`` (default: output names sorted, as OVMS);
     single-tensor ports use ``tag_to_*_tensor_names`` or their tag as the tensor name.
     Every input must have a packet at each processed timestamp. Arrays are fed without
-    copying; outputs are new float arrays owned by the packets.
+    copying; outputs are new float arrays owned by the packets. Model outputs that no port
+    names are not computed: the node runs the provider's variant of the model without them.
 
     Ports:
         any tag (input, 1+) - list[np.ndarray] for vector tags, else np.ndarray/ov.Tensor
@@ -81,8 +82,9 @@ class OpenVINOInferenceCalculator(Calculator):
             sorted(session.output_names),
         )
         session.check_names([n for b in self.inputs for n in b.names], "input")
-        session.check_names([n for b in self.outputs for n in b.names], "output")
-        self.request = session.create_request()
+        used = [n for b in self.outputs for n in b.names]
+        session.check_names(used, "output")
+        self.request = session.for_outputs(used).create_request()
 
     def process(self, cc: CalculatorContext) -> None:
         feed: dict[str, TensorLike] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -22,6 +22,10 @@ class InferenceSession:
     name: str
     version: str
     compiled_model: ov.CompiledModel = field(repr=False)
+    variant: Callable[[Collection[str]], ov.CompiledModel] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Compiles (once) the model keeping only the given outputs; None: no variants."""
     input_names: tuple[str, ...] = field(init=False)
     output_names: tuple[str, ...] = field(init=False)
 
@@ -38,6 +42,14 @@ class InferenceSession:
                 f"model {self.name!r} has no {side} {', '.join(map(repr, missing))} "
                 f"(its {side}s: {', '.join(known)})"
             )
+
+    def for_outputs(self, names: Collection[str]) -> InferenceSession:
+        """This session, or one whose model computes only ``names`` when that is fewer
+        outputs and the provider makes such variants (layers nobody reads are skipped)."""
+        wanted = set(names)
+        if self.variant is None or wanted >= set(self.output_names):
+            return self
+        return InferenceSession(self.name, self.version, self.variant(sorted(wanted)))
 
     def create_request(self) -> SessionRequest:
         """A new infer request (one per node instance: requests are not thread-safe)."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pipeserve.errors import Code, PipeserveError
-from pipeserve.server.config import ModelEntry
+from pipeserve.server.config import ModelEntry, load_config
 from pipeserve.server.models import ModelRepository
+from pipeserve.server.servables import Servables
 
 from .graphs import MODEL_NAME, write_double_model
 
@@ -64,3 +66,65 @@ def test_reload_reuses_unchanged_models(model_dir: Path) -> None:
     )
     assert again.compiled_model(MODEL_NAME) is first.compiled_model(MODEL_NAME)
     assert changed.compiled_model(MODEL_NAME) is not first.compiled_model(MODEL_NAME)
+
+
+def write_two_output_model(folder: Path) -> None:
+    """An OpenVINO model with outputs ``y = 2 * x`` and ``z = x + 1`` at ``folder/1``."""
+    import openvino as ov
+    from openvino import opset13 as ops
+
+    x = ops.parameter([1, 3], np.float32, name="x")
+    y = ops.multiply(x, ops.constant(np.float32(2)))
+    z = ops.add(x, ops.constant(np.float32(1)))
+    y.output(0).set_names({"y"})
+    z.output(0).set_names({"z"})
+    (folder / "1").mkdir(parents=True)
+    ov.save_model(ov.Model([y, z], [x], "two"), str(folder / "1" / "two.xml"))
+
+
+ONE_OUTPUT_GRAPH = """
+input_stream: "in"
+output_stream: "out"
+node {
+  calculator: "OpenVINOModelServerSessionCalculator"
+  output_side_packet: "SESSION:session"
+  node_options: { [type.googleapis.com/mediapipe.OpenVINOModelServerSessionCalculatorOptions]: {
+    servable_name: "two" } }
+}
+node {
+  calculator: "OpenVINOInferenceCalculator"
+  input_side_packet: "SESSION:session"
+  input_stream: "X:in"
+  output_stream: "Y:out"
+  node_options: { [type.googleapis.com/mediapipe.OpenVINOInferenceCalculatorOptions]: {
+    tag_to_input_tensor_names { key: "X" value: "x" }
+    tag_to_output_tensor_names { key: "Y" value: "y" } } }
+}
+"""
+
+
+def test_output_variants_are_compiled_once_and_shared(tmp_path: Path) -> None:
+    write_two_output_model(tmp_path / "two")
+    repo = ModelRepository.load((ModelEntry("two", tmp_path / "two"),))
+
+    variant = repo.compiled_model("two", None, ["y"])
+
+    assert [port.get_any_name() for port in variant.outputs] == ["y"]
+    assert repo.compiled_model("two", "1", ("y",)) is variant
+    assert len(repo.compiled_model("two").outputs) == 2
+
+
+def test_loading_a_config_opens_each_graph_once_so_its_variants_exist(tmp_path: Path) -> None:
+    write_two_output_model(tmp_path / "two")
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "graph.pbtxt").write_text(ONE_OUTPUT_GRAPH)
+    config = {
+        "model_config_list": [{"config": {"name": "two", "base_path": "two"}}],
+        "mediapipe_config_list": [{"name": "g", "base_path": "g"}],
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+
+    servables = Servables.build(load_config(tmp_path / "config.json"))
+
+    assert list(servables.models.get("two").variants) == [("y",)]
+    assert servables.ready("g")

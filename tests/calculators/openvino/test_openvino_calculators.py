@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import cv2
@@ -15,6 +16,7 @@ from pipeserve.calculators.openvino.models import (
     ModelNotFoundError,
     WheelModels,
     compile_model,
+    keep_outputs,
 )
 from pipeserve.calculators.openvino.tensor_ports import is_vector_tag
 from pipeserve.errors import GraphConfigError, PipeserveError
@@ -120,6 +122,57 @@ def test_single_tensor_ports_use_the_tag_map_and_accept_ov_tensors(
 
     np.testing.assert_array_equal(out["boxes"][0].value, expected["regressors"])
     np.testing.assert_array_equal(out["scores"][0].value, expected["classificators"])
+
+
+class RecordingWheelModels(WheelModels):
+    """The wheel's models, remembering which outputs each request asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested: list[Collection[str] | None] = []
+
+    def compiled_model(
+        self, name: str, version: str | None = None, outputs: Collection[str] | None = None
+    ) -> ov.CompiledModel:
+        self.requested.append(outputs)
+        return super().compiled_model(name, version, outputs)
+
+
+def test_outputs_no_port_reads_are_not_computed(face_reference: FaceReference) -> None:
+    tensor, expected = face_reference
+    models = RecordingWheelModels()
+    config = _graph(
+        "face_detection",
+        'input_stream: "IMAGE:in" output_stream: "SCORES:scores"',
+        'tag_to_input_tensor_names { key: "IMAGE" value: "input" } '
+        'tag_to_output_tensor_names { key: "SCORES" value: "classificators" }',
+        outputs=("scores",),
+    )
+
+    out = run_graph(config, {"in": [(tensor, 0)]}, services={"models": models})
+
+    np.testing.assert_array_equal(out["scores"][0].value, expected["classificators"])
+    assert models.requested == [None, ["classificators"]]
+    variant = models.compiled_model("face_detection", None, ["classificators"])
+    assert [port.get_any_name() for port in variant.outputs] == ["classificators"]
+
+
+def test_a_model_without_some_outputs_computes_the_others_bit_for_bit(
+    astronaut: np.ndarray,
+) -> None:
+    path = WheelModels().model_file("pose_landmark_full")
+    tensor = (cv2.resize(astronaut, (256, 256)).astype(np.float32) / 255.0)[None]
+    kept = ["Identity", "Identity_1", "Identity_3", "Identity_4"]  # all but segmentation
+
+    full = compile_model(path).create_infer_request().infer({0: tensor})
+    part = compile_model(path, outputs=kept).create_infer_request().infer({0: tensor})
+
+    by_name = {port.get_any_name(): value for port, value in full.items()}
+    assert sorted(port.get_any_name() for port in part) == kept
+    for port, value in part.items():
+        np.testing.assert_array_equal(value, by_name[port.get_any_name()])
+    with pytest.raises(ValueError, match="no output nope"):
+        keep_outputs(ov.Core().read_model(path), ["Identity", "nope"])
 
 
 @pytest.fixture(scope="module")
