@@ -104,15 +104,11 @@ def to_detections(
     keypoints = boxes[:, 4:].reshape(len(boxes), spec.num_keypoints, 2).copy()
     if spec.flip_vertically:
         keypoints[:, :, 1] = 1.0 - keypoints[:, :, 1]
+    rows = np.flatnonzero(keep)
+    columns = (xmin[rows], ymin[rows], width[rows], height[rows], scores[rows], classes[rows])
     return [
-        Detection(
-            float(xmin[i]),
-            float(ymin[i]),
-            float(width[i]),
-            float(height[i]),
-            float(scores[i]),
-            keypoints[i],
-            int(classes[i]),
+        Detection(x, y, w, h, score, keypoints[i], label)
+        for i, x, y, w, h, score, label in zip(
+            rows.tolist(), *(c.tolist() for c in columns), strict=True
         )
-        for i in np.flatnonzero(keep)
     ]

@@ -50,17 +50,19 @@ def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[
     projected = project_points(np.concatenate([corners, *keypoints]), matrix)
     quads = projected[: 4 * len(detections)].reshape(-1, 4, 2)
     lo, hi = quads.min(axis=1), quads.max(axis=1)
-    ends = np.cumsum([4 * len(detections)] + [len(k) for k in keypoints])
+    ends = np.cumsum([4 * len(detections)] + [len(k) for k in keypoints]).tolist()
     return [
         dataclasses.replace(
             detection,
-            xmin=float(lo[i, 0]),
-            ymin=float(lo[i, 1]),
-            width=float(hi[i, 0] - lo[i, 0]),
-            height=float(hi[i, 1] - lo[i, 1]),
+            xmin=x,
+            ymin=y,
+            width=w,
+            height=h,
             keypoints=projected[ends[i] : ends[i + 1]],
         )
-        for i, detection in enumerate(detections)
+        for i, (detection, (x, y), (w, h)) in enumerate(
+            zip(detections, lo.tolist(), (hi - lo).tolist(), strict=True)
+        )
     ]
 
 

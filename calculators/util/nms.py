@@ -22,31 +22,29 @@ def corners(detections: list[Detection]) -> np.ndarray:
     return box
 
 
-def _area(box: np.ndarray) -> np.ndarray:
-    return (box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1])
-
-
 def overlap(overlap_type: int) -> Similarity:
-    """``similarity(rect1 [N,4] or [4], rect2 [4] or [N,4]) -> [N]`` for the option value."""
+    """``similarity(rect1 [..., 4], rect2 [..., 4])`` for the option value: the overlap of
+    boxes (xmin, ymin, xmax, ymax) in float32, over the broadcast of their shapes."""
 
     def similarity(rect1: np.ndarray, rect2: np.ndarray) -> np.ndarray:
-        r1, r2 = np.broadcast_arrays(rect1, rect2)
-        empty = (r1[..., 0] > r1[..., 2]) | (r1[..., 1] > r1[..., 3])
-        empty |= (r2[..., 0] > r2[..., 2]) | (r2[..., 1] > r2[..., 3])
-        apart = (r2[..., 2] < r1[..., 0]) | (r1[..., 2] < r2[..., 0])
-        apart |= (r2[..., 3] < r1[..., 1]) | (r1[..., 3] < r2[..., 1])
-        lo, hi = np.maximum(r1[..., :2], r2[..., :2]), np.minimum(r1[..., 2:], r2[..., 2:])
-        inter = (hi[..., 0] - lo[..., 0]) * (hi[..., 1] - lo[..., 1])
+        x0, y0, x1, y1 = rect1[..., 0], rect1[..., 1], rect1[..., 2], rect1[..., 3]
+        u0, v0, u1, v1 = rect2[..., 0], rect2[..., 1], rect2[..., 2], rect2[..., 3]
+        void = (x0 > x1) | (y0 > y1) | (u0 > u1) | (v0 > v1)
+        void |= (u1 < x0) | (x1 < u0) | (v1 < y0) | (y1 < v0)  # empty, or apart
+        inter = (np.minimum(x1, u1) - np.maximum(x0, u0)) * (
+            np.minimum(y1, v1) - np.maximum(y0, v0)
+        )
         if overlap_type == Options.MODIFIED_JACCARD:
-            norm = _area(r2)
+            norm = (u1 - u0) * (v1 - v0)
         elif overlap_type == Options.INTERSECTION_OVER_UNION:
-            norm = _area(r1) + _area(r2) - inter
+            norm = (x1 - x0) * (y1 - y0) + (u1 - u0) * (v1 - v0) - inter
         else:
-            lo, hi = np.minimum(r1[..., :2], r2[..., :2]), np.maximum(r1[..., 2:], r2[..., 2:])
-            norm = (hi[..., 0] - lo[..., 0]) * (hi[..., 1] - lo[..., 1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = np.where(norm > 0, inter / norm, 0.0)
-        return np.where(empty | apart, 0.0, value).astype(np.float32)
+            norm = (np.maximum(x1, u1) - np.minimum(x0, u0)) * (
+                np.maximum(y1, v1) - np.minimum(y0, v0)
+            )
+        value = np.zeros(np.broadcast_shapes(inter.shape, norm.shape), np.float32)
+        np.divide(inter, norm, out=value, where=(norm > 0) & ~void)
+        return value
 
     if overlap_type not in (
         Options.JACCARD,
