@@ -110,3 +110,24 @@ def test_no_detection_above_threshold_emits_an_empty_list():
     boxes, scores = raw_face_tensors()
     out = run_graph(face_graph(), {"tensors": [([boxes, np.full_like(scores, -5.0)], 0)]})
     assert [p.value for p in out["detections"]] == [[]]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.6, 0.9, 0.9995])
+def test_scores_at_the_threshold_are_kept_exactly_when_their_sigmoid_reaches_it(threshold):
+    """Anchors are pre-selected on raw logits; the float32 sigmoid still decides."""
+    from pipeserve.calculators.tensor.tensors_to_floats import sigmoid
+
+    boxes, _ = raw_face_tensors()
+    boxes[..., 2:4] = 10.0
+    logit = np.float32(np.log(threshold / (1 - threshold)))
+    steps = np.arange(-448, 448, dtype=np.float32)
+    scores = (logit + steps * np.float32(2e-7)).reshape(1, 896, 1)
+    graph = face_graph().replace("min_score_thresh: 0.5", f"min_score_thresh: {threshold}")
+
+    out = run_graph(graph, {"tensors": [([boxes, scores], 0)]})["detections"][0].value
+
+    expected = np.flatnonzero(sigmoid(scores[0, :, 0]) >= np.float32(threshold))
+    assert 0 < len(expected) < 896
+    assert [round(d.score, 7) for d in out] == [
+        round(float(s), 7) for s in sigmoid(scores[0, expected, 0])
+    ]
