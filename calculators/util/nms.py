@@ -61,9 +61,8 @@ def score_order(detections: list[Detection]) -> np.ndarray:
     return np.argsort(-scores, kind="stable")
 
 
-def pairwise(detections: list[Detection], similarity: Similarity) -> np.ndarray:
-    """``[N, N]`` matrix: entry (i, j) is ``similarity(box_i, box_j)``."""
-    boxes = corners(detections)
+def pairwise(boxes: np.ndarray, similarity: Similarity) -> np.ndarray:
+    """``[N, N]`` matrix of ``corners`` boxes: entry (i, j) is ``similarity(box_i, box_j)``."""
     return similarity(boxes[:, None, :], boxes[None, :, :])
 
 
@@ -75,7 +74,7 @@ def default_nms(
     min_score: float,
 ) -> list[Detection]:
     """Greedy NMS: keep a detection unless it overlaps a kept one by more than ``threshold``."""
-    overlaps = pairwise(detections, similarity)
+    overlaps = pairwise(corners(detections), similarity)
     kept: list[int] = []
     for index in score_order(detections):
         if min_score > 0 and detections[index].score < min_score:
@@ -97,12 +96,13 @@ def weighted_nms(
     detections: list[Detection], similarity: Similarity, threshold: float, min_score: float
 ) -> list[Detection]:
     """Weighted NMS: each cluster around the best remaining detection is score-averaged."""
-    overlaps = pairwise(detections, similarity)
+    boxes = corners(detections)
+    overlaps = pairwise(boxes, similarity)
     scores = np.array([d.score for d in detections], np.float32)
     # Per detection: box corners then keypoints (x, y), the values a cluster averages.
     values = np.concatenate(
         [
-            corners(detections),
+            boxes,
             np.stack([d.keypoints for d in detections]).reshape(len(detections), -1),
         ],
         axis=1,
