@@ -29,6 +29,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def read_metric(rest_url: str, metric: str, **labels: str) -> float:
+    """Sum of the samples of ``metric`` at ``rest_url``/metrics whose labels include ``labels``."""
+    text = httpx.get(f"{rest_url}/metrics", timeout=5).text
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(metric + "{"):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 class ServerProcess:
     """``python -m tests.server.serve`` (the pipeserve CLI plus test calculators)."""
 
@@ -97,14 +109,7 @@ class ServerProcess:
 
     def metric(self, metric: str, **labels: str) -> float:
         """Sum of a metric's samples whose labels include ``labels``."""
-        text = httpx.get(f"{self.rest_url}/metrics", timeout=5).text
-        total = 0.0
-        for line in text.splitlines():
-            if not line.startswith(metric + "{"):
-                continue
-            if all(f'{k}="{v}"' in line for k, v in labels.items()):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
+        return read_metric(self.rest_url, metric, **labels)
 
     def terminate(self) -> int:
         """SIGTERM and wait; returns the exit code."""
