@@ -12,7 +12,14 @@ from .calculator import Calculator
 from .config import node_options
 from .contract import CalculatorContract, check_ports
 from .registry import find_calculator
-from .stream_handlers import default, fixed_size, immediate  # noqa: F401  (registration)
+from .stream_handlers import (  # noqa: F401  (registration)
+    default,
+    fixed_size,
+    immediate,
+    mux,
+    sync_set,
+    timestamp_align,
+)
 from .stream_handlers.base import InputStreamHandler, find_input_stream_handler
 from .subgraph import expand_subgraphs
 from .tag_map import TagMap, parse_stream_spec
@@ -99,7 +106,9 @@ class GraphSpec:
             calculator=cls,
             contract=contract,
             handler=handler,
-            handler_options=_handler_options(node, handler, name),
+            handler_options=handler.resolve_options(
+                _handler_options(node, handler, name), contract.inputs, name
+            ),
             back_edges=_back_edges(node, contract.inputs, name),
         )
 

@@ -22,6 +22,23 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("file_system_poll_wait_seconds", float, "config reload check interval; 0 disables"),
     ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
     ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
+    ("max_streams", int, "open streams server-wide (default 256)"),
+    ("stream_idle_timeout_seconds", float, "end a stream idle this long; 0 off (default)"),
+    ("stream_max_lifetime_seconds", float, "end a stream open this long; 0 off (default)"),
+    ("rest_max_body_mb", float, "largest REST request body in MiB (default 64)"),
+    ("rest_header_timeout_seconds", float, "REST request headers deadline (default 10)"),
+    ("rest_body_timeout_seconds", float, "longest REST body stall between chunks (default 30)"),
+    ("handshake_timeout_seconds", float, "gRPC TLS/HTTP2 handshake deadline (default 10)"),
+    ("grpc_keepalive_time_seconds", float, "gRPC keepalive ping interval (default 60)"),
+    ("grpc_keepalive_timeout_seconds", float, "gRPC keepalive ping deadline (default 20)"),
+    ("grpc_max_connection_idle_seconds", float, "close gRPC connections idle this long (300)"),
+    ("grpc_channel_arguments", str, "extra gRPC server arguments: name=value,name=value"),
+    ("grpc_tls_cert_path", str, "PEM certificate for gRPC over TLS"),
+    ("grpc_tls_key_path", str, "PEM private key for --grpc_tls_cert_path"),
+    ("grpc_tls_client_ca_path", str, "PEM CA: gRPC clients need a certificate it signed"),
+    ("rest_tls_cert_path", str, "PEM certificate for REST over HTTPS"),
+    ("rest_tls_key_path", str, "PEM private key for --rest_tls_cert_path"),
+    ("auth_token_path", str, "file of accepted bearer tokens, one per line"),
 )
 
 

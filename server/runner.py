@@ -6,18 +6,25 @@ import asyncio
 import contextlib
 import logging
 import signal
+import ssl
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import uvicorn
 
+from pipeserve.errors import Code, PipeserveError
+
+from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .errors import InvalidRequestError
 from .grpc.server import create_grpc_server
+from .limits import LocalStreamSlots
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
+from .rest.connections import header_timeout_protocol
 from .servables import Servables, ServableStore
 from .settings import Settings
 
@@ -47,6 +54,31 @@ def initial_config(settings: Settings) -> ServerConfig:
     return single_servable_config(settings.model_path, settings.model_name, settings.target_device)
 
 
+def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
+    """uvicorn serving ``app`` with the REST TLS files and the header timeout, loaded (so a
+    bad certificate or key stops the start-up)."""
+    config = uvicorn.Config(
+        app,
+        host=settings.rest_bind_address,
+        port=settings.rest_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        lifespan="off",
+        http=header_timeout_protocol(settings.rest_header_timeout_seconds),
+        ssl_certfile=settings.rest_tls_cert_path,
+        ssl_keyfile=settings.rest_tls_key_path,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+    )
+    try:
+        config.load()
+    except (OSError, ssl.SSLError) as exc:
+        raise PipeserveError(
+            f"cannot load --rest_tls_cert_path/--rest_tls_key_path: {exc}",
+            Code.FAILED_PRECONDITION,
+        ) from exc
+    return config
+
+
 async def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout."""
     loop = asyncio.get_running_loop()
@@ -55,25 +87,27 @@ async def serve(settings: Settings) -> None:
     store = ServableStore(await asyncio.to_thread(Servables.build, config))
     metrics = Metrics()
     data_plane = DataPlane(store, metrics)
-    grpc_server, grpc_port = await create_grpc_server(settings, data_plane)
+    slots = LocalStreamSlots(settings.max_streams)
+    tokens = (
+        None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
+    )
+    grpc_server, grpc_port = await create_grpc_server(settings, data_plane, slots, tokens)
     await grpc_server.start()
-    log.info("gRPC listening on %s:%d", settings.grpc_bind_address, grpc_port)
+    tls = "TLS" if settings.grpc_tls_cert_path else "plaintext"
+    log.info("gRPC listening on %s:%d (%s)", settings.grpc_bind_address, grpc_port, tls)
+    if tokens is not None:
+        log.info("bearer tokens required: %r", tokens)
     tasks = []
     rest = None
     if settings.rest_port:
         rest = RestServer(
-            uvicorn.Config(
-                create_app(data_plane, metrics),
-                host=settings.rest_bind_address,
-                port=settings.rest_port,
-                log_level=settings.log_level.lower(),
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-            )
+            rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
         )
         tasks.append(asyncio.create_task(rest.serve()))
-        log.info("REST listening on %s:%d", settings.rest_bind_address, settings.rest_port)
+        scheme = "https" if settings.rest_tls_cert_path else "http"
+        log.info(
+            "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
+        )
     if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from ..input_queue import InputQueue
 from ..packet import Packet
+from ..tag_map import TagMap
 from ..timestamp import DONE, PRESTREAM, UNSET
 
 
@@ -37,6 +38,12 @@ class InputStreamHandler:
         self.options = options
         self.last_ts = UNSET
         self.last_bound = PRESTREAM
+
+    @classmethod
+    def resolve_options(cls, options: Any, inputs: TagMap, node: str) -> Any:
+        """Options turned into what ``__init__`` receives, once per graph build (e.g. tags
+        into input positions); raise GraphConfigError for options that cannot apply."""
+        return options
 
     def next_invocation(self) -> Invocation | None:
         """The next thing the node should do, or None when it must wait."""
