@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from mediapipe.calculators.tensor.inference_calculator_pb2 import InferenceCalculatorOptions
 
 from pipeserve.graphs.calculator import Calculator, CalculatorContext
@@ -37,8 +38,8 @@ class InferenceCalculator(Calculator):
         }
     """
 
-    TENSORS_IN = Input("TENSORS")
-    TENSORS_OUT = Output("TENSORS")
+    TENSORS_IN = Input[list[np.ndarray]]("TENSORS")
+    TENSORS_OUT = Output[list[np.ndarray]]("TENSORS")
     options_type = InferenceCalculatorOptions
     timestamp_offset = 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeserve.graphs.calculator import STOP, Calculator, CalculatorContext
+from pipeserve.graphs.calculator import STOP, Calculator, CalculatorContext, ProcessResult
 from pipeserve.graphs.contract import OutputSidePacket
 from pipeserve.graphs.registry import register_calculator
 from pipeserve.proto.openvino_calculators_pb2 import OpenVINOModelServerSessionCalculatorOptions
@@ -37,7 +37,7 @@ class OpenVINOModelServerSessionCalculator(Calculator):
         }
     """
 
-    SESSION = OutputSidePacket("SESSION")
+    SESSION = OutputSidePacket[InferenceSession]("SESSION")
     options_type = OpenVINOModelServerSessionCalculatorOptions
 
     @classmethod
@@ -65,7 +65,7 @@ class OpenVINOModelServerSessionCalculator(Calculator):
         )
         cc.output_side_packets.set("SESSION", session)
 
-    def process(self, cc: CalculatorContext) -> str:
+    def process(self, cc: CalculatorContext) -> ProcessResult:
         """A source node with nothing to emit: done at once."""
         return STOP
 
