@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def attach_python_nodes(servable: GraphServable, previous: GraphServable | None) -> GraphServable:
     """``servable`` with its Python node models: reused from ``previous`` when the
     definition is unchanged, else loaded now; unavailable when a node fails to load."""
-    if servable.spec is None:
+    if servable.spec is None or servable.error is not None:
         return servable
     key = _definition_key(servable)
     if previous is not None and previous.python is not None and previous.python.key == key:

@@ -1,14 +1,14 @@
 """Type-check the package as ``pipeserve.*``: mypy cannot follow setuptools' package-dir
-mapping of an editable install, so this lays the mapping out as symlinks and checks that."""
+mapping of an editable install, so this lays the mapping out as symlinks and checks that
+(``pipeserve.demos`` is data in the package: its scripts are not checked)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +24,8 @@ def main() -> int:
             (top / item.name).symlink_to(item)
         packages = ["pipeserve"]
         for package, folder in mapping.items():
+            if package == "pipeserve.demos":
+                continue
             if package.startswith("pipeserve."):
                 (top / package.split(".", 1)[1]).symlink_to(ROOT / folder)
             elif package != "pipeserve":  # a top-level package beside pipeserve (pyovms)

@@ -24,10 +24,11 @@ def tensor(name: str, array: Any) -> grpcclient.InferInput:
 class Stream:
     """One ModelStreamInfer call: ``send`` requests, ``get`` results in arrival order."""
 
-    def __init__(self, url: str) -> None:
-        self.client = grpcclient.InferenceServerClient(url)
+    def __init__(self, url: str, headers: dict[str, str] | None = None, **client: Any) -> None:
+        """``client``: more InferenceServerClient arguments (``ssl``, ``root_certificates``)."""
+        self.client = grpcclient.InferenceServerClient(url, **client)
         self.results: queue.Queue[Result] = queue.Queue()
-        self.client.start_stream(callback=self._collect)
+        self.client.start_stream(callback=self._collect, headers=headers)
 
     def _collect(self, result: Any, error: InferenceServerException | None) -> None:
         self.results.put((result, error))
