@@ -420,7 +420,9 @@ class CalculatorGraph:
         ):
             return
         nodes = self._nodes
-        opened = [nodes[n.index] for n in self.spec.open_order if nodes[n.index].state == OPENED]
+        opened = [
+            nodes[n.index] for n in self.spec.open_order if nodes[n.index].state is NodeState.OPENED
+        ]
         if not opened or any(node.source for node in opened) or not self._claim(opened[0]):
             return
         assert self._workers is not None

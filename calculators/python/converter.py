@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from pipeserve.graphs import (
@@ -41,10 +43,10 @@ class PyTensorOvTensorConverterCalculator(Calculator):
         }
     """
 
-    PY_IN = Input(PY_TAG, optional=True)
-    OV_IN = Input(OV_TAG, optional=True)
-    PY_OUT = Output(PY_TAG, optional=True)
-    OV_OUT = Output(OV_TAG, optional=True)
+    PY_IN = Input[Any](PY_TAG, optional=True)
+    OV_IN = Input[Any](OV_TAG, optional=True)
+    PY_OUT = Output[Tensor](PY_TAG, optional=True)
+    OV_OUT = Output[np.ndarray](OV_TAG, optional=True)
     options_type = PyTensorOvTensorConverterCalculatorOptions
     timestamp_offset = 0
 

@@ -71,9 +71,9 @@ class PythonExecutorCalculator(Calculator):
         }
     """
 
-    INPUTS = Input(ANY_TAG, multiple=True)
-    OUTPUTS = Output(ANY_TAG, multiple=True)
-    RESOURCES = InputSidePacket(RESOURCES_TAG)
+    INPUTS = Input[Any](ANY_TAG, multiple=True)
+    OUTPUTS = Output[Any](ANY_TAG, multiple=True)
+    RESOURCES = InputSidePacket[dict](RESOURCES_TAG)
     options_type = PythonExecutorCalculatorOptions
 
     @classmethod
