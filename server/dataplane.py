@@ -17,6 +17,7 @@ from pipeserve.errors import Code, PipeserveError
 from pipeserve.graphs import CalculatorGraph, Packet
 
 from .codecs import encode_output
+from .config_status import VersionStatus, config_status
 from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
 from .inputs import decode_request
 from .metrics import Metrics
@@ -57,6 +58,10 @@ class DataPlane:
 
     async def model_metadata(self, name: str, version: str = "") -> ModelMetadata:
         return self.store.current.metadata(name, version)
+
+    async def config_status(self) -> list[VersionStatus]:
+        """OVMS's config status: the state of every servable's version."""
+        return config_status(self.store.current)
 
     @property
     def open_streams(self) -> int:
