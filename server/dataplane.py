@@ -113,15 +113,12 @@ class DataPlane:
         graph = CalculatorGraph(spec, services={"models": self.store.current.models})
         for stream in spec.output_streams:
             graph.observe_output_stream(stream.name, _keep_first(first, stream.name))
-        start_graph(graph, request.parameters)
+        server_side_packets = servable.acquire()
         try:
-            for name, value in values:
-                graph.add_packet(name, Packet(value, ts))
-            graph.close_all_input_streams()
-            graph.wait_until_done()
-        except PipeserveError as exc:
-            graph.cancel()
-            raise GraphExecutionError(str(exc)) from exc
+            start_graph(graph, request.parameters, server_side_packets)
+            _run_to_end(graph, values, ts)
+        finally:
+            servable.release()
         absent = [s.name for s in spec.output_streams if s.name not in first]
         if absent:
             raise PipeserveError(
@@ -195,6 +192,18 @@ class DataPlane:
                 session.reject(exc)
             request = await anext(rest, None)
         await session.finish()
+
+
+def _run_to_end(graph: CalculatorGraph, values: list[tuple[str, Any]], ts: int) -> None:
+    """Push one request's values, close the inputs and wait for the graph to finish."""
+    try:
+        for name, value in values:
+            graph.add_packet(name, Packet(value, ts))
+        graph.close_all_input_streams()
+        graph.wait_until_done()
+    except PipeserveError as exc:
+        graph.cancel()
+        raise GraphExecutionError(str(exc)) from exc
 
 
 def _keep_first(first: dict[str, Packet], name: str) -> Any:
