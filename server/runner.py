@@ -183,3 +183,4 @@ async def serve(settings: Settings) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)

@@ -80,5 +80,7 @@ def test_models_live_as_long_as_their_definition(tmp_path: Path) -> None:
         assert events(life)[3] == "2 finalize"
         assert wait_for(lambda: "finalize went wrong" in proc.log)  # logged, unload goes on
         assert not ready(client, "finalize_raises") and ready(client, "extra")
+        assert proc.terminate() == 0
+        assert events(tmp_path / "extra")[-1] == "2 finalize"  # finalized at shutdown too
     finally:
         proc.stop()

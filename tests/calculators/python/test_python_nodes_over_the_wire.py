@@ -91,8 +91,8 @@ def test_summator_adds_two_inputs_over_grpc_rest_and_a_stream(server: ServerProc
         {"name": "out", "datatype": "FP32", "shape": [1, 3], "data": [11.0, 22.0, 33.0]}
     ]
 
-    with Stream(server.grpc_url) as stream:
-        stream.send("summator", {"in1": a, "in2": b}, ts=7)
+    with Stream(server.grpc_url) as stream:  # a client cannot replace the Python resources
+        stream.send("summator", {"in1": a, "in2": b}, ts=7, py="/tmp/evil.py")
         ts, summed = stream.data("out")
         assert (ts, summed.tolist()) == (7, [[11, 22, 33]])
 
