@@ -26,7 +26,9 @@ from .timestamp import DONE, MIN, PRESTREAM, UNSET, next_allowed_in_stream
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
-_OPENED = NodeState.OPENED  # a module constant: enum member lookups cost ~0.3 us on 3.11
+# Module constants: an enum member lookup costs ~0.3 us on Python 3.11, too much per packet.
+_OPENED = NodeState.OPENED
+_RUNNING = GraphState.RUNNING
 ErrorCallback = Callable[[PipeserveError], None]
 
 
@@ -49,6 +51,8 @@ class Scheduler:
                 self._set_bound,
                 self._set_side_packet,
             )
+        self._graph_inputs = [self.routes[s.name] for s in spec.input_streams]
+        self._open_order = [self.nodes[n.index] for n in spec.open_order]
         queues = [q for node in self.nodes for q in node.queues]
         self.pressure = BackPressure(spec.max_queue_size, queues, self.cond, spec.name)
         self.side_values: dict[str, Any] = {}
@@ -186,9 +190,7 @@ class Scheduler:
 
     def run_node(self, node: NodeRuntime) -> None:
         """Run a claimed node until its handler has nothing ready, then release it."""
-        calculator = node.calculator
-        if calculator is None:
-            raise PipeserveError(f"graph {self.name!r}: node {node.spec.name!r} ran unopened")
+        calculator = node.opened_calculator()
         ctx = node.context
         offset = node.spec.contract.timestamp_offset
         lock, life, pressure = self.lock, self.life, self.pressure
@@ -266,8 +268,28 @@ class Scheduler:
         """Mark a node as no longer running (lock held)."""
         node.running = False
         self.running -= 1
-        if self.running == 0 and (self.pressure.waiters or self._idle_waiters):
-            self.cond.notify_all()
+        if self.running == 0:
+            if self.pressure.waiters or self._idle_waiters:
+                self.cond.notify_all()
+            self._close_if_stalled()
+
+    def _close_if_stalled(self) -> None:
+        """Idle, every graph input and source done, yet nodes open (they wait on a back edge
+        only they feed, e.g. a LOOPBACK): close the first open node, as MediaPipe closes
+        the nodes left open when its scheduler goes idle (lock held)."""
+        if (
+            self.life.state is not _RUNNING
+            or not self._open_nodes
+            or any(route.bound != DONE for route in self._graph_inputs)
+        ):
+            return
+        opened = [node for node in self._open_order if node.state is _OPENED]
+        if not opened or any(node.source for node in opened) or not self._claim(opened[0]):
+            return
+        self._workers.submit(self._close_stalled, opened[0])
+
+    def _close_stalled(self, node: NodeRuntime) -> None:
+        self._close_node(node, node.opened_calculator())
 
     def _check_done(self) -> None:
         if self._open_nodes == 0 and self.life.state is GraphState.RUNNING:

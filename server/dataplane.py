@@ -17,9 +17,11 @@ from pipeserve.errors import Code, PipeserveError
 from pipeserve.graphs import CalculatorGraph, Packet
 
 from .codecs import encode_output
+from .config_status import VersionStatus, config_status
 from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
 from .inputs import decode_request
 from .metrics import Metrics
+from .readiness import Readiness
 from .servables import GRAPH_VERSION, GraphServable, ServableStore
 from .sessions import StreamSession, request_timestamp, start_graph
 from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, StreamItem
@@ -38,22 +40,28 @@ class DataPlane:
     def __init__(self, store: ServableStore, metrics: Metrics) -> None:
         self.store = store
         self.metrics = metrics
+        self.readiness = Readiness(store)
         self._sessions: set[StreamSession] = set()
 
     async def live(self) -> bool:
         return True
 
     async def ready(self) -> bool:
-        return self.store.current.all_ready()
+        return self.readiness.server_ready()
 
     async def model_ready(self, name: str, version: str = "") -> bool:
-        return self.store.current.ready(name, version)
+        """Readiness of one servable; NOT_FOUND for an unknown name or version."""
+        return self.readiness.model_ready(name, version)
 
     async def metadata(self) -> ServerMetadata:
         return ServerMetadata(SERVER_NAME, pipeserve.__version__, EXTENSIONS)
 
     async def model_metadata(self, name: str, version: str = "") -> ModelMetadata:
         return self.store.current.metadata(name, version)
+
+    async def config_status(self) -> list[VersionStatus]:
+        """OVMS's config status: the state of every servable's version."""
+        return config_status(self.store.current)
 
     @property
     def open_streams(self) -> int:
@@ -105,15 +113,12 @@ class DataPlane:
         graph = CalculatorGraph(spec, services={"models": self.store.current.models})
         for stream in spec.output_streams:
             graph.observe_output_stream(stream.name, _keep_first(first, stream.name))
-        start_graph(graph, request.parameters)
+        server_side_packets = servable.acquire()
         try:
-            for name, value in values:
-                graph.add_packet(name, Packet(value, ts))
-            graph.close_all_input_streams()
-            graph.wait_until_done()
-        except PipeserveError as exc:
-            graph.cancel()
-            raise GraphExecutionError(str(exc)) from exc
+            start_graph(graph, request.parameters, server_side_packets)
+            _run_to_end(graph, values, ts)
+        finally:
+            servable.release()
         absent = [s.name for s in spec.output_streams if s.name not in first]
         if absent:
             raise PipeserveError(
@@ -187,6 +192,18 @@ class DataPlane:
                 session.reject(exc)
             request = await anext(rest, None)
         await session.finish()
+
+
+def _run_to_end(graph: CalculatorGraph, values: list[tuple[str, Any]], ts: int) -> None:
+    """Push one request's values, close the inputs and wait for the graph to finish."""
+    try:
+        for name, value in values:
+            graph.add_packet(name, Packet(value, ts))
+        graph.close_all_input_streams()
+        graph.wait_until_done()
+    except PipeserveError as exc:
+        graph.cancel()
+        raise GraphExecutionError(str(exc)) from exc
 
 
 def _keep_first(first: dict[str, Packet], name: str) -> Any:

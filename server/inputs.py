@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from .codecs import decode_input
 from .errors import InvalidRequestError
+from .pytensors import decode_py_tensor, is_py_tensor_tag
 from .types import InferRequest, RequestInput
 
 IMAGE_TAG = "IMAGE"
@@ -46,8 +45,10 @@ def decode_request(request: InferRequest, tags: Mapping[str, str]) -> list[tuple
     return values
 
 
-def decode_value(inp: RequestInput, raw: bytes | None, tag: str) -> np.ndarray:
+def decode_value(inp: RequestInput, raw: bytes | None, tag: str) -> Any:
     """One input decoded for a stream with ``tag``."""
+    if is_py_tensor_tag(tag):
+        return decode_py_tensor(inp, raw)
     if tag == IMAGE_TAG:
         _check_image(inp, raw)
     return decode_input(inp, raw)

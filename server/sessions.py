@@ -48,11 +48,18 @@ def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int
     return ts
 
 
-def start_graph(graph: CalculatorGraph, parameters: Mapping[str, ParamValue]) -> None:
-    """Start ``graph`` with the parameters it has side packets for; FAILED_PRECONDITION if not."""
+def start_graph(
+    graph: CalculatorGraph,
+    parameters: Mapping[str, ParamValue],
+    server_side_packets: Mapping[str, Any] | None = None,
+) -> None:
+    """Start ``graph`` with the parameters it has side packets for, then the server's own
+    side packets (a request cannot replace those); FAILED_PRECONDITION if it cannot start."""
     names = {s.name for s in graph.spec.input_side_packets}
+    side_packets = {k: v for k, v in parameters.items() if k in names}
+    side_packets.update(server_side_packets or {})
     try:
-        graph.start({k: v for k, v in parameters.items() if k in names})
+        graph.start(side_packets)
     except PipeserveError as exc:
         graph.cancel()
         raise PipeserveError(
@@ -65,6 +72,8 @@ class StreamSession:
 
     def __init__(self, servable: GraphServable, services: Mapping[str, Any], metrics: CallMetrics):
         self.name = servable.name
+        self.servable = servable
+        self._acquired = False
         spec = servable.require_spec()
         self.graph = CalculatorGraph(spec, services=services)
         self.tags = {s.name: s.tag for s in spec.input_streams}
@@ -79,7 +88,9 @@ class StreamSession:
 
     async def start(self, parameters: Mapping[str, ParamValue]) -> None:
         """Start the graph with the first request's parameters as side packets (§6)."""
-        await asyncio.to_thread(start_graph, self.graph, parameters)
+        server_side_packets = self.servable.acquire()
+        self._acquired = True
+        await asyncio.to_thread(start_graph, self.graph, parameters, server_side_packets)
 
     def prepare(self, request: InferRequest) -> tuple[int, list[tuple[str, Any]]]:
         """Validate a whole request (§2.3, §2.4, §3); returns its timestamp and values."""
@@ -156,8 +167,11 @@ class StreamSession:
         self.outbox.put(StreamError(error.message))
 
     def cancel(self) -> None:
-        """Stop the graph now and free its threads."""
+        """Stop the graph now and free its threads (and the definition's Python nodes)."""
         self.graph.cancel()
+        if self._acquired:
+            self._acquired = False
+            self.servable.release()
 
     def _output_observer(self, stream: str) -> Any:
         def observe(packet: Packet) -> None:

@@ -63,7 +63,10 @@ class TensorsToDetectionsCalculator(Calculator):
     timestamp_offset = 0
 
     def open(self, cc: CalculatorContext) -> None:
-        options = cc.options
+        self.configure(cc, cc.options)
+
+    def configure(self, cc: CalculatorContext, options: Options) -> None:
+        """Resolve ``options`` (MediaPipe's message) and the side packets."""
         if not options.HasField("num_classes") or not options.HasField("num_coords"):
             raise ValueError("num_classes and num_coords are required")
         if options.max_results == 0:

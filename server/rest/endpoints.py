@@ -39,10 +39,7 @@ class Endpoints:
         return _health("ready", await self.data_plane.ready())
 
     async def model_ready(self, name: str, version: str = "") -> Response:
-        ready = await self.data_plane.model_ready(name, version)
-        if not ready:  # an unknown name or version is NOT_FOUND (404), not "not ready" (503)
-            await self.data_plane.model_metadata(name, version)
-        return _health("ready", ready)
+        return _health("ready", await self.data_plane.model_ready(name, version))
 
     async def metadata(self) -> dict[str, Any]:
         meta = await self.data_plane.metadata()
@@ -73,6 +70,17 @@ class Endpoints:
         return StreamingResponse(
             chunks, media_type=media_type, headers={"Cache-Control": "no-cache"}
         )
+
+    async def config_status(self) -> dict[str, Any]:
+        """OVMS's ``GET /v1/config`` body: ``{name: {"model_version_status": [...]}}``."""
+        body: dict[str, Any] = {}
+        for s in await self.data_plane.config_status():
+            status = {"error_code": s.error_code, "error_message": s.error_message}
+            entry = {"version": s.version, "state": s.state, "status": status}
+            body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(
+                entry
+            )
+        return body
 
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
