@@ -22,6 +22,7 @@ from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
 from .inputs import decode_request
 from .metrics import Metrics
 from .readiness import Readiness
+from .reloader import ConfigReloader
 from .servables import GRAPH_VERSION, GraphServable, ServableStore
 from .sessions import StreamSession, request_timestamp, start_graph
 from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, StreamItem
@@ -41,6 +42,7 @@ class DataPlane:
         self.store = store
         self.metrics = metrics
         self.readiness = Readiness(store)
+        self.reloader: ConfigReloader | None = None
         self._sessions: set[StreamSession] = set()
 
     async def live(self) -> bool:
@@ -62,6 +64,14 @@ class DataPlane:
     async def config_status(self) -> list[VersionStatus]:
         """OVMS's config status: the state of every servable's version."""
         return config_status(self.store.current)
+
+    async def reload_config(self) -> tuple[bool, list[VersionStatus]]:
+        """OVMS's reload request: reload a changed config now (True when it was), then the
+        config status; FAILED_PRECONDITION when the server runs without a config file."""
+        if self.reloader is None:
+            raise PipeserveError("the server runs without a config file", Code.FAILED_PRECONDITION)
+        reloaded = await self.reloader.reload()
+        return reloaded, config_status(self.store.current)
 
     @property
     def open_streams(self) -> int:
