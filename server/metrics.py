@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prometheus_client import (
@@ -15,6 +17,8 @@ from prometheus_client import (
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LABELS = ("name", "method")
+GRAPH_THREAD_PREFIX = "graph-"
+"""Graph worker threads are named ``graph-<graph>-<n>`` (see ``graphs/workers.py``)."""
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -70,6 +74,24 @@ class Metrics:
             registry=self.registry,
         )
 
+    def watch(self, live_graphs: Callable[[], float], held_bytes: Callable[[], float]) -> None:
+        """Gauges read at scrape time that show a leak: graphs, their threads, held output."""
+        Gauge(
+            "pipeserve_graphs_live",
+            "Graph instances not yet released (starting, streaming or in a unary call)",
+            registry=self.registry,
+        ).set_function(live_graphs)
+        Gauge(
+            "pipeserve_graph_threads",
+            "Graph worker threads alive in this process",
+            registry=self.registry,
+        ).set_function(_graph_threads)
+        Gauge(
+            "pipeserve_stream_buffer_bytes",
+            "Output bytes held for clients that have not read them yet",
+            registry=self.registry,
+        ).set_function(held_bytes)
+
     def call(self, name: str, method: str) -> CallMetrics:
         """Children for ``name`` and ``method`` (cheap to use on the hot path)."""
         labels = (name, method)
@@ -88,3 +110,7 @@ class Metrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
+
+
+def _graph_threads() -> int:
+    return sum(t.name.startswith(GRAPH_THREAD_PREFIX) for t in threading.enumerate())

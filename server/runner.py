@@ -15,6 +15,7 @@ from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .errors import InvalidRequestError
 from .grpc.server import create_grpc_server
+from .limits import StreamLimits
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
@@ -54,7 +55,7 @@ async def serve(settings: Settings) -> None:
     config = initial_config(settings)
     store = ServableStore(await asyncio.to_thread(Servables.build, config))
     metrics = Metrics()
-    data_plane = DataPlane(store, metrics)
+    data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
     grpc_server, grpc_port = await create_grpc_server(settings, data_plane)
     await grpc_server.start()
     log.info("gRPC listening on %s:%d", settings.grpc_bind_address, grpc_port)

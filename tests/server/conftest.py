@@ -89,7 +89,7 @@ class ServerProcess:
         text = httpx.get(f"{self.rest_url}/metrics", timeout=5).text
         total = 0.0
         for line in text.splitlines():
-            if not line.startswith(metric + "{"):
+            if not line.startswith((metric + "{", metric + " ")):
                 continue
             if all(f'{k}="{v}"' in line for k, v in labels.items()):
                 total += float(line.rsplit(" ", 1)[1])
