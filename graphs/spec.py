@@ -9,14 +9,22 @@ from typing import Any
 from pipeserve.errors import GraphConfigError
 
 from .calculator import Calculator
-from .config import node_options
+from .config import check_option_types, node_options
 from .contract import CalculatorContract, check_ports
 from .registry import find_calculator
-from .stream_handlers import default, fixed_size, immediate  # noqa: F401  (registration)
+from .stream_handlers import (  # noqa: F401  (registration)
+    default,
+    fixed_size,
+    immediate,
+    mux,
+    sync_set,
+    timestamp_align,
+)
 from .stream_handlers.base import InputStreamHandler, find_input_stream_handler
 from .subgraph import expand_subgraphs
 from .tag_map import TagMap, parse_stream_spec
 from .types import GraphConfig, NodeConfig
+from .wiring import check_edge_types
 
 DEFAULT_HANDLER = "DefaultInputStreamHandler"
 DEFAULT_MAX_QUEUE_SIZE = 100
@@ -52,6 +60,7 @@ class GraphSpec:
         self.nodes = [self._resolve_node(i, n) for i, n in enumerate(self.config.node)]
         self._check_unique_node_names()
         self.producers = self._check_streams()
+        check_edge_types(self.nodes)
         self.input_side_packets, self.side_producers = self._check_side_packets()
         self.open_order = self._open_order()
         self._check_acyclic()
@@ -70,6 +79,7 @@ class GraphSpec:
         cls = find_calculator(node.calculator)
         if cls is None:
             raise GraphConfigError(f"unknown calculator {node.calculator!r}", node=name)
+        check_option_types(node, cls.options_type, name)
         contract = CalculatorContract(
             node=name,
             calculator=node.calculator,
@@ -99,7 +109,9 @@ class GraphSpec:
             calculator=cls,
             contract=contract,
             handler=handler,
-            handler_options=_handler_options(node, handler, name),
+            handler_options=handler.resolve_options(
+                _handler_options(node, handler, name), contract.inputs, name
+            ),
             back_edges=_back_edges(node, contract.inputs, name),
         )
 

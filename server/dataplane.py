@@ -19,6 +19,7 @@ from .errors import ModelNotFoundError
 from .inputs import decode_request
 from .limits import StreamLimits
 from .metrics import CallMetrics, Metrics
+from .readiness import Readiness
 from .servables import GRAPH_VERSION, ServableStore
 from .sessions import StreamSession
 from .types import (
@@ -48,6 +49,7 @@ class DataPlane:
         self.store = store
         self.metrics = metrics
         self.limits = limits or StreamLimits()
+        self.readiness = Readiness(store)
         self._sessions: set[StreamSession] = set()
         metrics.watch(lambda: self.open_streams, self.held_bytes)
 
@@ -55,10 +57,11 @@ class DataPlane:
         return True
 
     async def ready(self) -> bool:
-        return self.store.current.all_ready()
+        return self.readiness.server_ready()
 
     async def model_ready(self, name: str, version: str = "") -> bool:
-        return self.store.current.ready(name, version)
+        """Readiness of one servable; NOT_FOUND for an unknown name or version."""
+        return self.readiness.model_ready(name, version)
 
     async def metadata(self) -> ServerMetadata:
         return ServerMetadata(SERVER_NAME, pipeserve.__version__, EXTENSIONS)

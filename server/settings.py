@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FOUR_K_RGB_BYTES = 3840 * 2160 * 3
@@ -17,15 +17,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIPESERVE_", protected_namespaces=())
 
     config_path: Path | None = None
-    """OVMS ``config.json`` with ``model_config_list`` and ``mediapipe_config_list``."""
+    """OVMS ``config.json`` with ``model_config_list`` and ``mediapipe_config_list``; with
+    neither this nor ``model_path``, the bundled default config is served."""
     model_path: Path | None = None
     """Serve one graph folder (with ``graph.pbtxt``) or one model folder without a config."""
     model_name: str | None = None
     """Name of the servable given by ``model_path``."""
     target_device: str = "CPU"
     """OpenVINO device for the model given by ``model_path``."""
-    port: int = Field(9178, ge=0, le=65535)
-    """gRPC port (OVMS ``--port``)."""
+    port: int = Field(9000, ge=0, le=65535)
+    """gRPC port (OVMS ``--port``; 9000, the port OVMS's demos and clients use)."""
     rest_port: int = Field(0, ge=0, le=65535)
     """REST (HTTP) port; 0 disables REST (as in OVMS)."""
     grpc_bind_address: str = "127.0.0.1"
@@ -44,7 +45,77 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     """On SIGTERM, how long open streams may drain before they are cancelled."""
 
+    max_streams: int = Field(256, ge=1)
+    """Open streams (graph instances) server-wide; one more ends ``RESOURCE_EXHAUSTED``."""
+    stream_idle_timeout_seconds: float = Field(0.0, ge=0)
+    """End a stream with no request or response for this long (``DEADLINE_EXCEEDED``); 0 off."""
+    stream_max_lifetime_seconds: float = Field(0.0, ge=0)
+    """End a stream open this long (``DEADLINE_EXCEEDED``); 0 off."""
+    rest_max_body_mb: float = Field(64.0, gt=0)
+    """Largest REST request body in MiB; a larger one gets 413."""
+    rest_header_timeout_seconds: float = Field(10.0, gt=0)
+    """Close a REST connection whose request headers take longer than this."""
+    rest_body_timeout_seconds: float = Field(30.0, gt=0)
+    """Answer 408 when a REST request body stalls this long between two chunks."""
+    handshake_timeout_seconds: float = Field(10.0, gt=0)
+    """Close a gRPC connection that has not finished its TLS and HTTP/2 handshake by then."""
+    grpc_keepalive_time_seconds: float = Field(60.0, gt=0)
+    """Ping a gRPC client after this long without traffic during a call (finds dead peers)."""
+    grpc_keepalive_timeout_seconds: float = Field(20.0, gt=0)
+    """Close the connection when a keepalive ping is not answered within this."""
+    grpc_max_connection_idle_seconds: float = Field(300.0, gt=0)
+    """Close a gRPC connection without calls for this long (clients reconnect on demand)."""
+    grpc_channel_arguments: str = ""
+    """OVMS's extra gRPC server arguments, ``name=value,name=value`` (override the above)."""
+
+    grpc_tls_cert_path: Path | None = None
+    """PEM certificate (chain) for gRPC over TLS; with ``grpc_tls_key_path``."""
+    grpc_tls_key_path: Path | None = None
+    """PEM private key of ``grpc_tls_cert_path``."""
+    grpc_tls_client_ca_path: Path | None = None
+    """PEM CA bundle: gRPC clients must present a certificate it signed (mutual TLS)."""
+    rest_tls_cert_path: Path | None = None
+    """PEM certificate (chain) for REST over HTTPS; with ``rest_tls_key_path``."""
+    rest_tls_key_path: Path | None = None
+    """PEM private key of ``rest_tls_cert_path``."""
+    auth_token_path: Path | None = None
+    """File of accepted bearer tokens, one per line; without it no token is asked for."""
+
+    @model_validator(mode="after")
+    def _tls_pairs(self) -> Settings:
+        for side in ("grpc", "rest"):
+            cert, key = (
+                getattr(self, f"{side}_tls_cert_path"),
+                getattr(self, f"{side}_tls_key_path"),
+            )
+            if (cert is None) != (key is None):
+                raise ValueError(f"give both --{side}_tls_cert_path and --{side}_tls_key_path")
+        if self.grpc_tls_client_ca_path is not None and self.grpc_tls_cert_path is None:
+            raise ValueError("--grpc_tls_client_ca_path needs --grpc_tls_cert_path")
+        return self
+
+    @field_validator("grpc_channel_arguments")
+    @classmethod
+    def _channel_arguments(cls, value: str) -> str:
+        parse_channel_arguments(value)
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def parse_channel_arguments(text: str) -> list[tuple[str, int | str]]:
+    """OVMS's ``--grpc_channel_arguments``: ``name=value`` pairs, comma-separated; integers
+    stay integers (``grpc.max_connection_age_ms=60000,grpc.http2.max_ping_strikes=0``)."""
+    pairs: list[tuple[str, int | str]] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = (x.strip() for x in item.partition("="))
+        if not sep or not name:
+            raise ValueError(f"expected name=value in grpc_channel_arguments, got {item!r}")
+        try:
+            pairs.append((name, int(value)))
+        except ValueError:
+            pairs.append((name, value))
+    return pairs

@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, ClassVar
 
 from ..input_queue import InputQueue
 from ..packet import Packet
+from ..tag_map import TagMap
 from ..timestamp import DONE, PRESTREAM, UNSET
+
+
+class InvocationKind(Enum):
+    """What a node does next."""
+
+    PROCESS = "process"
+    """Run ``process`` on an input set at a timestamp."""
+    CLOSE = "close"
+    """Every input is done: run ``close``."""
+    BOUND = "bound"
+    """Inputs only advanced their bounds: propagate the bound (no ``process`` call)."""
+
+
+PROCESS = InvocationKind.PROCESS
+CLOSE = InvocationKind.CLOSE
+BOUND = InvocationKind.BOUND
 
 
 @dataclass(slots=True)
 class Invocation:
     """What a handler decided: process an input set, close the node, or only propagate a bound."""
 
-    kind: int
+    kind: InvocationKind
     timestamp: int = UNSET
     packets: list[Packet] | None = None
-
-
-PROCESS = 1
-CLOSE = 2
-BOUND = 3
 
 
 class InputStreamHandler:
@@ -38,15 +50,21 @@ class InputStreamHandler:
         self.last_ts = UNSET
         self.last_bound = PRESTREAM
 
+    @classmethod
+    def resolve_options(cls, options: Any, inputs: TagMap, node: str) -> Any:
+        """Options turned into what ``__init__`` receives, once per graph build (e.g. tags
+        into input positions); raise GraphConfigError for options that cannot apply."""
+        return options
+
     def next_invocation(self) -> Invocation | None:
         """The next thing the node should do, or None when it must wait."""
         raise NotImplementedError
 
     def all_done(self) -> bool:
+        """True when every input is closed and has no packet left."""
         return all(q.bound == DONE and not q.packets for q in self.queues)
 
 
-HandlerFactory = Callable[[list[InputQueue], bool, Any], InputStreamHandler]
 _handlers: dict[str, type[InputStreamHandler]] = {}
 
 
@@ -57,8 +75,5 @@ def register_input_stream_handler(cls: type[InputStreamHandler]) -> type[InputSt
 
 
 def find_input_stream_handler(name: str) -> type[InputStreamHandler] | None:
+    """The handler class registered under ``name``, if any."""
     return _handlers.get(name)
-
-
-def registered_input_stream_handlers() -> list[str]:
-    return sorted(_handlers)

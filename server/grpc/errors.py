@@ -17,6 +17,8 @@ STATUS: dict[Code, grpc.StatusCode] = {
     Code.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
     Code.CANCELLED: grpc.StatusCode.CANCELLED,
     Code.RESOURCE_EXHAUSTED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Code.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
+    Code.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
     Code.INTERNAL: grpc.StatusCode.INTERNAL,
 }
 
@@ -25,9 +27,24 @@ Resp = TypeVar("Resp")
 Handler = Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]
 
 
+STATUS_MESSAGE_BYTES = 1024
+"""Longest status message sent: it travels as percent-encoded trailer metadata, which
+clients cap (8 KiB by default), so a message echoing a huge name must not outgrow it."""
+
+
+def status_message(message: str) -> str:
+    """``message``, cut to ``STATUS_MESSAGE_BYTES`` of UTF-8 with a mark where it was cut."""
+    data = message.encode()
+    if len(data) <= STATUS_MESSAGE_BYTES:
+        return message
+    cut = data[: STATUS_MESSAGE_BYTES - 40].decode(errors="ignore")
+    return f"{cut}... [{len(data) - len(cut.encode())} more bytes cut]"
+
+
 async def abort(context: grpc.aio.ServicerContext, error: PipeserveError) -> None:
-    """End the RPC with the error's status and message."""
-    await context.abort(STATUS.get(error.code, grpc.StatusCode.INTERNAL), error.message)
+    """End the RPC with the error's status and (bounded) message."""
+    code = STATUS.get(error.code, grpc.StatusCode.INTERNAL)
+    await context.abort(code, status_message(error.message))
 
 
 def handle_errors(method: Handler[Req, Resp]) -> Handler[Req, Resp]:

@@ -5,21 +5,36 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
 from pipeserve.errors import PipeserveError
 
+from ..auth import TokenRule
 from ..dataplane import DataPlane
+from ..limits import LocalStreamSlots, StreamSlots
 from ..metrics import Metrics
+from ..settings import Settings
 from .endpoints import Endpoints
-from .errors import handle_pipeserve_error, handle_validation_error
+from .errors import handle_http_error, handle_pipeserve_error, handle_validation_error
+from .guards import RestGuard
 
 MODEL = "/v2/models/{name}"
 VERSIONED = "/v2/models/{name}/versions/{version}"
 
 
-def create_app(data_plane: DataPlane, metrics: Metrics) -> FastAPI:
-    """The KServe v2 REST API, streaming endpoints and ``/metrics``."""
+def create_app(
+    data_plane: DataPlane,
+    metrics: Metrics,
+    settings: Settings,
+    slots: StreamSlots | None = None,
+    tokens: TokenRule | None = None,
+) -> FastAPI:
+    """The KServe v2 REST API, streaming endpoints and ``/metrics`` behind the ``RestGuard``.
+
+    ``slots`` counts open streams (default: this process's, ``--max_streams`` of them);
+    ``tokens`` is the token rule, if the server asks for one.
+    """
     e = Endpoints(data_plane, metrics)
     routes: list[BaseRoute] = [
         APIRoute("/v2/health/live", e.live, methods=["GET"]),
@@ -35,12 +50,21 @@ def create_app(data_plane: DataPlane, metrics: Metrics) -> FastAPI:
             APIRoute(f"{base}/infer_stream", e.infer_stream, methods=["POST"]),
             APIRoute(f"{base}/generate_stream", e.infer_stream, methods=["POST"]),
         ]
-    return FastAPI(
+    app = FastAPI(
         title="pipeserve",
         routes=routes,
         openapi_url=None,
         exception_handlers={
             PipeserveError: handle_pipeserve_error,
             RequestValidationError: handle_validation_error,
+            HTTPException: handle_http_error,
         },
     )
+    app.add_middleware(
+        RestGuard,
+        slots=slots or LocalStreamSlots(settings.max_streams),
+        tokens=tokens,
+        max_body_bytes=int(settings.rest_max_body_mb * (1 << 20)),
+        body_timeout=settings.rest_body_timeout_seconds,
+    )
+    return app

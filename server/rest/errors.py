@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from pipeserve.errors import Code, PipeserveError
 
@@ -13,6 +14,8 @@ HTTP_STATUS: dict[Code, int] = {
     Code.FAILED_PRECONDITION: 400,
     Code.NOT_FOUND: 404,
     Code.RESOURCE_EXHAUSTED: 429,
+    Code.DEADLINE_EXCEEDED: 504,
+    Code.UNAUTHENTICATED: 401,
     Code.CANCELLED: 499,
     Code.UNAVAILABLE: 503,
     Code.INTERNAL: 500,
@@ -30,3 +33,8 @@ async def handle_pipeserve_error(request: Request, exc: PipeserveError) -> JSONR
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
     return JSONResponse({"error": f"malformed request: {details}"}, status_code=400)
+
+
+async def handle_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """HTTP errors raised outside the data plane (unknown route, body limits) as JSON."""
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)

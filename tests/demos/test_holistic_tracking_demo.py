@@ -1,5 +1,5 @@
-"""OVMS's holistic demo (graph and config, unchanged) runs on the wheel's models, served by
-the server's model repository built from that config."""
+"""The holistic demo graph and config run on the wheel's models, served by the server's
+model repository built from that config: ours, and OVMS's own files unchanged."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pytest
 
 import pipeserve.calculators  # noqa: F401  (registers calculators and subgraphs)
 from pipeserve.graphs import load_graph_config
 from pipeserve.graphs.testing import run_graph
 from pipeserve.server.config import load_config
 from pipeserve.server.models import ModelRepository
+from tests.demos.ovms_files import ovms_demo_folder
 
 DEMO = Path(__file__).resolve().parents[2] / "demos" / "holistic_tracking"
 
@@ -44,17 +46,20 @@ def test_setup_links_every_configured_model_in_ovms_layout(tmp_path: Path) -> No
     assert all(p.is_symlink() and p.resolve().is_file() for p in links)
 
 
+@pytest.mark.parametrize("origin", ["ours", "ovms"])
 def test_holistic_tracking_graph_draws_landmarks_on_each_frame(
-    tmp_path: Path, astronaut: np.ndarray
+    tmp_path: Path, astronaut: np.ndarray, origin: str
 ) -> None:
+    demo = DEMO if origin == "ours" else ovms_demo_folder("ovms_holistic_demo")
+    for name in ("config_holistic.json", "holistic_tracking.pbtxt"):
+        shutil.copy(demo / name, tmp_path / name)
     config = tmp_path / "config_holistic.json"
-    shutil.copy(DEMO / "config_holistic.json", config)
     _setup_models().link_models(config)
     models = ModelRepository.load(load_config(config).all_models)
 
     frames = [(astronaut, 0), (astronaut, 33333)]
     out = run_graph(
-        load_graph_config(DEMO / "holistic_tracking.pbtxt"),
+        load_graph_config(tmp_path / "holistic_tracking.pbtxt"),
         {"first_input_video": frames},
         services={"models": models},
     )["output"]

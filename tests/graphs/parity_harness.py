@@ -133,8 +133,15 @@ def _output_names(config_text: str) -> list[str]:
     return [spec.rsplit(":", 1)[-1] for spec in config.output_stream]
 
 
+Progress = list[dict[str, int]]
+"""Per step: how many packets each output stream had once the graph was idle."""
+
+
 def run_mediapipe(
-    config_text: str, steps: Iterable[Step], side_packets: Mapping[str, Any] | None = None
+    config_text: str,
+    steps: Iterable[Step],
+    side_packets: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> Outputs:
     """Run the steps through the wheel's CalculatorGraph (C++ MediaPipe 0.10.21)."""
     config = text_format.Parse(config_text, calculator_pb2.CalculatorGraphConfig())
@@ -156,13 +163,17 @@ def run_mediapipe(
             stream, value, ts = step
             graph.add_packet_to_input_stream(stream, to_mediapipe_packet(value).at(ts))
         graph.wait_until_idle()
+        _note_progress(progress, results)
     graph.close_all_packet_sources()
     graph.wait_until_done()
     return results
 
 
 def run_pipeserve(
-    config_text: str, steps: Iterable[Step], side_packets: Mapping[str, Any] | None = None
+    config_text: str,
+    steps: Iterable[Step],
+    side_packets: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> Outputs:
     """Run the same steps through pipeserve's CalculatorGraph."""
     graph = CalculatorGraph(GraphSpec(parse_graph_config(config_text), name="parity"))
@@ -182,8 +193,14 @@ def run_pipeserve(
         if not graph.wait_until_idle(TIMEOUT):
             graph.cancel()
             raise TimeoutError(f"not idle after step {step}")
+        _note_progress(progress, results)
     graph.close_all_input_streams()
     if not graph.wait_until_done(TIMEOUT):
         graph.cancel()
         raise TimeoutError("graph did not finish")
     return {name: [(ts, plain(v)) for ts, v in packets] for name, packets in results.items()}
+
+
+def _note_progress(progress: Progress | None, results: Outputs) -> None:
+    if progress is not None:
+        progress.append({name: len(packets) for name, packets in results.items()})

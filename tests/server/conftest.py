@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -28,11 +29,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def read_metric(rest_url: str, metric: str, **labels: str) -> float:
+    """Sum of the samples of ``metric`` at ``rest_url``/metrics whose labels include ``labels``."""
+    text = httpx.get(f"{rest_url}/metrics", timeout=5).text
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith((metric + "{", metric + " ")):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 class ServerProcess:
     """``python -m tests.server.serve`` (the pipeserve CLI plus test calculators)."""
 
-    def __init__(self, config_path: Path, *flags: str, use_config: bool = True) -> None:
+    def __init__(
+        self, config_path: Path, *flags: str, use_config: bool = True, rest_ca: Path | None = None
+    ) -> None:
+        """``rest_ca``: the CA that signed the REST certificate, when REST runs over HTTPS."""
         self.config_path = config_path
+        self.rest_verify: ssl.SSLContext | bool = (
+            True if rest_ca is None else ssl.create_default_context(cafile=rest_ca)
+        )
+        self.scheme = "http" if rest_ca is None else "https"
         self.grpc_port = free_port()
         self.rest_port = free_port()
         self.log_path = Path(tempfile.gettempdir()) / f"pipeserve-server-{self.grpc_port}.log"
@@ -59,7 +79,7 @@ class ServerProcess:
 
     @property
     def rest_url(self) -> str:
-        return f"http://127.0.0.1:{self.rest_port}"
+        return f"{self.scheme}://127.0.0.1:{self.rest_port}"
 
     @property
     def log(self) -> str:
@@ -71,7 +91,10 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log}")
             try:
-                if httpx.get(f"{self.rest_url}/v2/health/live", timeout=1).status_code == 200:
+                live = httpx.get(
+                    f"{self.rest_url}/v2/health/live", timeout=1, verify=self.rest_verify
+                )
+                if live.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -86,14 +109,7 @@ class ServerProcess:
 
     def metric(self, metric: str, **labels: str) -> float:
         """Sum of a metric's samples whose labels include ``labels``."""
-        text = httpx.get(f"{self.rest_url}/metrics", timeout=5).text
-        total = 0.0
-        for line in text.splitlines():
-            if not line.startswith((metric + "{", metric + " ")):
-                continue
-            if all(f'{k}="{v}"' in line for k, v in labels.items()):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
+        return read_metric(self.rest_url, metric, **labels)
 
     def terminate(self) -> int:
         """SIGTERM and wait; returns the exit code."""

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeserve.server.config import ConfigError, load_config, single_servable_config
-
-HOLISTIC = Path("/work/shared/ovms_holistic_demo/config_holistic.json")
+from tests.demos.ovms_files import ovms_demo_folder
 
 
 def _write(path: Path, data: object) -> Path:
@@ -69,7 +68,9 @@ def test_subconfig_models_resolve_against_the_graph_folder(tmp_path: Path) -> No
 
 
 def test_ovms_holistic_demo_config_loads_unchanged(tmp_path: Path) -> None:
-    shutil.copy(HOLISTIC, tmp_path / "config.json")
+    shutil.copy(
+        ovms_demo_folder("ovms_holistic_demo") / "config_holistic.json", tmp_path / "config.json"
+    )
     config = load_config(tmp_path / "config.json")
     assert {m.name for m in config.models} >= {"face_detection", "pose_landmark_full"}
     face = next(m for m in config.models if m.name == "face_detection")
