@@ -15,6 +15,7 @@ import pipeserve
 from pipeserve.errors import Code, PipeserveError
 
 from .codecs import encode_output
+from .config_status import VersionStatus, config_status
 from .errors import ModelNotFoundError
 from .inputs import decode_request
 from .limits import StreamLimits
@@ -68,6 +69,10 @@ class DataPlane:
 
     async def model_metadata(self, name: str, version: str = "") -> ModelMetadata:
         return self.store.current.metadata(name, version)
+
+    async def config_status(self) -> list[VersionStatus]:
+        """OVMS's config status: the state of every servable's version."""
+        return config_status(self.store.current)
 
     @property
     def open_streams(self) -> int:

@@ -61,17 +61,17 @@ def _degrees(value: Any) -> int:
 
 @register_calculator("ImageTransformationCalculator")
 class ImageTransformationCalculator(Calculator):
-    IMAGE = Input("IMAGE")
-    FLIP_H = Input("FLIP_HORIZONTALLY", optional=True)
-    FLIP_V = Input("FLIP_VERTICALLY", optional=True)
-    ROTATION = Input("ROTATION_DEGREES", optional=True)
-    DIMENSIONS = Input("OUTPUT_DIMENSIONS", optional=True)
-    FLIP_H_SIDE = InputSidePacket("FLIP_HORIZONTALLY", optional=True)
-    FLIP_V_SIDE = InputSidePacket("FLIP_VERTICALLY", optional=True)
-    ROTATION_SIDE = InputSidePacket("ROTATION_DEGREES", optional=True)
-    DIMENSIONS_SIDE = InputSidePacket("OUTPUT_DIMENSIONS", optional=True)
-    OUT = Output("IMAGE")
-    PADDING = Output("LETTERBOX_PADDING", optional=True)
+    IMAGE = Input[np.ndarray]("IMAGE")
+    FLIP_H = Input[bool]("FLIP_HORIZONTALLY", optional=True)
+    FLIP_V = Input[bool]("FLIP_VERTICALLY", optional=True)
+    ROTATION = Input[int]("ROTATION_DEGREES", optional=True)
+    DIMENSIONS = Input[tuple[int, int]]("OUTPUT_DIMENSIONS", optional=True)
+    FLIP_H_SIDE = InputSidePacket[bool]("FLIP_HORIZONTALLY", optional=True)
+    FLIP_V_SIDE = InputSidePacket[bool]("FLIP_VERTICALLY", optional=True)
+    ROTATION_SIDE = InputSidePacket[int]("ROTATION_DEGREES", optional=True)
+    DIMENSIONS_SIDE = InputSidePacket[tuple[int, int]]("OUTPUT_DIMENSIONS", optional=True)
+    OUT = Output[np.ndarray]("IMAGE")
+    PADDING = Output[Padding]("LETTERBOX_PADDING", optional=True)
     options_type = Options
     timestamp_offset = 0
 

@@ -73,6 +73,17 @@ class Endpoints:
             items, _encode(first, items, lines), media_type, headers={"Cache-Control": "no-cache"}
         )
 
+    async def config_status(self) -> dict[str, Any]:
+        """OVMS's ``GET /v1/config`` body: ``{name: {"model_version_status": [...]}}``."""
+        body: dict[str, Any] = {}
+        for s in await self.data_plane.config_status():
+            status = {"error_code": s.error_code, "error_message": s.error_message}
+            entry = {"version": s.version, "state": s.state, "status": status}
+            body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(
+                entry
+            )
+        return body
+
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
 
