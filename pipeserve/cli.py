@@ -45,6 +45,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("grpc_keepalive_time_seconds", float, "gRPC keepalive ping interval (default 60)"),
     ("grpc_keepalive_timeout_seconds", float, "gRPC keepalive ping deadline (default 20)"),
     ("grpc_max_connection_idle_seconds", float, "close gRPC connections idle this long (300)"),
+    ("switch_interval_ms", float, "Python thread switch interval in ms (default 1; fairness)"),
     ("grpc_channel_arguments", str, "extra gRPC server arguments: name=value,name=value"),
     ("grpc_tls_cert_path", str, "PEM certificate for gRPC over TLS"),
     ("grpc_tls_key_path", str, "PEM private key for --grpc_tls_cert_path"),

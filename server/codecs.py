@@ -66,7 +66,8 @@ def element_count(inp: RequestInput, max_bytes: int) -> int:
             raise InvalidRequestError(f"{_label(inp)}: negative dimension in shape {_shape(inp)}")
         count *= dim
         nonzero *= dim or 1
-    itemsize = DTYPES[inp.datatype].itemsize if inp.datatype != "BYTES" else _LENGTH.size
+    dtype = DTYPES.get(inp.datatype)
+    itemsize = _LENGTH.size if dtype is None or dtype.kind == "O" else dtype.itemsize
     if nonzero * itemsize > max_bytes:
         raise InvalidRequestError(
             f"{_label(inp)}: shape {_shape(inp)} of {inp.datatype} needs "
@@ -250,8 +251,20 @@ def to_array(value: Any) -> np.ndarray:
     raise TypeError(f"no output converter for {type(value).__name__}")
 
 
+TensorEncoder = Callable[[Any], OutputTensor]
+_tensor_encoders: dict[type, TensorEncoder] = {}
+
+
+def register_tensor_encoder(kind: type, encoder: TensorEncoder) -> None:
+    """Serialize ``kind`` payloads with ``encoder``, which names and types the output itself."""
+    _tensor_encoders[kind] = encoder
+
+
 def encode_output(name: str, value: Any) -> OutputTensor:
-    """A packet payload as an output tensor named after its stream."""
+    """A packet payload as an output tensor named after its stream (or as its encoder says)."""
+    encoder = _tensor_encoders.get(type(value))
+    if encoder is not None:
+        return encoder(value)
     array = to_array(value)
     return OutputTensor(name, datatype_name(array.dtype), array)
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from .codecs import decode_input
 from .errors import InvalidRequestError, shorten
+from .pytensors import decode_py_tensor, is_py_tensor_tag
 from .types import InferRequest, RequestInput
 
 IMAGE_TAG = "IMAGE"
@@ -51,8 +50,10 @@ def decode_request(
     return values
 
 
-def decode_value(inp: RequestInput, raw: bytes | None, tag: str, max_bytes: int) -> np.ndarray:
+def decode_value(inp: RequestInput, raw: bytes | None, tag: str, max_bytes: int) -> Any:
     """One input decoded for a stream with ``tag``."""
+    if is_py_tensor_tag(tag):
+        return decode_py_tensor(inp, raw, max_bytes)
     if tag == IMAGE_TAG:
         _check_image(inp, raw)
     return decode_input(inp, raw, max_bytes)

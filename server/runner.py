@@ -12,6 +12,7 @@ import logging
 import signal
 import socket
 import ssl
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -130,6 +131,7 @@ def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
 
 async def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout."""
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
@@ -181,3 +183,4 @@ async def serve(settings: Settings) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)

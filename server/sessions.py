@@ -61,11 +61,18 @@ def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int
     return ts
 
 
-def start_graph(graph: CalculatorGraph, parameters: Mapping[str, ParamValue]) -> None:
-    """Start ``graph`` with the parameters it has side packets for; FAILED_PRECONDITION if not."""
+def start_graph(
+    graph: CalculatorGraph,
+    parameters: Mapping[str, ParamValue],
+    server_side_packets: Mapping[str, Any] | None = None,
+) -> None:
+    """Start ``graph`` with the parameters it has side packets for, then the server's own
+    side packets (a request cannot replace those); FAILED_PRECONDITION if it cannot start."""
     names = {s.name for s in graph.spec.input_side_packets}
+    side_packets = {k: v for k, v in parameters.items() if k in names}
+    side_packets.update(server_side_packets or {})
     try:
-        graph.start({k: v for k, v in parameters.items() if k in names})
+        graph.start(side_packets)
     except PipeserveError as exc:
         graph.cancel()
         raise PipeserveError(
@@ -84,6 +91,8 @@ class StreamSession:
         limits: StreamLimits,
     ) -> None:
         self.name = servable.name
+        self.servable = servable
+        self._acquired = False
         spec = servable.require_spec()
         self._graph = CalculatorGraph(spec, services=services)
         self.tags = {s.name: s.tag for s in spec.input_streams}
@@ -111,7 +120,11 @@ class StreamSession:
         Cancelled while starting (the client left), the graph is cancelled too: the start
         stops at the next node and no worker thread outlives it.
         """
-        starting = asyncio.ensure_future(asyncio.to_thread(start_graph, self._graph, parameters))
+        server_side_packets = self.servable.acquire()
+        self._acquired = True
+        starting = asyncio.ensure_future(
+            asyncio.to_thread(start_graph, self._graph, parameters, server_side_packets)
+        )
         try:
             await asyncio.shield(starting)
         except asyncio.CancelledError:
@@ -218,9 +231,13 @@ class StreamSession:
             pass  # the graph failed: its error is already queued
 
     def cancel(self) -> None:
-        """Stop the graph now, free its threads and drop the outputs held for the client."""
+        """Stop the graph now, free its threads (and the definition's Python nodes), and drop
+        the outputs held for the client."""
         self.outbox.close()
         self._graph.cancel()
+        if self._acquired:
+            self._acquired = False
+            self.servable.release()
 
     @property
     def held_bytes(self) -> int:

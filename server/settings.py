@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     """Close the connection when a keepalive ping is not answered within this."""
     grpc_max_connection_idle_seconds: float = Field(300.0, gt=0)
     """Close a gRPC connection without calls for this long (clients reconnect on demand)."""
+    switch_interval_ms: float = Field(1.0, gt=0)
+    """Python's thread switch interval: shorter than Python's 5 ms so a light stream's
+    request does not wait behind heavy streams' graph threads (fairness)."""
     grpc_channel_arguments: str = ""
     """OVMS's extra gRPC server arguments, ``name=value,name=value`` (override the above)."""
 
