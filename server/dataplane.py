@@ -29,7 +29,7 @@ from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, S
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "pipeserve"
-EXTENSIONS = ("model_stream_infer",)
+EXTENSIONS = ("model_stream_infer", "binary_tensor_data")
 RequestStream = AsyncIterator[InferRequest | PipeserveError]
 """Requests as a frontend decoded them, or the error that made one undecodable."""
 

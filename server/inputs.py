@@ -11,7 +11,7 @@ from typing import Any
 from .codecs import decode_input
 from .errors import InvalidRequestError
 from .pytensors import decode_py_tensor, is_py_tensor_tag
-from .types import InferRequest, RequestInput
+from .types import InferRequest, RawBuffer, RequestInput
 
 IMAGE_TAG = "IMAGE"
 REQUEST_TAG = "REQUEST"
@@ -45,7 +45,7 @@ def decode_request(request: InferRequest, tags: Mapping[str, str]) -> list[tuple
     return values
 
 
-def decode_value(inp: RequestInput, raw: bytes | None, tag: str) -> Any:
+def decode_value(inp: RequestInput, raw: RawBuffer | None, tag: str) -> Any:
     """One input decoded for a stream with ``tag``."""
     if is_py_tensor_tag(tag):
         return decode_py_tensor(inp, raw)
@@ -54,7 +54,7 @@ def decode_value(inp: RequestInput, raw: bytes | None, tag: str) -> Any:
     return decode_input(inp, raw)
 
 
-def _check_image(inp: RequestInput, raw: bytes | None) -> None:
+def _check_image(inp: RequestInput, raw: RawBuffer | None) -> None:
     if inp.datatype not in IMAGE_DATATYPES:
         raise InvalidRequestError(
             f"input {inp.name!r}: an IMAGE must be one of {sorted(IMAGE_DATATYPES)}, "
