@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeserve.errors import GraphCancelledError, PacketError, PipeserveError, SidePacketError
 
-from .contract import InputSidePacket
+from .contract import ANY_TAG, InputSidePacket
 from .lifecycle import GraphState, Lifecycle
 from .node import PacketObserver
 from .packet import Packet
@@ -118,14 +118,20 @@ class CalculatorGraph:
         route = self._inputs.get(stream)
         if route is None:
             raise PacketError(f"graph {self.name!r} has no input stream {stream!r}")
-        with self._run.lock:
-            self._run.raise_route_bound(route, DONE)
+        run = self._run
+        with run.lock:
+            run.raise_route_bound(route, DONE)
+            if run.running == 0:
+                run.close_if_stalled()
 
     def close_all_input_streams(self) -> None:
         """Close every graph input stream; the graph then finishes on its own."""
-        with self._run.lock:
+        run = self._run
+        with run.lock:
             for route in self._inputs.values():
-                self._run.raise_route_bound(route, DONE)
+                run.raise_route_bound(route, DONE)
+            if run.running == 0:
+                run.close_if_stalled()
 
     # ----------------------------------------------------------------- waiting, stopping
     def wait_until_idle(self, timeout: float | None = None) -> bool:
@@ -157,13 +163,13 @@ class CalculatorGraph:
     # ----------------------------------------------------------------- internals
     def _check_side_packets(self) -> None:
         for node in self._run.nodes:
-            required = {
-                p.tag for p in node.spec.calculator.ports.get(InputSidePacket, []) if not p.optional
-            }
-            for spec in node.spec.contract.input_side_packets:
+            contract = node.spec.contract
+            ports = node.spec.calculator.ports.get(InputSidePacket, [])
+            required = {p.tag for p in ports if not p.optional} | contract.required_side_packets
+            for spec in contract.input_side_packets:
                 if spec.name in self._run.side_values or spec.name in self.spec.side_producers:
                     continue
-                if spec.tag in required:
+                if spec.tag in required or ANY_TAG in required:
                     raise SidePacketError(
                         f"graph {self.name!r}: missing input side packet {spec.name!r} "
                         f"required by node {node.spec.name!r}"

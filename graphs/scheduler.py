@@ -271,9 +271,9 @@ class Scheduler:
         if self.running == 0:
             if self.pressure.waiters or self._idle_waiters:
                 self.cond.notify_all()
-            self._close_if_stalled()
+            self.close_if_stalled()
 
-    def _close_if_stalled(self) -> None:
+    def close_if_stalled(self) -> None:
         """Idle, every graph input and source done, yet nodes open (they wait on a back edge
         only they feed, e.g. a LOOPBACK): close the first open node, as MediaPipe closes
         the nodes left open when its scheduler goes idle (lock held)."""

@@ -36,6 +36,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
     ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
     ("max_streams", int, "open streams server-wide (default 256)"),
+    ("max_stream_buffer_mb", int, "outputs one stream holds for a slow client, MiB (64)"),
     ("stream_idle_timeout_seconds", float, "end a stream idle this long; 0 off (default)"),
     ("stream_max_lifetime_seconds", float, "end a stream open this long; 0 off (default)"),
     ("rest_max_body_mb", float, "largest REST request body in MiB (default 64)"),

@@ -26,7 +26,7 @@ from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots
+from .limits import LocalStreamSlots, StreamLimits
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
@@ -143,7 +143,7 @@ async def serve(settings: Settings) -> None:
     _check_single_servable(settings, servables)
     store = ServableStore(servables)
     metrics = Metrics()
-    data_plane = DataPlane(store, metrics)
+    data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
     slots = LocalStreamSlots(settings.max_streams)
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
@@ -165,11 +165,13 @@ async def serve(settings: Settings) -> None:
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
         )
-    if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:
+    if settings.config_path is not None:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds
         )
-        tasks.append(asyncio.create_task(reloader.run()))
+        data_plane.reloader = reloader  # POST /v1/config/reload, even with polling off
+        if settings.file_system_poll_wait_seconds > 0:
+            tasks.append(asyncio.create_task(reloader.run()))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
