@@ -17,7 +17,7 @@ from pipeserve.errors import (
 )
 
 from .calculator import STOP
-from .contract import InputSidePacket
+from .contract import ANY_TAG, InputSidePacket
 from .node import NodeRuntime, NodeState, OutputRoute, PacketObserver
 from .packet import EMPTY, Packet
 from .spec import GraphSpec
@@ -154,12 +154,16 @@ class CalculatorGraph:
             raise PacketError(f"graph {self.name!r} has no input stream {stream!r}")
         with self._lock:
             self._raise_route_bound(route, DONE)
+            if self._running == 0 and self._started:
+                self._close_if_stalled()
 
     def close_all_input_streams(self) -> None:
         """Close every graph input stream; the graph then finishes on its own."""
         with self._lock:
             for route in self._inputs.values():
                 self._raise_route_bound(route, DONE)
+            if self._running == 0 and self._started:
+                self._close_if_stalled()
 
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Wait until no node is running or ready; False on timeout. Raises the graph error."""
@@ -197,13 +201,12 @@ class CalculatorGraph:
     def _check_side_packets(self) -> None:
         for node in self._nodes:
             contract = node.spec.contract
-            required = {
-                p.tag for p in node.spec.calculator.ports.get(InputSidePacket, []) if not p.optional
-            }
+            ports = node.spec.calculator.ports.get(InputSidePacket, [])
+            required = {p.tag for p in ports if not p.optional} | contract.required_side_packets
             for spec in contract.input_side_packets:
                 if spec.name in self._side_values or spec.name in self.spec.side_producers:
                     continue
-                if spec.tag in required or (spec.tag == "" and "" in required):
+                if spec.tag in required or ANY_TAG in required:
                     raise SidePacketError(
                         f"graph {self.name!r}: missing input side packet {spec.name!r} "
                         f"required by node {node.spec.name!r}"

@@ -14,7 +14,7 @@ from pyovms import DATATYPE_FORMATS, Tensor
 
 from .codecs import DTYPES, decode_input, element_count, encode_bytes, register_tensor_encoder
 from .errors import InvalidRequestError
-from .types import OutputTensor, RequestInput
+from .types import OutputTensor, RawBuffer, RequestInput
 
 PY_TENSOR_TAG = "OVMS_PY_TENSOR"
 
@@ -24,9 +24,9 @@ def is_py_tensor_tag(tag: str) -> bool:
     return tag.startswith(PY_TENSOR_TAG)
 
 
-def decode_py_tensor(inp: RequestInput, raw: bytes | None) -> Tensor:
+def decode_py_tensor(inp: RequestInput, raw: RawBuffer | None, max_bytes: int) -> Tensor:
     """The request input as a Tensor; raises InvalidRequestError before anything is pushed."""
-    count = element_count(inp)
+    count = element_count(inp, max_bytes)
     fmt = DATATYPE_FORMATS.get(inp.datatype)
     if raw is not None:
         if inp.contents is not None:
@@ -44,7 +44,7 @@ def decode_py_tensor(inp: RequestInput, raw: bytes | None) -> Tensor:
             f"input {inp.name!r}: datatype {inp.datatype!r} is invalid: custom datatypes are "
             "allowed only when raw_input_contents is used"
         )
-    array = decode_input(inp, None)
+    array = decode_input(inp, None, max_bytes)
     if inp.datatype == "BYTES":
         return Tensor(inp.name, encode_bytes(array), inp.shape, "BYTES")
     return Tensor(inp.name, np.ascontiguousarray(array), inp.shape, inp.datatype)

@@ -26,7 +26,7 @@ from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots
+from .limits import LocalStreamSlots, StreamLimits
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
@@ -143,7 +143,7 @@ async def serve(settings: Settings) -> None:
     _check_single_servable(settings, servables)
     store = ServableStore(servables)
     metrics = Metrics()
-    data_plane = DataPlane(store, metrics)
+    data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
     slots = LocalStreamSlots(settings.max_streams)
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)

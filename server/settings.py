@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     """How often the config file is checked for changes; 0 disables reloading."""
     max_message_size: int = Field(FOUR_K_RGB_BYTES + (8 << 20), gt=0)
     """Largest gRPC message in bytes (default: a 4K RGB frame plus headroom)."""
+    max_stream_buffer_mb: int = Field(64, gt=0)
+    """Outputs one stream may hold for a slow client (MiB); when full the server stops
+    reading that stream's requests until the client catches up."""
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     """On SIGTERM, how long open streams may drain before they are cancelled."""
 

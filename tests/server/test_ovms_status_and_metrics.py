@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import numpy as np
 import tritonclient.grpc as grpcclient
@@ -48,3 +52,16 @@ def test_ovms_metric_names_count_next_to_ours(server: ServerProcess) -> None:
     assert server.metric("ovms_current_graphs", name="passthrough") == 0
     time = server.metric("ovms_request_time_us_count", interface="gRPC", name="passthrough")
     assert time >= 1
+
+
+def test_ovms_metric_flags_are_accepted(tmp_path: Path) -> None:
+    missing = tmp_path / "none.json"
+    flags = ["--metrics_enable", "--metrics_list", "ovms_requests_success,ovms_responses"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeserve.cli", "--config_path", str(missing), *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2  # the missing config, not the flags, stops it
+    assert "cannot read config" in run.stderr and "unrecognized" not in run.stderr
