@@ -154,12 +154,16 @@ class CalculatorGraph:
             raise PacketError(f"graph {self.name!r} has no input stream {stream!r}")
         with self._lock:
             self._raise_route_bound(route, DONE)
+            if self._running == 0 and self._started:
+                self._close_if_stalled()
 
     def close_all_input_streams(self) -> None:
         """Close every graph input stream; the graph then finishes on its own."""
         with self._lock:
             for route in self._inputs.values():
                 self._raise_route_bound(route, DONE)
+            if self._running == 0 and self._started:
+                self._close_if_stalled()
 
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Wait until no node is running or ready; False on timeout. Raises the graph error."""

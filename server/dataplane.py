@@ -36,7 +36,7 @@ from .types import (
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "pipeserve"
-EXTENSIONS = ("model_stream_infer",)
+EXTENSIONS = ("model_stream_infer", "binary_tensor_data")
 RequestStream = AsyncIterator[InferRequest | PipeserveError]
 """Requests as a frontend decoded them, or the error that made one undecodable."""
 

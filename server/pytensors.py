@@ -14,7 +14,7 @@ from pyovms import DATATYPE_FORMATS, Tensor
 
 from .codecs import DTYPES, decode_input, element_count, encode_bytes, register_tensor_encoder
 from .errors import InvalidRequestError
-from .types import OutputTensor, RequestInput
+from .types import OutputTensor, RawBuffer, RequestInput
 
 PY_TENSOR_TAG = "OVMS_PY_TENSOR"
 
@@ -24,7 +24,7 @@ def is_py_tensor_tag(tag: str) -> bool:
     return tag.startswith(PY_TENSOR_TAG)
 
 
-def decode_py_tensor(inp: RequestInput, raw: bytes | None, max_bytes: int) -> Tensor:
+def decode_py_tensor(inp: RequestInput, raw: RawBuffer | None, max_bytes: int) -> Tensor:
     """The request input as a Tensor; raises InvalidRequestError before anything is pushed."""
     count = element_count(inp, max_bytes)
     fmt = DATATYPE_FORMATS.get(inp.datatype)

@@ -15,6 +15,7 @@ from pipeserve.errors import PipeserveError
 from ..dataplane import DataPlane
 from ..metrics import CONTENT_TYPE, Metrics
 from ..types import InferRequest, InferResponse, InStreamError, StreamItem
+from .binary import HEADER_LENGTH, encode_response, split_request
 from .converters import (
     InferRequestConverter,
     InferResponseConverter,
@@ -49,10 +50,12 @@ class Endpoints:
     async def model_metadata(self, name: str, version: str = "") -> dict[str, Any]:
         return MetadataConverter.from_types(await self.data_plane.model_metadata(name, version))
 
-    async def infer(self, name: str, body: JsonInferRequest, version: str = "") -> dict[str, Any]:
-        request = InferRequestConverter.to_types(body, name, version)
-        response = await self.data_plane.infer(request, method="rest_infer")
-        return InferResponseConverter.from_types(response)
+    async def infer(self, name: str, request: Request, version: str = "") -> Response:
+        """JSON, or KServe's binary tensor extension both ways (``binary.py``)."""
+        body, raw = split_request(await request.body(), request.headers.get(HEADER_LENGTH))
+        infer_request = InferRequestConverter.to_types(body, name, version, raw)
+        response = await self.data_plane.infer(infer_request, method="rest_infer")
+        return encode_response(response, body)
 
     async def infer_stream(
         self, name: str, body: JsonInferRequest, request: Request, version: str = ""

@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 import pytest
 import tritonclient.grpc as grpcclient
+import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
 from tests.server.conftest import ServerProcess
@@ -90,6 +91,12 @@ def test_summator_adds_two_inputs_over_grpc_rest_and_a_stream(server: ServerProc
     assert reply.json()["outputs"] == [
         {"name": "out", "datatype": "FP32", "shape": [1, 3], "data": [11.0, 22.0, 33.0]}
     ]
+
+    rest = httpclient.InferenceServerClient(server.rest_url.removeprefix("http://"))
+    binary = [httpclient.InferInput(n, [1, 3], "FP32") for n in ("in1", "in2")]
+    for inp, array in zip(binary, (a, b), strict=True):
+        inp.set_data_from_numpy(array)  # KServe's binary extension, tritonclient's default
+    assert rest.infer("summator", binary).as_numpy("out").tolist() == [[11, 22, 33]]
 
     with Stream(server.grpc_url) as stream:  # a client cannot replace the Python resources
         stream.send("summator", {"in1": a, "in2": b}, ts=7, py="/tmp/evil.py")
