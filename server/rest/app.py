@@ -43,6 +43,7 @@ def create_app(
         APIRoute("/v2", e.metadata, methods=["GET"]),
         APIRoute("/metrics", e.metrics_text, methods=["GET"]),
         APIRoute("/v1/config", e.config_status, methods=["GET"]),
+        APIRoute("/v1/config/reload", e.config_reload, methods=["POST"]),
     ]
     for base in (MODEL, VERSIONED):
         routes += [
