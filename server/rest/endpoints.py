@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from pipeserve.errors import PipeserveError
 
+from ..config_status import VersionStatus
 from ..dataplane import DataPlane
 from ..metrics import CONTENT_TYPE, Metrics
 from ..types import InferRequest, InferResponse, InStreamError, StreamItem
@@ -78,17 +79,25 @@ class Endpoints:
 
     async def config_status(self) -> dict[str, Any]:
         """OVMS's ``GET /v1/config`` body: ``{name: {"model_version_status": [...]}}``."""
-        body: dict[str, Any] = {}
-        for s in await self.data_plane.config_status():
-            status = {"error_code": s.error_code, "error_message": s.error_message}
-            entry = {"version": s.version, "state": s.state, "status": status}
-            body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(
-                entry
-            )
-        return body
+        return _status_body(await self.data_plane.config_status())
+
+    async def config_reload(self) -> Response:
+        """OVMS's ``POST /v1/config/reload``: 201 when the config was reloaded, else 200."""
+        reloaded, statuses = await self.data_plane.reload_config()
+        return JSONResponse(_status_body(statuses), status_code=201 if reloaded else 200)
 
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _status_body(statuses: list[VersionStatus]) -> dict[str, Any]:
+    """OVMS's config status JSON: ``{name: {"model_version_status": [entry, ...]}}``."""
+    body: dict[str, Any] = {}
+    for s in statuses:
+        status = {"error_code": s.error_code, "error_message": s.error_message}
+        entry = {"version": s.version, "state": s.state, "status": status}
+        body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(entry)
+    return body
 
 
 class ItemStreamResponse(StreamingResponse):
