@@ -1,7 +1,13 @@
-"""Prometheus metrics for streams and unary calls, labelled by graph (or model) and method."""
+"""Prometheus metrics for streams and unary calls, labelled by graph (or model) and method.
+
+With ``--workers`` the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` before the workers
+start: every worker then writes its values there (prometheus-client's multiprocess mode) and
+``/metrics`` in any worker reports the sum over all of them.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from prometheus_client import (
@@ -11,10 +17,12 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LABELS = ("name", "method")
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -61,6 +69,7 @@ class Metrics:
             "Streams (graph instances) currently open",
             LABELS,
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self._latency = Histogram(
             "pipeserve_processing_seconds",
@@ -86,5 +95,9 @@ class Metrics:
         return f"Metrics({len(list(self.registry.collect()))} families)"
 
     def render(self) -> bytes:
-        """The text exposition format."""
+        """The text exposition format (of every worker's values in multiprocess mode)."""
+        if MULTIPROC_DIR in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)

@@ -20,13 +20,14 @@ from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .errors import InvalidRequestError
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots
+from .limits import LocalStreamSlots, StreamSlots
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
 from .rest.connections import header_timeout_protocol
 from .servables import Servables, ServableStore
 from .settings import Settings
+from .supervisor import WorkerLink
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +80,23 @@ def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
     return config
 
 
-async def serve(settings: Settings) -> None:
-    """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout."""
+async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout.
+
+    ``worker`` links a worker process of ``--workers`` to its supervisor: shared ports,
+    stream slots counted across workers, and a message once it serves.
+    """
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
     store = ServableStore(await asyncio.to_thread(Servables.build, config))
     metrics = Metrics()
     data_plane = DataPlane(store, metrics)
-    slots = LocalStreamSlots(settings.max_streams)
+    slots: StreamSlots = (
+        LocalStreamSlots(settings.max_streams)
+        if worker is None
+        else worker.stream_slots(settings.max_streams)
+    )
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
     )
@@ -103,7 +112,8 @@ async def serve(settings: Settings) -> None:
         rest = RestServer(
             rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
         )
-        tasks.append(asyncio.create_task(rest.serve()))
+        sockets = None if worker is None else worker.rest_sockets(settings)
+        tasks.append(asyncio.create_task(rest.serve(sockets)))
         scheme = "https" if settings.rest_tls_cert_path else "http"
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
@@ -116,6 +126,8 @@ async def serve(settings: Settings) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if worker is not None:
+        worker.started()
     await stop.wait()
     log.info("shutting down: draining %d open streams", data_plane.open_streams)
     if rest is not None:

@@ -25,6 +25,8 @@ from typing import Protocol
 
 import openvino as ov
 
+from pipeserve.cpus import worker_share
+
 DEFAULT_COMPILE_CONFIG: Mapping[str, str] = {
     "PERFORMANCE_HINT": "LATENCY",
     "INFERENCE_PRECISION_HINT": "f32",
@@ -64,8 +66,11 @@ class ModelNotFoundError(LookupError):
 
 
 def compile_config(plugin_config: Mapping[str, object] | None = None) -> dict[str, str]:
-    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings)."""
+    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings);
+    in a worker process (``--workers``), inference threads default to the worker's CPU share."""
     config = dict(DEFAULT_COMPILE_CONFIG)
+    if (share := worker_share()) is not None:
+        config["INFERENCE_NUM_THREADS"] = str(share)
     config.update({k: str(v) for k, v in (plugin_config or {}).items()})
     return config
 
