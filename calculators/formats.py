@@ -60,7 +60,8 @@ class NormalizedRect:
 
 @dataclass(slots=True, frozen=True)
 class Detection:
-    """A detection with a relative bounding box, score and ``[K, 2]`` relative keypoints."""
+    """A detection with a relative bounding box, score, ``[K, 2]`` relative keypoints, class
+    id and class name (``label``, empty until a label map names it)."""
 
     xmin: float
     ymin: float
@@ -69,6 +70,7 @@ class Detection:
     score: float
     keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     label_id: int = 0
+    label: str = ""
 
     def to_row(self) -> np.ndarray:
         head = np.array([self.xmin, self.ymin, self.width, self.height, self.score], np.float32)

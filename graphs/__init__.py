@@ -2,7 +2,7 @@
 
 from pipeserve.errors import GraphConfigError, NodeError, PacketError, PipeserveError
 
-from .calculator import STOP, Calculator, CalculatorContext, OutputStream
+from .calculator import STOP, Calculator, CalculatorContext, OutputStream, ProcessResult
 from .config import load_graph_config, parse_binary_graph_config, parse_graph_config
 from .contract import (
     ANY_TAG,
@@ -13,7 +13,7 @@ from .contract import (
     OutputSidePacket,
 )
 from .graph import CalculatorGraph
-from .packet import EMPTY, Packet, as_scalar
+from .packet import EMPTY, Packet, Scalar, as_scalar
 from .registry import (
     find_calculator,
     register_calculator,
@@ -44,6 +44,8 @@ __all__ = [
     "Packet",
     "PacketError",
     "PipeserveError",
+    "ProcessResult",
+    "Scalar",
     "as_scalar",
     "find_calculator",
     "load_graph_config",

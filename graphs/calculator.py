@@ -9,8 +9,8 @@ Example::
 
     @register_calculator("ThresholdingCalculator")
     class ThresholdingCalculator(Calculator):
-        FLOAT = Input("FLOAT")
-        FLAG = Output("FLAG", optional=True)
+        FLOAT = Input[float]("FLOAT")
+        FLAG = Output[bool]("FLAG", optional=True)
         options_type = ThresholdingCalculatorOptions
         timestamp_offset = 0
 
@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any, ClassVar
 
 from pipeserve.errors import PacketError
@@ -34,8 +35,15 @@ from .packet import EMPTY, EMPTY_PACKET, Packet
 from .tag_map import TagIndex, TagMap
 from .timestamp import DONE, UNSET, timestamp_name
 
-STOP = "STOP"
-"""Return value of ``process`` for a source node (no inputs) that has nothing more to emit."""
+
+class ProcessResult(Enum):
+    """What ``process`` may return besides None."""
+
+    STOP = "stop"
+    """A source node (no inputs) has nothing more to emit: the graph closes it."""
+
+
+STOP = ProcessResult.STOP
 
 
 class Calculator:
@@ -70,7 +78,7 @@ class Calculator:
     def open(self, cc: CalculatorContext) -> None:
         """Called once before any ``process``; resolve options and side packets here."""
 
-    def process(self, cc: CalculatorContext) -> str | None:
+    def process(self, cc: CalculatorContext) -> ProcessResult | None:
         """Called for each input set. Source nodes return ``STOP`` when done."""
         return None
 

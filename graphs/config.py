@@ -68,14 +68,24 @@ def node_options(node: NodeConfig, options_type: Any, node_name: str) -> Any:
     return result
 
 
-def declared_option_types(node: NodeConfig) -> list[str]:
-    """Full names of the option messages a node sets (to report options its calculator ignores)."""
-    names = [_any_type_name(a) for a in node.node_options]
+def check_option_types(node: NodeConfig, options_type: Any, node_name: str) -> None:
+    """Reject options of another message type than the calculator's (or any, if it has none).
+
+    Names the node, the calculator's options type and the type the node sets.
+    """
+    expected = options_type.DESCRIPTOR.full_name if options_type is not None else None
+    given = [_any_type_name(a) for a in node.node_options]
     if node.HasField("options"):
-        names += [
+        given += [
             fd.message_type.full_name for fd, _ in node.options.ListFields() if fd.is_extension
         ]
-    return names
+    for name in given:
+        if name != expected:
+            raise GraphConfigError(
+                f"{node.calculator} takes {expected or 'no options'}, but the node sets "
+                f"options of type {name}",
+                node=node_name,
+            )
 
 
 def _any_type_name(packed: any_pb2.Any) -> str:

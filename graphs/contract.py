@@ -3,47 +3,70 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pipeserve.errors import GraphConfigError
 
 from .tag_map import TagMap
 
 ANY_TAG = "*"
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Port:
-    """A declared port: a tag (``""`` = untagged, ``"*"`` = any tag), optional, repeatable."""
+@dataclass(frozen=True)
+class Port(Generic[T]):
+    """A declared port: a tag (``""`` = untagged, ``"*"`` = any tag), optional, repeatable,
+    and the payload type it carries (``Any`` unless given).
+
+    ``Input[np.ndarray]("IMAGE")`` declares the type by subscript; ``Input("IMAGE")`` is
+    untyped (``Any``) and matches every edge.
+    """
 
     tag: str
     optional: bool = False
     multiple: bool = False
+    payload: Any = Any
     kind: ClassVar[str] = "port"
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        if isinstance(item, TypeVar):  # ``class Input(Port[T])``: the generic machinery
+            return super().__class_getitem__(item)  # type: ignore[misc]
+        return _TypedPort(cls, item)
 
     def describe(self) -> str:
         return self.tag or "<untagged>"
 
 
-class Input(Port):
+@dataclass(frozen=True, slots=True)
+class _TypedPort:
+    """``Input[X]``: builds the port with payload type ``X``."""
+
+    cls: type[Port]
+    payload: Any
+
+    def __call__(self, tag: str, optional: bool = False, multiple: bool = False) -> Port:
+        return self.cls(tag, optional, multiple, self.payload)
+
+
+class Input(Port[T]):
     """An input stream port."""
 
     kind = "input stream"
 
 
-class Output(Port):
+class Output(Port[T]):
     """An output stream port."""
 
     kind = "output stream"
 
 
-class InputSidePacket(Port):
+class InputSidePacket(Port[T]):
     """An input side packet port."""
 
     kind = "input side packet"
 
 
-class OutputSidePacket(Port):
+class OutputSidePacket(Port[T]):
     """An output side packet port."""
 
     kind = "output side packet"
@@ -83,6 +106,17 @@ class CalculatorContract:
             InputSidePacket: self.input_side_packets,
             OutputSidePacket: self.output_side_packets,
         }
+
+
+def declared_port(ports: dict[type[Port], list[Port]], kind: type[Port], tag: str) -> Port | None:
+    """The port of ``kind`` declared for ``tag`` (or the any-tag port), None if undeclared."""
+    wildcard = None
+    for port in ports.get(kind, []):
+        if port.tag == tag:
+            return port
+        if port.tag == ANY_TAG:
+            wildcard = port
+    return wildcard
 
 
 def check_ports(cc: CalculatorContract, ports: dict[type[Port], list[Port]]) -> None:

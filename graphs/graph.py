@@ -16,8 +16,9 @@ from pipeserve.errors import (
     SidePacketError,
 )
 
+from .calculator import STOP
 from .contract import InputSidePacket
-from .node import CLOSED, OPENED, NodeRuntime, OutputRoute, PacketObserver
+from .node import NodeRuntime, NodeState, OutputRoute, PacketObserver
 from .packet import EMPTY, Packet
 from .spec import GraphSpec
 from .stream_handlers.base import BOUND, CLOSE, PROCESS, Invocation
@@ -221,7 +222,7 @@ class CalculatorGraph:
             self._fail(node, None, exc)
             return
         with self._lock:
-            node.state = OPENED
+            node.state = NodeState.OPENED
             self._open_nodes += 1
 
     def _check_accepting(self, stream: str) -> None:
@@ -312,7 +313,7 @@ class CalculatorGraph:
 
     def _claim(self, node: NodeRuntime) -> bool:
         """Mark a node as running unless it already is, or cannot run (lock held)."""
-        if node.running or node.state != OPENED or self._halted:
+        if node.running or node.state is not NodeState.OPENED or self._halted:
             return False
         node.running = True
         self._running += 1
@@ -349,20 +350,20 @@ class CalculatorGraph:
                     self._release(node)
                     return
             try:
-                if invocation.kind == PROCESS:
+                if invocation.kind is PROCESS:
                     ctx.input_timestamp = invocation.timestamp
                     ctx.inputs.packets = invocation.packets or []
                     result = calculator.process(ctx)
                     self._apply_pending_bounds(node)
-                    if node.source and result == "STOP":
+                    if node.source and result is STOP:
                         self._close_node(node, calculator)
                         return
                     if offset is not None and invocation.timestamp != UNSET:
                         self._propagate(node, _shift(invocation.timestamp, offset, settled=True))
-                elif invocation.kind == BOUND:
+                elif invocation.kind is BOUND:
                     if offset is not None:
                         self._propagate(node, _shift(invocation.timestamp, offset, settled=False))
-                elif invocation.kind == CLOSE:
+                elif invocation.kind is CLOSE:
                     self._close_node(node, calculator)
                     return
             except Exception as exc:  # a calculator's failure is a graph error
@@ -393,7 +394,7 @@ class CalculatorGraph:
         with self._lock:
             for route in node.routes:
                 self._raise_route_bound(route, DONE)
-            node.state = CLOSED
+            node.state = NodeState.CLOSED
             self._open_nodes -= 1
             self._release(node)
             self._check_done()

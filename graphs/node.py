@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 from pipeserve.errors import PacketError
@@ -43,7 +44,12 @@ class OutputRoute:
         self.observers: list[PacketObserver] = []
 
 
-NEW, OPENED, CLOSED = 0, 1, 2
+class NodeState(Enum):
+    """Where a node is in its life: NEW -> OPENED -> CLOSED (NEW stays if ``open`` fails)."""
+
+    NEW = "new"
+    OPENED = "opened"
+    CLOSED = "closed"
 
 
 class NodeRuntime:
@@ -83,7 +89,7 @@ class NodeRuntime:
             services,
         )
         self.running = False
-        self.state = NEW
+        self.state = NodeState.NEW
         self.source = not self.queues and len(contract.outputs) > 0
         self.inline = spec.calculator.runs_inline
 
@@ -130,4 +136,4 @@ class NodeRuntime:
         route.bound = next_allowed_in_stream(ts)
 
     def __repr__(self) -> str:
-        return f"NodeRuntime({self.spec.name!r}, state={self.state}, running={self.running})"
+        return f"NodeRuntime({self.spec.name!r}, state={self.state.value}, running={self.running})"

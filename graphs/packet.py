@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -52,6 +52,10 @@ def describe_value(value: Any) -> str:
         return f"ndarray[{shape}] {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+Scalar: TypeAlias = bool | int | float | np.generic | np.ndarray
+"""What ``as_scalar`` reads: a Python scalar, a numpy scalar, or a one-element array."""
 
 
 def as_scalar(value: Any, kind: type) -> Any:

@@ -64,8 +64,3 @@ def find_subgraph(name: str) -> calculator_pb2.CalculatorGraphConfig | None:
 def registered_calculators() -> list[str]:
     """All registered calculator names, sorted."""
     return sorted(_calculators)
-
-
-def registered_subgraphs() -> list[str]:
-    """All registered subgraph names, sorted."""
-    return sorted(_subgraphs)

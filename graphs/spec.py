@@ -9,7 +9,7 @@ from pipeserve.cpus import cpu_share
 from pipeserve.errors import GraphConfigError
 
 from .calculator import Calculator
-from .config import node_options
+from .config import check_option_types, node_options
 from .contract import CalculatorContract, check_ports
 from .registry import find_calculator
 from .stream_handlers import (  # noqa: F401  (registration)
@@ -24,6 +24,7 @@ from .stream_handlers.base import InputStreamHandler, find_input_stream_handler
 from .subgraph import expand_subgraphs
 from .tag_map import TagMap, parse_stream_spec
 from .types import GraphConfig, NodeConfig
+from .wiring import check_edge_types
 
 DEFAULT_HANDLER = "DefaultInputStreamHandler"
 DEFAULT_MAX_QUEUE_SIZE = 100
@@ -59,6 +60,7 @@ class GraphSpec:
         self.nodes = [self._resolve_node(i, n) for i, n in enumerate(self.config.node)]
         self._check_unique_node_names()
         self.producers = self._check_streams()
+        check_edge_types(self.nodes)
         self.input_side_packets, self.side_producers = self._check_side_packets()
         self.open_order = self._open_order()
         self._check_acyclic()
@@ -77,6 +79,7 @@ class GraphSpec:
         cls = find_calculator(node.calculator)
         if cls is None:
             raise GraphConfigError(f"unknown calculator {node.calculator!r}", node=name)
+        check_option_types(node, cls.options_type, name)
         contract = CalculatorContract(
             node=name,
             calculator=node.calculator,

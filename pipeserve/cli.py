@@ -1,4 +1,9 @@
-"""``pipeserve``: the server (OVMS's flags) and ``pipeserve graph check <graph.pbtxt>``."""
+"""``pipeserve``: the server (OVMS's flags) and ``pipeserve graph check <graph.pbtxt>``.
+
+A start-up failure prints one line, ``pipeserve: <reason>``, and exits with 2 (bad
+settings, config or model, a port taken); anything else unexpected exits with 1. Tracebacks
+are printed only with ``--log_level DEBUG``.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,22 @@ import asyncio
 import logging
 import sys
 
+import pipeserve
 from pipeserve.errors import PipeserveError
 
+EXIT_STARTUP = 2
+EXIT_INTERNAL = 1
+COMMANDS = """commands:
+  pipeserve [flags]                    serve (no --config_path or --model_path: the
+                                       bundled default config)
+  pipeserve graph check GRAPH.pbtxt    print a graph's nodes and streams, or its error"""
+
 SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
-    ("config_path", str, "OVMS config.json with model_config_list / mediapipe_config_list"),
+    ("config_path", str, "OVMS config.json (default: the bundled default config)"),
     ("model_path", str, "serve one graph folder (graph.pbtxt) or one model without a config"),
     ("model_name", str, "name of the servable given by --model_path"),
     ("target_device", str, "OpenVINO device for --model_path models (default CPU)"),
-    ("port", int, "gRPC port (default 9178)"),
+    ("port", int, "gRPC port (default 9000)"),
     ("rest_port", int, "REST port; 0 disables REST (default)"),
     ("grpc_bind_address", str, "gRPC bind address (default 127.0.0.1)"),
     ("rest_bind_address", str, "REST bind address (default 127.0.0.1)"),
@@ -48,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="pipeserve",
         description="Serve MediaPipe-style graphs and OpenVINO models "
         "over KServe v2 gRPC and REST. Flags also read PIPESERVE_<FLAG> variables.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"pipeserve {pipeserve.__version__}")
     for name, kind, help_text in SERVER_FLAGS:
         parser.add_argument(f"--{name}", type=kind, help=help_text)
     return parser
@@ -84,11 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**{k: v for k, v in vars(ns).items() if v is not None})
     except ValidationError as exc:
         print(f"pipeserve: invalid settings: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_STARTUP
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    debug = settings.log_level == "DEBUG"
     try:
         if settings.workers > 1:  # the supervisor imports no graph or model code
             from pipeserve.server.supervisor import Supervisor
@@ -98,9 +115,17 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(serve(settings))
     except PipeserveError as exc:
-        logging.getLogger("pipeserve").error("%s", exc)
-        return 2
+        return _fail(str(exc), EXIT_STARTUP, debug)
+    except Exception as exc:  # a bug: one line, the traceback only when debugging
+        return _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL, debug)
     return 0
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    if debug:
+        logging.getLogger("pipeserve").exception("start-up failed")
+    print(f"pipeserve: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

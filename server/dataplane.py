@@ -20,6 +20,7 @@ from .codecs import encode_output
 from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
 from .inputs import decode_request
 from .metrics import Metrics
+from .readiness import Readiness
 from .servables import GRAPH_VERSION, GraphServable, ServableStore
 from .sessions import StreamSession, request_timestamp, start_graph
 from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, StreamItem
@@ -38,16 +39,18 @@ class DataPlane:
     def __init__(self, store: ServableStore, metrics: Metrics) -> None:
         self.store = store
         self.metrics = metrics
+        self.readiness = Readiness(store)
         self._sessions: set[StreamSession] = set()
 
     async def live(self) -> bool:
         return True
 
     async def ready(self) -> bool:
-        return self.store.current.all_ready()
+        return self.readiness.server_ready()
 
     async def model_ready(self, name: str, version: str = "") -> bool:
-        return self.store.current.ready(name, version)
+        """Readiness of one servable; NOT_FOUND for an unknown name or version."""
+        return self.readiness.model_ready(name, version)
 
     async def metadata(self) -> ServerMetadata:
         return ServerMetadata(SERVER_NAME, pipeserve.__version__, EXTENSIONS)

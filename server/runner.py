@@ -1,4 +1,8 @@
-"""Run both servers in one process: load the config, serve, reload, drain on SIGTERM."""
+"""Run both servers in one process: load the config, serve, reload, drain on SIGTERM.
+
+Start-up failures (a port taken, a config that cannot be read, the ``--model_path``
+servable not loadable) raise ``StartupError`` with one line for the command to print.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import signal
 import ssl
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -18,10 +23,10 @@ from pipeserve.errors import Code, PipeserveError
 from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
-from .errors import InvalidRequestError
 from .grpc.server import create_grpc_server
 from .limits import LocalStreamSlots, StreamSlots
 from .metrics import Metrics
+from .ports import StartupError, listen_socket
 from .reloader import ConfigReloader
 from .rest.app import create_app
 from .rest.connections import header_timeout_protocol
@@ -44,15 +49,39 @@ BLOCKING_THREADS = 64
 """Threads for blocking graph calls (starts, full-queue pushes, drains) across all streams."""
 
 
+def default_config_path() -> Path:
+    """The bundled default config (the graphs ``make run`` serves), inside the package."""
+    import pipeserve.demos
+
+    return Path(pipeserve.demos.__file__).resolve().parent / "default" / "config.json"
+
+
 def initial_config(settings: Settings) -> ServerConfig:
-    """The config from ``--config_path`` or from ``--model_path``/``--model_name``."""
+    """The config from ``--config_path``, from ``--model_path``/``--model_name``, or else
+    the bundled default config."""
     if settings.config_path is not None and settings.model_path is not None:
-        raise InvalidRequestError("use either --config_path or --model_path, not both")
+        raise StartupError("use either --config_path or --model_path, not both")
     if settings.config_path is not None:
         return load_config(settings.config_path)
-    if settings.model_path is None or not settings.model_name:
-        raise InvalidRequestError("give --config_path, or --model_path with --model_name")
-    return single_servable_config(settings.model_path, settings.model_name, settings.target_device)
+    if settings.model_path is not None:
+        if not settings.model_name:
+            raise StartupError("--model_path needs --model_name")
+        return single_servable_config(
+            settings.model_path, settings.model_name, settings.target_device
+        )
+    if settings.model_name:
+        raise StartupError("--model_name needs --model_path")
+    path = default_config_path()
+    log.info("no --config_path or --model_path: serving the bundled default config %s", path)
+    return load_config(path)
+
+
+def _check_single_servable(settings: Settings, servables: Servables) -> None:
+    """With ``--model_path`` the one servable is the server: it must load."""
+    if settings.model_path is None:
+        return
+    for name, reason in servables.not_ready_all().items():
+        raise StartupError(f"cannot serve {name!r} from {settings.model_path}: {reason}")
 
 
 def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
@@ -89,7 +118,14 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
-    store = ServableStore(await asyncio.to_thread(Servables.build, config))
+    shared = worker is not None  # the workers of one server share its ports
+    rest_socket = None
+    if settings.rest_port:
+        rest_socket = listen_socket(settings.rest_bind_address, settings.rest_port, "REST", shared)
+    listen_socket(settings.grpc_bind_address, settings.port, "gRPC", shared).close()
+    servables = await asyncio.to_thread(Servables.build, config)
+    _check_single_servable(settings, servables)
+    store = ServableStore(servables)
     metrics = Metrics()
     data_plane = DataPlane(store, metrics)
     slots: StreamSlots = (
@@ -108,12 +144,11 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
         log.info("bearer tokens required: %r", tokens)
     tasks = []
     rest = None
-    if settings.rest_port:
+    if rest_socket is not None:
         rest = RestServer(
             rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
         )
-        sockets = None if worker is None else worker.rest_sockets(settings)
-        tasks.append(asyncio.create_task(rest.serve(sockets)))
+        tasks.append(asyncio.create_task(rest.serve(sockets=[rest_socket])))
         scheme = "https" if settings.rest_tls_cert_path else "http"
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
@@ -129,6 +164,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     if worker is not None:
         worker.started()
     await stop.wait()
+    data_plane.readiness.drain()
     log.info("shutting down: draining %d open streams", data_plane.open_streams)
     if rest is not None:
         rest.should_exit = True

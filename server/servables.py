@@ -1,7 +1,9 @@
 """Servables: one immutable snapshot of the configured models and graphs, and its holder.
 
-A graph's ``GraphSpec`` is built once per config load (validation decides readiness); each
-stream then makes a cheap ``CalculatorGraph`` from it. Reloading builds a new snapshot;
+A graph's ``GraphSpec`` is built once per config load; each stream then makes a cheap
+``CalculatorGraph`` from it. A servable is ready when it has no ``error``: a graph needs a
+valid spec (every calculator known, every edge checked) and every model its nodes name
+(``ModelConsumer.check_models``); a model must be loaded. Reloading builds a new snapshot;
 open streams keep the graph they started with.
 """
 
@@ -9,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeserve.calculators.openvino.models import ModelConsumer
 from pipeserve.errors import PipeserveError
 from pipeserve.graphs import CalculatorGraph, GraphSpec, load_graph_config
 
@@ -28,7 +32,7 @@ GRAPH_PLATFORM = "pipeserve"
 
 @dataclass(slots=True)
 class GraphServable:
-    """A configured graph: its validated spec, or why it cannot run."""
+    """A configured graph: its validated spec (if it has one) and why it is not ready."""
 
     name: str
     entry: GraphEntry
@@ -43,7 +47,7 @@ class GraphServable:
         return self.spec
 
     def __repr__(self) -> str:
-        state = "ready" if self.spec is not None else f"unavailable: {self.error}"
+        state = "ready" if self.error is None else f"not ready: {self.error}"
         return f"GraphServable({self.name!r}, {state})"
 
 
@@ -66,7 +70,7 @@ class Servables:
         import pipeserve.calculators  # noqa: F401  (registers every calculator)
 
         models = ModelRepository.load(config.all_models, previous.models if previous else None)
-        graphs = {g.name: _build_graph(g) for g in config.graphs}
+        graphs = {g.name: _build_graph(g, models) for g in config.graphs}
         for servable in graphs.values():
             _warm_up(servable, models)
         retired: frozenset[str] = frozenset()
@@ -89,37 +93,48 @@ class Servables:
     def is_graph(self, name: str) -> bool:
         return name in self.graphs
 
-    def ready(self, name: str, version: str = "") -> bool:
-        """Readiness of one graph or model."""
+    def require_known(self, name: str, version: str = "") -> None:
+        """The NOT_FOUND rule for every name lookup but streams: an unknown or retired name,
+        or a version the servable does not have."""
         if name in self.graphs:
-            return version in GRAPH_VERSIONS and self.graphs[name].spec is not None
-        return self.models.ready(name, version or None)
+            self.graph(name, version)
+        elif name in self.retired:
+            raise RetiredError("Servable", name)
+        elif name not in self.models:
+            raise ModelNotFoundError(name, version or None)
+        elif self.models.ready(name):
+            self.models.get(name, version or None)
 
-    def all_ready(self) -> bool:
-        return all(g.spec is not None for g in self.graphs.values()) and all(
-            self.models.ready(n) for n in self.models.names
-        )
+    def not_ready(self, name: str, version: str = "") -> str | None:
+        """Why a known servable is not ready (None when it is); NOT_FOUND when unknown."""
+        self.require_known(name, version)
+        if name in self.graphs:
+            return self.graphs[name].error
+        return self.models.error(name)
+
+    def not_ready_all(self) -> dict[str, str]:
+        """Every servable that is not ready, with its reason."""
+        names = [*self.graphs, *self.models.names]
+        return {n: reason for n in names if (reason := self.not_ready(n)) is not None}
 
     def metadata(self, name: str, version: str = "") -> ModelMetadata:
         """Metadata of a graph (any state) or a loaded model."""
+        self.require_known(name, version)
         if name in self.graphs:
-            return self.graph(name, version).metadata
-        if name in self.retired:
-            raise RetiredError("Servable", name)
+            return self.graphs[name].metadata
         return self.models.metadata(name, version or None)
 
     def __repr__(self) -> str:
         return f"Servables(graphs={list(self.graphs)}, models={self.models.names})"
 
 
-def _build_graph(entry: GraphEntry) -> GraphServable:
+def _build_graph(entry: GraphEntry, models: ModelRepository) -> GraphServable:
     try:
         spec = GraphSpec(load_graph_config(entry.graph_path), name=entry.name)
     except PipeserveError as exc:
-        log.error("graph %s unavailable: %s", entry.name, exc)
+        log.error("graph %s not ready: %s", entry.name, exc)
         metadata = ModelMetadata(entry.name, (GRAPH_VERSION,), GRAPH_PLATFORM)
         return GraphServable(entry.name, entry, None, str(exc), metadata)
-    log.info("graph %s loaded from %s", entry.name, entry.graph_path)
     metadata = ModelMetadata(
         entry.name,
         (GRAPH_VERSION,),
@@ -127,7 +142,23 @@ def _build_graph(entry: GraphEntry) -> GraphServable:
         tuple(TensorMetadata(s.name) for s in spec.input_streams),
         tuple(TensorMetadata(s.name) for s in spec.output_streams),
     )
-    return GraphServable(entry.name, entry, spec, None, metadata)
+    error = _missing_models(spec, models)
+    if error is None:
+        log.info("graph %s loaded from %s", entry.name, entry.graph_path)
+    else:
+        log.error("graph %s not ready: %s", entry.name, error)
+    return GraphServable(entry.name, entry, spec, error, metadata)
+
+
+def _missing_models(spec: GraphSpec, models: ModelRepository) -> str | None:
+    """Why a node of ``spec`` cannot have its models, or None when every node can."""
+    for node in spec.nodes:
+        if isinstance(node.calculator, type) and issubclass(node.calculator, ModelConsumer):
+            try:
+                node.calculator.check_models(node.contract.options, models)
+            except PipeserveError as exc:
+                return f"node {node.name!r}: {exc}"
+    return None
 
 
 def _warm_up(servable: GraphServable, models: ModelRepository) -> None:
@@ -151,6 +182,11 @@ class ServableStore:
     def __init__(self, servables: Servables) -> None:
         self._current = servables
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[Servables], None]] = []
+
+    def on_swap(self, listener: Callable[[Servables], None]) -> None:
+        """Call ``listener`` with each new snapshot (from the thread that rebuilt it)."""
+        self._listeners.append(listener)
 
     @property
     def current(self) -> Servables:
@@ -160,4 +196,7 @@ class ServableStore:
         """Build a snapshot from ``config`` (models reused) and make it current."""
         with self._lock:
             self._current = Servables.build(config, self._current)
-            return self._current
+            current = self._current
+        for listener in self._listeners:
+            listener(current)
+        return current

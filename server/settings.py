@@ -19,15 +19,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIPESERVE_", protected_namespaces=())
 
     config_path: Path | None = None
-    """OVMS ``config.json`` with ``model_config_list`` and ``mediapipe_config_list``."""
+    """OVMS ``config.json`` with ``model_config_list`` and ``mediapipe_config_list``; with
+    neither this nor ``model_path``, the bundled default config is served."""
     model_path: Path | None = None
     """Serve one graph folder (with ``graph.pbtxt``) or one model folder without a config."""
     model_name: str | None = None
     """Name of the servable given by ``model_path``."""
     target_device: str = "CPU"
     """OpenVINO device for the model given by ``model_path``."""
-    port: int = Field(9178, ge=0, le=65535)
-    """gRPC port (OVMS ``--port``)."""
+    port: int = Field(9000, ge=0, le=65535)
+    """gRPC port (OVMS ``--port``; 9000, the port OVMS's demos and clients use)."""
     rest_port: int = Field(0, ge=0, le=65535)
     """REST (HTTP) port; 0 disables REST (as in OVMS)."""
     grpc_bind_address: str = "127.0.0.1"

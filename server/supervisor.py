@@ -29,9 +29,10 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from pipeserve.cpus import set_worker_share
-from pipeserve.errors import Code, PipeserveError
+from pipeserve.errors import PipeserveError
 
 from .metrics import MULTIPROC_DIR
+from .ports import listen_socket
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,35 +44,12 @@ EXIT_MARGIN_S = 10.0
 """After the drain timeout, how long a worker may take to exit before it is killed."""
 
 
-def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
-    """A TCP socket bound (not listening) to ``host:port``, sharing the port when asked."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind(address)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def reserve_port(host: str, port: int) -> socket.socket:
+def reserve_port(host: str, port: int, protocol: str) -> socket.socket:
     """Check that no other process holds ``host:port`` and reserve it for this server's
     workers; port 0 picks a free port (read it from the returned socket)."""
-    try:
-        probe = listening_socket(host, port, reuse_port=False)
-    except OSError as exc:
-        raise PipeserveError(
-            f"cannot listen on {host}:{port}: {exc.strerror}", Code.UNAVAILABLE
-        ) from exc
-    with probe:
+    with listen_socket(host, port, protocol) as probe:
         port = probe.getsockname()[1]
-    return listening_socket(host, port, reuse_port=True)
+    return listen_socket(host, port, protocol, reuse_port=True)
 
 
 class SharedStreamSlots:
@@ -109,12 +87,6 @@ class WorkerLink:
 
     def stream_slots(self, limit: int) -> SharedStreamSlots:
         return SharedStreamSlots(limit, self.slot_counts, self.index)
-
-    def rest_sockets(self, settings: Settings) -> list[socket.socket]:
-        """The REST port, shared with the other workers."""
-        return [
-            listening_socket(settings.rest_bind_address, settings.rest_port, reuse_port=True)
-        ]
 
     def started(self) -> None:
         """Tell the parent this worker serves."""
@@ -176,10 +148,12 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT; 0 when every worker drained and exited cleanly."""
-        reserved = [reserve_port(self.settings.grpc_bind_address, self.settings.port)]
+        reserved = [reserve_port(self.settings.grpc_bind_address, self.settings.port, "gRPC")]
         update = {"port": reserved[0].getsockname()[1]}
         if self.settings.rest_port:
-            reserved.append(reserve_port(self.settings.rest_bind_address, self.settings.rest_port))
+            reserved.append(
+                reserve_port(self.settings.rest_bind_address, self.settings.rest_port, "REST")
+            )
         self.settings = self.settings.model_copy(update=update)
         metrics_dir = tempfile.mkdtemp(prefix="pipeserve-metrics-")
         os.environ[MULTIPROC_DIR] = metrics_dir
@@ -241,7 +215,9 @@ class Supervisor:
                 self._restart(worker)
             if not started and all(w.serving for w in self._workers):
                 started = True
-                log.info("%d workers serving on gRPC port %d", len(self._workers), self.settings.port)
+                log.info(
+                    "%d workers serving on gRPC port %d", len(self._workers), self.settings.port
+                )
         return 0
 
     def _restart(self, worker: Worker) -> None:

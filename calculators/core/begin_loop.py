@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -45,12 +47,12 @@ class BeginLoopCalculator(Calculator):
         }
     """
 
-    ITERABLE = Input("ITERABLE")
-    CLONE = Input("CLONE", optional=True, multiple=True)
-    TICK = Input("TICK", optional=True)
-    ITEM = Output("ITEM")
-    BATCH_END = Output("BATCH_END")
-    CLONE_OUT = Output("CLONE", optional=True, multiple=True)
+    ITERABLE = Input[Any]("ITERABLE")
+    CLONE = Input[Any]("CLONE", optional=True, multiple=True)
+    TICK = Input[Any]("TICK", optional=True)
+    ITEM = Output[Any]("ITEM")
+    BATCH_END = Output[Any]("BATCH_END")
+    CLONE_OUT = Output[Any]("CLONE", optional=True, multiple=True)
     process_timestamp_bounds = True
 
     @classmethod

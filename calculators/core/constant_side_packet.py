@@ -64,7 +64,7 @@ class ConstantSidePacketCalculator(Calculator):
         }
     """
 
-    PACKET = OutputSidePacket("PACKET", optional=True, multiple=True)
+    PACKET = OutputSidePacket[Any]("PACKET", optional=True, multiple=True)
     options_type = ConstantSidePacketCalculatorOptions
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import (
     EMPTY,
     Calculator,
@@ -29,9 +31,9 @@ class DefaultSidePacketCalculator(Calculator):
         }
     """
 
-    OPTIONAL_VALUE = InputSidePacket("OPTIONAL_VALUE", optional=True)
-    DEFAULT_VALUE = InputSidePacket("DEFAULT_VALUE")
-    VALUE = OutputSidePacket("VALUE")
+    OPTIONAL_VALUE = InputSidePacket[Any]("OPTIONAL_VALUE", optional=True)
+    DEFAULT_VALUE = InputSidePacket[Any]("DEFAULT_VALUE")
+    VALUE = OutputSidePacket[Any]("VALUE")
 
     def open(self, cc: CalculatorContext) -> None:
         value = cc.input_side_packets.get("OPTIONAL_VALUE", EMPTY)

@@ -36,9 +36,9 @@ class EndLoopCalculator(Calculator):
         }
     """
 
-    ITEM = Input("ITEM")
-    BATCH_END = Input("BATCH_END")
-    ITERABLE = Output("ITERABLE")
+    ITEM = Input[Any]("ITEM")
+    BATCH_END = Input[Any]("BATCH_END")
+    ITERABLE = Output[Any]("ITERABLE")
 
     def open(self, cc: CalculatorContext) -> None:
         self.items: list[Any] | None = None

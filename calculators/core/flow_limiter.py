@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from typing import Any
 
 from mediapipe.calculators.core.flow_limiter_calculator_pb2 import FlowLimiterCalculatorOptions
 
@@ -19,6 +20,7 @@ from pipeserve.graphs import (
     as_scalar,
     register_calculator,
 )
+from pipeserve.graphs.packet import Scalar
 from pipeserve.graphs.timestamp import MAX, UNSET, next_allowed_in_stream
 
 
@@ -57,13 +59,13 @@ class FlowLimiterCalculator(Calculator):
         }
     """
 
-    FRAMES = Input("", multiple=True)
-    FINISHED = Input("FINISHED")
-    OPTIONS = Input("OPTIONS", optional=True)
-    OPTIONS_SIDE = InputSidePacket("OPTIONS", optional=True)
-    MAX_IN_FLIGHT = InputSidePacket("MAX_IN_FLIGHT", optional=True)
-    OUT = Output("", multiple=True)
-    ALLOW = Output("ALLOW", optional=True)
+    FRAMES = Input[Any]("", multiple=True)
+    FINISHED = Input[Any]("FINISHED")
+    OPTIONS = Input[FlowLimiterCalculatorOptions]("OPTIONS", optional=True)
+    OPTIONS_SIDE = InputSidePacket[FlowLimiterCalculatorOptions]("OPTIONS", optional=True)
+    MAX_IN_FLIGHT = InputSidePacket[Scalar]("MAX_IN_FLIGHT", optional=True)
+    OUT = Output[Any]("", multiple=True)
+    ALLOW = Output[bool]("ALLOW", optional=True)
     options_type = FlowLimiterCalculatorOptions
     process_timestamp_bounds = True
     input_stream_handler = "ImmediateInputStreamHandler"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mediapipe.calculators.core.gate_calculator_pb2 import GateCalculatorOptions
 
 from pipeserve.graphs import (
@@ -14,6 +16,7 @@ from pipeserve.graphs import (
     as_scalar,
     register_calculator,
 )
+from pipeserve.graphs.packet import Scalar
 
 _UNINITIALIZED = GateCalculatorOptions.GATE_UNINITIALIZED
 
@@ -42,13 +45,13 @@ class GateCalculator(Calculator):
         }
     """
 
-    DATA = Input("", optional=True, multiple=True)
-    ALLOW = Input("ALLOW", optional=True)
-    DISALLOW = Input("DISALLOW", optional=True)
-    ALLOW_SIDE = InputSidePacket("ALLOW", optional=True)
-    DISALLOW_SIDE = InputSidePacket("DISALLOW", optional=True)
-    OUT = Output("", optional=True, multiple=True)
-    STATE_CHANGE = Output("STATE_CHANGE", optional=True)
+    DATA = Input[Any]("", optional=True, multiple=True)
+    ALLOW = Input[Scalar]("ALLOW", optional=True)
+    DISALLOW = Input[Scalar]("DISALLOW", optional=True)
+    ALLOW_SIDE = InputSidePacket[Scalar]("ALLOW", optional=True)
+    DISALLOW_SIDE = InputSidePacket[Scalar]("DISALLOW", optional=True)
+    OUT = Output[Any]("", optional=True, multiple=True)
+    STATE_CHANGE = Output[bool]("STATE_CHANGE", optional=True)
     options_type = GateCalculatorOptions
     timestamp_offset = 0
     runs_inline = True

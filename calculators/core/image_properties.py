@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -27,9 +29,9 @@ class ImagePropertiesCalculator(Calculator):
         }
     """
 
-    IMAGE = Input("IMAGE", optional=True)
-    IMAGE_CPU = Input("IMAGE_CPU", optional=True)
-    SIZE = Output("SIZE")
+    IMAGE = Input[np.ndarray]("IMAGE", optional=True)
+    IMAGE_CPU = Input[np.ndarray]("IMAGE_CPU", optional=True)
+    SIZE = Output[tuple[int, int]]("SIZE")
     timestamp_offset = 0
     runs_inline = True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 
@@ -21,8 +23,8 @@ class MergeCalculator(Calculator):
         }
     """
 
-    IN = Input("", multiple=True)
-    OUT = Output("")
+    IN = Input[Any]("", multiple=True)
+    OUT = Output[Any]("")
     timestamp_offset = 0
     runs_inline = True
 

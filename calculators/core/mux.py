@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -12,6 +14,7 @@ from pipeserve.graphs import (
     as_scalar,
     register_calculator,
 )
+from pipeserve.graphs.packet import Scalar
 
 
 @register_calculator("MuxCalculator")
@@ -35,10 +38,10 @@ class MuxCalculator(Calculator):
         }
     """
 
-    SELECT = Input("SELECT", optional=True)
-    SELECT_SIDE = InputSidePacket("SELECT", optional=True)
-    INPUT = Input("INPUT", multiple=True)
-    OUTPUT = Output("OUTPUT")
+    SELECT = Input[Scalar]("SELECT", optional=True)
+    SELECT_SIDE = InputSidePacket[Scalar]("SELECT", optional=True)
+    INPUT = Input[Any]("INPUT", multiple=True)
+    OUTPUT = Output[Any]("OUTPUT")
     timestamp_offset = 0
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mediapipe.calculators.core.packet_cloner_calculator_pb2 import PacketClonerCalculatorOptions
 
 from pipeserve.graphs import (
@@ -37,9 +39,9 @@ class PacketClonerCalculator(Calculator):
         }
     """
 
-    IN = Input("", multiple=True)
-    TICK = Input("TICK", optional=True)
-    OUT = Output("", optional=True, multiple=True)
+    IN = Input[Any]("", multiple=True)
+    TICK = Input[Any]("TICK", optional=True)
+    OUT = Output[Any]("", optional=True, multiple=True)
     options_type = PacketClonerCalculatorOptions
     process_timestamp_bounds = True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 
@@ -23,8 +25,8 @@ class PacketPresenceCalculator(Calculator):
         }
     """
 
-    PACKET = Input("PACKET")
-    PRESENCE = Output("PRESENCE")
+    PACKET = Input[Any]("PACKET")
+    PRESENCE = Output[bool]("PRESENCE")
     timestamp_offset = 0
     runs_inline = True
     process_timestamp_bounds = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import (
     ANY_TAG,
     STOP,
@@ -12,6 +14,7 @@ from pipeserve.graphs import (
     InputSidePacket,
     Output,
     OutputSidePacket,
+    ProcessResult,
     register_calculator,
 )
 from pipeserve.graphs.tag_map import TagMap
@@ -39,10 +42,10 @@ class PassThroughCalculator(Calculator):
         }
     """
 
-    IN = Input(ANY_TAG, optional=True, multiple=True)
-    OUT = Output(ANY_TAG, optional=True, multiple=True)
-    SIDE_IN = InputSidePacket(ANY_TAG, optional=True, multiple=True)
-    SIDE_OUT = OutputSidePacket(ANY_TAG, optional=True, multiple=True)
+    IN = Input[Any](ANY_TAG, optional=True, multiple=True)
+    OUT = Output[Any](ANY_TAG, optional=True, multiple=True)
+    SIDE_IN = InputSidePacket[Any](ANY_TAG, optional=True, multiple=True)
+    SIDE_OUT = OutputSidePacket[Any](ANY_TAG, optional=True, multiple=True)
     timestamp_offset = 0
     runs_inline = True
 
@@ -64,7 +67,7 @@ class PassThroughCalculator(Calculator):
                 key = (spec.tag, spec.index)
                 cc.output_side_packets.set(key, cc.input_side_packets[key])
 
-    def process(self, cc: CalculatorContext) -> str | None:
+    def process(self, cc: CalculatorContext) -> ProcessResult | None:
         if not self.routes:
             return STOP
         packets = cc.inputs.packets

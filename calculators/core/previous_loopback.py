@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from pipeserve.graphs import (
     Calculator,
@@ -38,9 +39,9 @@ class PreviousLoopbackCalculator(Calculator):
         }
     """
 
-    MAIN = Input("MAIN")
-    LOOP = Input("LOOP")
-    PREV_LOOP = Output("PREV_LOOP")
+    MAIN = Input[Any]("MAIN")
+    LOOP = Input[Any]("LOOP")
+    PREV_LOOP = Output[Any]("PREV_LOOP")
     process_timestamp_bounds = True
     input_stream_handler = "ImmediateInputStreamHandler"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeserve.graphs import (
     ANY_TAG,
     STOP,
@@ -11,9 +13,11 @@ from pipeserve.graphs import (
     Input,
     InputSidePacket,
     Output,
+    ProcessResult,
     as_scalar,
     register_calculator,
 )
+from pipeserve.graphs.packet import Scalar
 from pipeserve.graphs.timestamp import POSTSTREAM, PRESTREAM
 
 _FIXED = {"AT_PRESTREAM": PRESTREAM, "AT_POSTSTREAM": POSTSTREAM, "AT_ZERO": 0}
@@ -43,10 +47,10 @@ class SidePacketToStreamCalculator(Calculator):
         }
     """
 
-    TICK = Input("TICK", optional=True)
-    VALUES = InputSidePacket("", optional=True, multiple=True)
-    TIMESTAMP = InputSidePacket("TIMESTAMP", optional=True)
-    OUT = Output(ANY_TAG, optional=True, multiple=True)
+    TICK = Input[Any]("TICK", optional=True)
+    VALUES = InputSidePacket[Any]("", optional=True, multiple=True)
+    TIMESTAMP = InputSidePacket[Scalar]("TIMESTAMP", optional=True)
+    OUT = Output[Any](ANY_TAG, optional=True, multiple=True)
 
     @classmethod
     def update_contract(cls, cc: CalculatorContract) -> None:
@@ -71,7 +75,7 @@ class SidePacketToStreamCalculator(Calculator):
         for i in range(self.count):
             cc.outputs[(self.tag, i)].add(cc.input_side_packets[("", i)], timestamp)
 
-    def process(self, cc: CalculatorContext) -> str | None:
+    def process(self, cc: CalculatorContext) -> ProcessResult | None:
         if self.tag not in _TICKED:
             return STOP
         if not self.closed:

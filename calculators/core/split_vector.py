@@ -77,8 +77,8 @@ class SplitVectorCalculator(Calculator):
         }
     """
 
-    IN = Input("")
-    OUT = Output("", multiple=True)
+    IN = Input[Any]("")
+    OUT = Output[Any]("", multiple=True)
     options_type = SplitVectorCalculatorOptions
     timestamp_offset = 0
 

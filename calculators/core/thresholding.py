@@ -14,6 +14,7 @@ from pipeserve.graphs import (
     as_scalar,
     register_calculator,
 )
+from pipeserve.graphs.packet import Scalar
 
 
 @register_calculator("ThresholdingCalculator")
@@ -39,12 +40,12 @@ class ThresholdingCalculator(Calculator):
         }
     """
 
-    FLOAT = Input("FLOAT")
-    THRESHOLD = Input("THRESHOLD", optional=True)
-    THRESHOLD_SIDE = InputSidePacket("THRESHOLD", optional=True)
-    FLAG = Output("FLAG", optional=True)
-    ACCEPT = Output("ACCEPT", optional=True)
-    REJECT = Output("REJECT", optional=True)
+    FLOAT = Input[Scalar]("FLOAT")
+    THRESHOLD = Input[Scalar]("THRESHOLD", optional=True)
+    THRESHOLD_SIDE = InputSidePacket[Scalar]("THRESHOLD", optional=True)
+    FLAG = Output[bool]("FLAG", optional=True)
+    ACCEPT = Output[bool]("ACCEPT", optional=True)
+    REJECT = Output[bool]("REJECT", optional=True)
     options_type = ThresholdingCalculatorOptions
     timestamp_offset = 0
 

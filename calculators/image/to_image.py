@@ -18,6 +18,8 @@ Example::
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeserve.calculators.util.contracts import require_one_of
 from pipeserve.graphs import (
     Calculator,
@@ -31,9 +33,9 @@ from pipeserve.graphs import (
 
 @register_calculator("ToImageCalculator")
 class ToImageCalculator(Calculator):
-    IMAGE = Input("IMAGE", optional=True)
-    IMAGE_CPU = Input("IMAGE_CPU", optional=True)
-    OUT = Output("IMAGE")
+    IMAGE = Input[np.ndarray]("IMAGE", optional=True)
+    IMAGE_CPU = Input[np.ndarray]("IMAGE_CPU", optional=True)
+    OUT = Output[np.ndarray]("IMAGE")
     timestamp_offset = 0
 
     @classmethod

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 from mediapipe.calculators.tensor.inference_calculator_pb2 import InferenceCalculatorOptions
 
 from pipeserve.graphs.calculator import Calculator, CalculatorContext
 from pipeserve.graphs.contract import CalculatorContract, Input, Output
 from pipeserve.graphs.registry import register_calculator
 
-from .models import compile_model, resolve_model_path
+from .models import ModelProvider, compile_model, resolve_model_path
 from .session import InferenceSession
 
 
@@ -37,8 +38,8 @@ class InferenceCalculator(Calculator):
         }
     """
 
-    TENSORS_IN = Input("TENSORS")
-    TENSORS_OUT = Output("TENSORS")
+    TENSORS_IN = Input[list[np.ndarray]]("TENSORS")
+    TENSORS_OUT = Output[list[np.ndarray]]("TENSORS")
     options_type = InferenceCalculatorOptions
     timestamp_offset = 0
 
@@ -46,6 +47,11 @@ class InferenceCalculator(Calculator):
     def update_contract(cls, cc: CalculatorContract) -> None:
         if cc.options is None or not cc.options.model_path:
             raise cc.fail("options.model_path is required (MODEL side packets are unsupported)")
+
+    @classmethod
+    def check_models(cls, options: InferenceCalculatorOptions, provider: ModelProvider) -> None:
+        """Raises ModelLoadError when ``model_path`` cannot be read and compiled."""
+        compile_model(resolve_model_path(options.model_path))
 
     def open(self, cc: CalculatorContext) -> None:
         path = resolve_model_path(cc.options.model_path)

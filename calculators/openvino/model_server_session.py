@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pipeserve.graphs.calculator import STOP, Calculator, CalculatorContext
+from pipeserve.graphs.calculator import STOP, Calculator, CalculatorContext, ProcessResult
 from pipeserve.graphs.contract import OutputSidePacket
 from pipeserve.graphs.registry import register_calculator
 from pipeserve.proto.openvino_calculators_pb2 import OpenVINOModelServerSessionCalculatorOptions
 
+from .models import ModelProvider
 from .session import InferenceSession
 
 MODELS_SERVICE = "models"
@@ -36,8 +37,15 @@ class OpenVINOModelServerSessionCalculator(Calculator):
         }
     """
 
-    SESSION = OutputSidePacket("SESSION")
+    SESSION = OutputSidePacket[InferenceSession]("SESSION")
     options_type = OpenVINOModelServerSessionCalculatorOptions
+
+    @classmethod
+    def check_models(
+        cls, options: OpenVINOModelServerSessionCalculatorOptions, provider: ModelProvider
+    ) -> None:
+        """Raises ModelLoadError when the provider cannot give the servable."""
+        provider.compiled_model(options.servable_name, parse_version(options.servable_version))
 
     def open(self, cc: CalculatorContext) -> None:
         name = cc.options.servable_name
@@ -57,7 +65,7 @@ class OpenVINOModelServerSessionCalculator(Calculator):
         )
         cc.output_side_packets.set("SESSION", session)
 
-    def process(self, cc: CalculatorContext) -> str:
+    def process(self, cc: CalculatorContext) -> ProcessResult:
         """A source node with nothing to emit: done at once."""
         return STOP
 

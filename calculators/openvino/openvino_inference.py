@@ -46,9 +46,9 @@ class OpenVINOInferenceCalculator(Calculator):
         }
     """
 
-    INPUTS = Input("*", multiple=True)
-    OUTPUTS = Output("*", multiple=True)
-    SESSION = InputSidePacket("SESSION")
+    INPUTS = Input[Any]("*", multiple=True)
+    OUTPUTS = Output[Any]("*", multiple=True)
+    SESSION = InputSidePacket[InferenceSession]("SESSION")
     options_type = OpenVINOInferenceCalculatorOptions
     timestamp_offset = 0
 

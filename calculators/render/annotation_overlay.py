@@ -51,10 +51,10 @@ def rgb_copy(image: np.ndarray) -> np.ndarray:
 class AnnotationOverlayCalculator(Calculator):
     """Draws render data onto a copy of the frame (see module docstring)."""
 
-    IMAGE_IN = Input("IMAGE")
-    VECTOR = Input("VECTOR", optional=True, multiple=True)
-    RENDER_DATA = Input("", optional=True, multiple=True)
-    IMAGE_OUT = Output("IMAGE")
+    IMAGE_IN = Input[np.ndarray]("IMAGE")
+    VECTOR = Input[list[RenderData]]("VECTOR", optional=True, multiple=True)
+    RENDER_DATA = Input[RenderData]("", optional=True, multiple=True)
+    IMAGE_OUT = Output[np.ndarray]("IMAGE")
     timestamp_offset = 0
 
     def open(self, cc: CalculatorContext) -> None:

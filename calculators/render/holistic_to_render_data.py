@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeserve.calculators.formats import NormalizedLandmarkList
+from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .render_data import Color, Rect, RenderData, landmarks_to_render_data
@@ -60,13 +60,13 @@ def _scale(image_size: tuple[int, int] | None) -> float:
 class HolisticTrackingToRenderDataCalculator(Calculator):
     """Turns holistic tracking results into a render data vector (see module docstring)."""
 
-    IMAGE_SIZE = Input("IMAGE_SIZE")
-    POSE_LANDMARKS = Input("POSE_LANDMARKS", optional=True)
-    POSE_ROI = Input("POSE_ROI", optional=True)
-    LEFT_HAND_LANDMARKS = Input("LEFT_HAND_LANDMARKS", optional=True)
-    RIGHT_HAND_LANDMARKS = Input("RIGHT_HAND_LANDMARKS", optional=True)
-    FACE_LANDMARKS = Input("FACE_LANDMARKS", optional=True)
-    RENDER_DATA_VECTOR = Output("RENDER_DATA_VECTOR")
+    IMAGE_SIZE = Input[tuple[int, int]]("IMAGE_SIZE")
+    POSE_LANDMARKS = Input[NormalizedLandmarkList]("POSE_LANDMARKS", optional=True)
+    POSE_ROI = Input[NormalizedRect]("POSE_ROI", optional=True)
+    LEFT_HAND_LANDMARKS = Input[NormalizedLandmarkList]("LEFT_HAND_LANDMARKS", optional=True)
+    RIGHT_HAND_LANDMARKS = Input[NormalizedLandmarkList]("RIGHT_HAND_LANDMARKS", optional=True)
+    FACE_LANDMARKS = Input[NormalizedLandmarkList]("FACE_LANDMARKS", optional=True)
+    RENDER_DATA_VECTOR = Output[list[RenderData]]("RENDER_DATA_VECTOR")
     timestamp_offset = 0
 
     def process(self, cc: CalculatorContext) -> None:

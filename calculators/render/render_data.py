@@ -1,6 +1,6 @@
 """Render data: drawing primitives in normalized image coordinates, and how to draw them.
 
-A ``RenderData`` is a tuple of annotations (``Points``, ``Lines``, ``Rect``); a render data
+A ``RenderData`` is a tuple of annotations (``Points``, ``Lines``, ``Rect``, ``Text``); a render data
 vector is a ``list[RenderData]``. Coordinates are fractions of the image width/height, so
 one render data fits any frame size; colours are RGB, sizes are pixels. Each primitive
 draws itself onto an RGB ``uint8`` canvas with OpenCV (anti-aliased, sub-pixel precise).
@@ -94,7 +94,28 @@ class Rect:
         return f"Rect({self.rect}, color={self.color}, thickness={self.thickness})"
 
 
-Annotation = Points | Lines | Rect
+@dataclass(slots=True, frozen=True)
+class Text:
+    """``text`` with its baseline starting at normalized (``left``, ``baseline``);
+    ``height`` is the font height as a fraction of the image height."""
+
+    text: str
+    left: float
+    baseline: float
+    height: float
+    color: Color
+    thickness: int = 1
+
+    def draw(self, canvas: np.ndarray) -> None:
+        width, height = _canvas_size(canvas)
+        pixels = max(round(self.height * height), 1)
+        scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_PLAIN, pixels, self.thickness)
+        origin = (round(self.left * width), round(self.baseline * height))
+        font = cv2.FONT_HERSHEY_PLAIN
+        cv2.putText(canvas, self.text, origin, font, scale, self.color, self.thickness, cv2.LINE_AA)
+
+
+Annotation = Points | Lines | Rect | Text
 
 
 @dataclass(slots=True, frozen=True)

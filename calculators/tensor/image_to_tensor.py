@@ -57,12 +57,14 @@ Options = image_to_tensor_calculator_pb2.ImageToTensorCalculatorOptions
 
 @register_calculator("ImageToTensorCalculator")
 class ImageToTensorCalculator(Calculator):
-    IMAGE = Input("IMAGE")
-    NORM_RECT = Input("NORM_RECT", optional=True)
-    TENSORS = Output("TENSORS", optional=True)
-    TENSOR = Output("TENSOR", optional=True)
-    LETTERBOX_PADDING = Output("LETTERBOX_PADDING", optional=True)
-    MATRIX = Output("MATRIX", optional=True)
+    IMAGE = Input[np.ndarray]("IMAGE")
+    NORM_RECT = Input[NormalizedRect]("NORM_RECT", optional=True)
+    TENSORS = Output[list[np.ndarray]]("TENSORS", optional=True)
+    TENSOR = Output[np.ndarray]("TENSOR", optional=True)
+    LETTERBOX_PADDING = Output[tuple[float, float, float, float]](
+        "LETTERBOX_PADDING", optional=True
+    )
+    MATRIX = Output[np.ndarray]("MATRIX", optional=True)
     options_type = Options
     timestamp_offset = 0
 

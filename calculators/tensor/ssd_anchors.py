@@ -21,11 +21,14 @@ Example::
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeserve.graphs import (
     STOP,
     Calculator,
     CalculatorContext,
     OutputSidePacket,
+    ProcessResult,
     register_calculator,
 )
 
@@ -34,12 +37,12 @@ from .anchors import SsdAnchorsOptions, generate_anchors
 
 @register_calculator("SsdAnchorsCalculator")
 class SsdAnchorsCalculator(Calculator):
-    ANCHORS = OutputSidePacket("")
+    ANCHORS = OutputSidePacket[np.ndarray]("")
     options_type = SsdAnchorsOptions
     timestamp_offset = 0
 
     def open(self, cc: CalculatorContext) -> None:
         cc.output_side_packets.set(0, generate_anchors(cc.options))
 
-    def process(self, cc: CalculatorContext) -> str:
+    def process(self, cc: CalculatorContext) -> ProcessResult:
         return STOP

@@ -54,8 +54,8 @@ def load_labels(options: Any) -> dict[int, tuple[str, str]]:
 
 @register_calculator("TensorsToClassificationCalculator")
 class TensorsToClassificationCalculator(Calculator):
-    TENSORS = Input("TENSORS")
-    CLASSIFICATIONS = Output("CLASSIFICATIONS")
+    TENSORS = Input[list[np.ndarray]]("TENSORS")
+    CLASSIFICATIONS = Output[classification_pb2.ClassificationList]("CLASSIFICATIONS")
     options_type = Options
     timestamp_offset = 0
 

@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -43,6 +44,7 @@ from pipeserve.graphs import (
     as_scalar,
     register_calculator,
 )
+from pipeserve.graphs.packet import Scalar
 
 from .detection_decoding import DecodeSpec, Options, decode_boxes, to_detections
 from .tensors_to_floats import sigmoid
@@ -52,16 +54,19 @@ LOGIT_MARGIN = 1e-3
 
 @register_calculator("TensorsToDetectionsCalculator")
 class TensorsToDetectionsCalculator(Calculator):
-    TENSORS = Input("TENSORS")
-    ANCHORS = InputSidePacket("ANCHORS", optional=True)
-    IGNORE_CLASSES = InputSidePacket("IGNORE_CLASSES", optional=True)
-    MIN_SCORE_THRESH = InputSidePacket("MIN_SCORE_THRESH", optional=True)
-    DETECTIONS = Output("DETECTIONS")
+    TENSORS = Input[list[np.ndarray]]("TENSORS")
+    ANCHORS = InputSidePacket[np.ndarray]("ANCHORS", optional=True)
+    IGNORE_CLASSES = InputSidePacket[list[int]]("IGNORE_CLASSES", optional=True)
+    MIN_SCORE_THRESH = InputSidePacket[Scalar]("MIN_SCORE_THRESH", optional=True)
+    DETECTIONS = Output[list[Detection]]("DETECTIONS")
     options_type = Options
     timestamp_offset = 0
 
     def open(self, cc: CalculatorContext) -> None:
-        options = cc.options
+        self.configure(cc, cc.options)
+
+    def configure(self, cc: CalculatorContext, options: Options) -> None:
+        """Resolve ``options`` (MediaPipe's message) and the side packets."""
         if not options.HasField("num_classes") or not options.HasField("num_coords"):
             raise ValueError("num_classes and num_coords are required")
         if options.max_results == 0:

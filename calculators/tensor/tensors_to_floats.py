@@ -45,9 +45,9 @@ def sigmoid(values: np.ndarray) -> np.ndarray:
 
 @register_calculator("TensorsToFloatsCalculator")
 class TensorsToFloatsCalculator(Calculator):
-    TENSORS = Input("TENSORS")
-    FLOAT = Output("FLOAT", optional=True)
-    FLOATS = Output("FLOATS", optional=True)
+    TENSORS = Input[list[np.ndarray]]("TENSORS")
+    FLOAT = Output[float]("FLOAT", optional=True)
+    FLOATS = Output[np.ndarray]("FLOATS", optional=True)
     options_type = Options
     timestamp_offset = 0
 

@@ -31,6 +31,7 @@ from mediapipe.calculators.tensor import tensors_to_landmarks_calculator_pb2
 
 from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
+from pipeserve.graphs.packet import Scalar
 
 from .tensors_to_floats import sigmoid
 
@@ -39,11 +40,11 @@ Options = tensors_to_landmarks_calculator_pb2.TensorsToLandmarksCalculatorOption
 
 @register_calculator("TensorsToLandmarksCalculator")
 class TensorsToLandmarksCalculator(Calculator):
-    TENSORS = Input("TENSORS")
-    FLIP_HORIZONTALLY = Input("FLIP_HORIZONTALLY", optional=True)
-    FLIP_VERTICALLY = Input("FLIP_VERTICALLY", optional=True)
-    NORM_LANDMARKS = Output("NORM_LANDMARKS", optional=True)
-    LANDMARKS = Output("LANDMARKS", optional=True)
+    TENSORS = Input[list[np.ndarray]]("TENSORS")
+    FLIP_HORIZONTALLY = Input[Scalar]("FLIP_HORIZONTALLY", optional=True)
+    FLIP_VERTICALLY = Input[Scalar]("FLIP_VERTICALLY", optional=True)
+    NORM_LANDMARKS = Output[NormalizedLandmarkList]("NORM_LANDMARKS", optional=True)
+    LANDMARKS = Output[LandmarkList]("LANDMARKS", optional=True)
     options_type = Options
     timestamp_offset = 0
 

@@ -42,8 +42,8 @@ class WordsCalculator(Calculator):
         }
     """
 
-    TEXT = Input("TEXT")
-    WORD = Output("WORD")
+    TEXT = Input[str | bytes | np.ndarray]("TEXT")
+    WORD = Output[str]("WORD")
 
     def open(self, cc: CalculatorContext) -> None:
         self.last_ts = UNSET

@@ -62,9 +62,9 @@ def tracked_to_tensor(objects: list[TrackedObject], width: int, height: int) -> 
 class ObjectTrackerCalculator(Calculator):
     """Tracks detections across frames (see module docstring)."""
 
-    IMAGE = Input("IMAGE")
-    DETECTIONS = Input("DETECTIONS", optional=True)
-    TRACKED = Output("TRACKED_DETECTIONS")
+    IMAGE = Input[np.ndarray]("IMAGE")
+    DETECTIONS = Input[list[Detection]]("DETECTIONS", optional=True)
+    TRACKED = Output[np.ndarray]("TRACKED_DETECTIONS")
     options_type = ObjectTrackerCalculatorOptions
     timestamp_offset = 0
 

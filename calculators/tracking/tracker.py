@@ -3,10 +3,12 @@
 One ``ObjectTracker`` is one stream's state; ``update`` processes one frame:
 
 1. every track's motion model predicts;
-2. confirmed tracks (unseen for at most ``max_age`` frames) are matched to detections by
-   IoU with the predicted box (optionally plus appearance), then tentative tracks by IoU;
-3. lost confirmed tracks are matched to the remaining detections by appearance alone
-   (re-identification), the rest start tentative tracks;
+2. confirmed tracks (unseen for at most ``max_age`` frames) are matched to detections
+   scoring at least ``high_score`` by IoU with the predicted box (optionally plus
+   appearance); confirmed tracks left over are then matched to the weaker candidates
+   by IoU alone (a second stage, as ByteTrack), then tentative tracks to strong ones;
+3. lost confirmed tracks are matched to the remaining strong detections by appearance
+   alone (re-identification), the rest start tentative tracks (weak candidates never do);
 4. a tentative track is confirmed after ``min_hits`` consecutive detections and only then
    gets an ID: the ID of a lost track it resembles, else (after ``reid_defer`` more
    detections if some track was lost before it was born) the next ID of this tracker;
@@ -37,6 +39,10 @@ class TrackerConfig:
 
     min_iou: float = 0.2
     """Least IoU between a track's predicted box and a detection to match them by motion."""
+    high_score: float = 0.6
+    """Detections scoring at least this start tracks; weaker ones only continue them."""
+    low_min_iou: float = 0.4
+    """Least IoU between a track's predicted box and a weak detection to match them."""
     appearance_weight: float = 0.0
     """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost."""
     min_hits: int = 3
@@ -177,11 +183,14 @@ class ObjectTracker:
             if track.unseen == cfg.max_age + 1:
                 track.kalman.stop()
         dets = FrameDetections(image, boxes, scores)
-        free = list(range(len(dets)))
+        strong = dets.scores >= cfg.high_score
+        free = [d for d in range(len(dets)) if strong[d]]
+        weak = [d for d in range(len(dets)) if not strong[d]]
         active = [t for t in self.tracks if t.confirmed and t.unseen <= cfg.max_age]
         free = self._match(active, dets, free, self._motion_cost)
         recent = [t for t in active if t.unseen > 0]
         free = self._match(recent, dets, free, self._near_cost)
+        self._match([t for t in active if t.unseen > 0], dets, weak, self._weak_cost)
         tentative = [t for t in self.tracks if not t.confirmed]
         free = self._match(tentative, dets, free, self._iou_cost)
         lost = [t for t in self.tracks if t.confirmed and t.unseen > 0]
@@ -204,6 +213,10 @@ class ObjectTracker:
     def _iou_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
         iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), dets.boxes[free])
         return np.where(iou >= self.config.min_iou, 1.0 - iou, _INFEASIBLE)
+
+    def _weak_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
+        iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), dets.boxes[free])
+        return np.where(iou >= self.config.low_min_iou, 1.0 - iou, _INFEASIBLE)
 
     def _motion_cost(
         self, tracks: list[Track], dets: FrameDetections, free: list[int]
@@ -263,7 +276,11 @@ class ObjectTracker:
         track.score = float(dets.scores[d])
         track.box = box
         track.detection = d
-        if dets.clean[d] and self.frame - track.snapshot >= self.config.gallery_interval:
+        if (
+            dets.clean[d]
+            and dets.scores[d] >= self.config.high_score
+            and self.frame - track.snapshot >= self.config.gallery_interval
+        ):
             embedding = dets.embedding(d)[None]
             track.gallery = np.concatenate([track.gallery, embedding])[-self.config.gallery_size :]
             track.snapshot = self.frame

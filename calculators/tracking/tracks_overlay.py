@@ -61,9 +61,9 @@ def draw_tracks(canvas: np.ndarray, tracked: np.ndarray) -> None:
 class TracksOverlayCalculator(Calculator):
     """Draws tracked boxes and IDs (see module docstring)."""
 
-    IMAGE_IN = Input("IMAGE")
-    TRACKED = Input("TRACKED_DETECTIONS", optional=True)
-    IMAGE_OUT = Output("IMAGE")
+    IMAGE_IN = Input[np.ndarray]("IMAGE")
+    TRACKED = Input[np.ndarray]("TRACKED_DETECTIONS", optional=True)
+    IMAGE_OUT = Output[np.ndarray]("IMAGE")
     timestamp_offset = 0
 
     def process(self, cc: CalculatorContext) -> None:

@@ -43,9 +43,9 @@ def unpad_detection(detection: Detection, padding: Padding) -> Detection:
 
 @register_calculator("DetectionLetterboxRemovalCalculator")
 class DetectionLetterboxRemovalCalculator(Calculator):
-    DETECTIONS = Input("DETECTIONS")
-    LETTERBOX_PADDING = Input("LETTERBOX_PADDING")
-    OUT = Output("DETECTIONS")
+    DETECTIONS = Input[list[Detection]]("DETECTIONS")
+    LETTERBOX_PADDING = Input[tuple[float, float, float, float]]("LETTERBOX_PADDING")
+    OUT = Output[list[Detection]]("DETECTIONS")
     timestamp_offset = 0
 
     def process(self, cc: CalculatorContext) -> None:

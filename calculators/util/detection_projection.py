@@ -68,9 +68,9 @@ def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[
 
 @register_calculator("DetectionProjectionCalculator")
 class DetectionProjectionCalculator(Calculator):
-    DETECTIONS = Input("DETECTIONS", multiple=True)
-    PROJECTION_MATRIX = Input("PROJECTION_MATRIX")
-    OUT = Output("DETECTIONS", multiple=True)
+    DETECTIONS = Input[list[Detection]]("DETECTIONS", multiple=True)
+    PROJECTION_MATRIX = Input[np.ndarray]("PROJECTION_MATRIX")
+    OUT = Output[list[Detection]]("DETECTIONS", multiple=True)
     timestamp_offset = 0
 
     @classmethod

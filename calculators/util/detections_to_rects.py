@@ -57,11 +57,11 @@ def to_pixels(points: np.ndarray, size: Size) -> np.ndarray:
 
 @register_calculator("DetectionsToRectsCalculator")
 class DetectionsToRectsCalculator(Calculator):
-    DETECTION = Input("DETECTION", optional=True)
-    DETECTIONS = Input("DETECTIONS", optional=True)
-    IMAGE_SIZE = Input("IMAGE_SIZE", optional=True)
-    NORM_RECT = Output("NORM_RECT", optional=True)
-    NORM_RECTS = Output("NORM_RECTS", optional=True)
+    DETECTION = Input[Detection]("DETECTION", optional=True)
+    DETECTIONS = Input[list[Detection]]("DETECTIONS", optional=True)
+    IMAGE_SIZE = Input[tuple[int, int]]("IMAGE_SIZE", optional=True)
+    NORM_RECT = Output[NormalizedRect]("NORM_RECT", optional=True)
+    NORM_RECTS = Output[list[NormalizedRect]]("NORM_RECTS", optional=True)
     options_type = Options
     timestamp_offset = 0
 

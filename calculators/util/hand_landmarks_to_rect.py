@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from pipeserve.calculators.formats import NormalizedRect
+from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .geometry import F32, cosf, normalize_radians, rotation_from_points, sinf
@@ -61,9 +61,9 @@ def hand_rect(points: np.ndarray, width: int, height: int) -> NormalizedRect:
 
 @register_calculator("HandLandmarksToRectCalculator")
 class HandLandmarksToRectCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS")
-    IMAGE_SIZE = Input("IMAGE_SIZE")
-    NORM_RECT = Output("NORM_RECT")
+    NORM_LANDMARKS = Input[NormalizedLandmarkList]("NORM_LANDMARKS")
+    IMAGE_SIZE = Input[tuple[int, int]]("IMAGE_SIZE")
+    NORM_RECT = Output[NormalizedRect]("NORM_RECT")
     timestamp_offset = 0
 
     def process(self, cc: CalculatorContext) -> None:

@@ -38,9 +38,9 @@ from .geometry import letterbox_scale, remove_letterbox
 
 @register_calculator("LandmarkLetterboxRemovalCalculator")
 class LandmarkLetterboxRemovalCalculator(Calculator):
-    LANDMARKS = Input("LANDMARKS", multiple=True)
-    LETTERBOX_PADDING = Input("LETTERBOX_PADDING")
-    OUT = Output("LANDMARKS", multiple=True)
+    LANDMARKS = Input[NormalizedLandmarkList]("LANDMARKS", multiple=True)
+    LETTERBOX_PADDING = Input[tuple[float, float, float, float]]("LETTERBOX_PADDING")
+    OUT = Output[NormalizedLandmarkList]("LANDMARKS", multiple=True)
     timestamp_offset = 0
 
     @classmethod

@@ -71,11 +71,11 @@ def project_with_matrix(data: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 @register_calculator("LandmarkProjectionCalculator")
 class LandmarkProjectionCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS", multiple=True)
-    NORM_RECT = Input("NORM_RECT", optional=True)
-    PROJECTION_MATRIX = Input("PROJECTION_MATRIX", optional=True)
-    IMAGE_DIMENSIONS = Input("IMAGE_DIMENSIONS", optional=True)
-    OUT = Output("NORM_LANDMARKS", multiple=True)
+    NORM_LANDMARKS = Input[NormalizedLandmarkList]("NORM_LANDMARKS", multiple=True)
+    NORM_RECT = Input[NormalizedRect]("NORM_RECT", optional=True)
+    PROJECTION_MATRIX = Input[np.ndarray]("PROJECTION_MATRIX", optional=True)
+    IMAGE_DIMENSIONS = Input[tuple[int, int]]("IMAGE_DIMENSIONS", optional=True)
+    OUT = Output[NormalizedLandmarkList]("NORM_LANDMARKS", multiple=True)
     options_type = Options
     timestamp_offset = 0
 

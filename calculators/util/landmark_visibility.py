@@ -15,13 +15,14 @@ Example::
 
 from __future__ import annotations
 
+from pipeserve.calculators.formats import NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 
 @register_calculator("LandmarkVisibilityCalculator")
 class LandmarkVisibilityCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS")
-    VISIBILITY = Output("VISIBILITY")
+    NORM_LANDMARKS = Input[NormalizedLandmarkList]("NORM_LANDMARKS")
+    VISIBILITY = Output[float]("VISIBILITY")
     timestamp_offset = 0
 
     def process(self, cc: CalculatorContext) -> None:

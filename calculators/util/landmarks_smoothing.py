@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.calculators.util import landmarks_smoothing_calculator_pb2
 
-from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
+from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect
 from pipeserve.graphs import CalculatorContext, CalculatorContract, Input, register_calculator
 
 from .landmark_filters import make_filter
@@ -43,8 +43,8 @@ Options = landmarks_smoothing_calculator_pb2.LandmarksSmoothingCalculatorOptions
 
 @register_calculator("LandmarksSmoothingCalculator")
 class LandmarksSmoothingCalculator(LandmarkFilterCalculator):
-    IMAGE_SIZE = Input("IMAGE_SIZE", optional=True)
-    OBJECT_SCALE_ROI = Input("OBJECT_SCALE_ROI", optional=True)
+    IMAGE_SIZE = Input[tuple[int, int]]("IMAGE_SIZE", optional=True)
+    OBJECT_SCALE_ROI = Input[NormalizedRect]("OBJECT_SCALE_ROI", optional=True)
     options_type = Options
 
     @classmethod

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.calculators.util import landmarks_to_detection_calculator_pb2
 
-from pipeserve.calculators.formats import Detection
+from pipeserve.calculators.formats import Detection, NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 Options = landmarks_to_detection_calculator_pb2.LandmarksToDetectionCalculatorOptions
@@ -47,8 +47,8 @@ def landmarks_to_detection(points: np.ndarray) -> Detection:
 
 @register_calculator("LandmarksToDetectionCalculator")
 class LandmarksToDetectionCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS")
-    DETECTION = Output("DETECTION")
+    NORM_LANDMARKS = Input[NormalizedLandmarkList]("NORM_LANDMARKS")
+    DETECTION = Output[Detection]("DETECTION")
     options_type = Options
     timestamp_offset = 0
 

@@ -23,6 +23,8 @@ Example::
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
@@ -31,9 +33,9 @@ from .nms import Options, default_nms, overlap, score_order, weighted_nms
 
 @register_calculator("NonMaxSuppressionCalculator")
 class NonMaxSuppressionCalculator(Calculator):
-    DETECTIONS = Input("", multiple=True)
-    IMAGE = Input("IMAGE", optional=True)
-    OUTPUT = Output("")
+    DETECTIONS = Input[list[Detection]]("", multiple=True)
+    IMAGE = Input[np.ndarray]("IMAGE", optional=True)
+    OUTPUT = Output[list[Detection]]("")
     options_type = Options
     timestamp_offset = 0
 

@@ -101,10 +101,10 @@ def resolve(options: Any) -> RectTransform:
 
 @register_calculator("RectTransformationCalculator")
 class RectTransformationCalculator(Calculator):
-    NORM_RECT = Input("NORM_RECT", optional=True)
-    NORM_RECTS = Input("NORM_RECTS", optional=True)
-    IMAGE_SIZE = Input("IMAGE_SIZE")
-    OUT = Output("")
+    NORM_RECT = Input[NormalizedRect]("NORM_RECT", optional=True)
+    NORM_RECTS = Input[list[NormalizedRect]]("NORM_RECTS", optional=True)
+    IMAGE_SIZE = Input[tuple[int, int]]("IMAGE_SIZE")
+    OUT = Output[NormalizedRect | list[NormalizedRect]]("")
     options_type = Options
     timestamp_offset = 0
 

@@ -36,9 +36,9 @@ Options = refine_landmarks_from_heatmap_calculator_pb2.RefineLandmarksFromHeatma
 
 @register_calculator("RefineLandmarksFromHeatmapCalculator")
 class RefineLandmarksFromHeatmapCalculator(Calculator):
-    NORM_LANDMARKS = Input("NORM_LANDMARKS")
-    TENSORS = Input("TENSORS")
-    OUT = Output("NORM_LANDMARKS")
+    NORM_LANDMARKS = Input[NormalizedLandmarkList]("NORM_LANDMARKS")
+    TENSORS = Input[list[np.ndarray]]("TENSORS")
+    OUT = Output[NormalizedLandmarkList]("NORM_LANDMARKS")
     options_type = Options
     timestamp_offset = 0
 

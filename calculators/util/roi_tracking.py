@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from mediapipe.modules.holistic_landmark.calculators import roi_tracking_calculator_pb2
 
+from pipeserve.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .roi_checks import iou_ok, landmarks_ok, rect_ok
@@ -43,11 +44,11 @@ Options = roi_tracking_calculator_pb2.RoiTrackingCalculatorOptions
 
 @register_calculator("RoiTrackingCalculator")
 class RoiTrackingCalculator(Calculator):
-    PREV_LANDMARKS = Input("PREV_LANDMARKS")
-    PREV_LANDMARKS_RECT = Input("PREV_LANDMARKS_RECT")
-    RECROP_RECT = Input("RECROP_RECT")
-    IMAGE_SIZE = Input("IMAGE_SIZE")
-    TRACKING_RECT = Output("TRACKING_RECT")
+    PREV_LANDMARKS = Input[NormalizedLandmarkList]("PREV_LANDMARKS")
+    PREV_LANDMARKS_RECT = Input[NormalizedRect]("PREV_LANDMARKS_RECT")
+    RECROP_RECT = Input[NormalizedRect]("RECROP_RECT")
+    IMAGE_SIZE = Input[tuple[int, int]]("IMAGE_SIZE")
+    TRACKING_RECT = Output[NormalizedRect]("TRACKING_RECT")
     options_type = Options
     timestamp_offset = 0
 

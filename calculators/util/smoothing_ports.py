@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import Calculator, CalculatorContract, Input, Output
 
 from .contracts import require_one_of
@@ -11,10 +12,12 @@ class LandmarkFilterCalculator(Calculator):
     """Base of the smoothers: NORM_LANDMARKS → NORM_FILTERED_LANDMARKS, or LANDMARKS →
     FILTERED_LANDMARKS (exactly one pair). Not registered itself."""
 
-    NORM_LANDMARKS = Input("NORM_LANDMARKS", optional=True)
-    LANDMARKS = Input("LANDMARKS", optional=True)
-    NORM_FILTERED_LANDMARKS = Output("NORM_FILTERED_LANDMARKS", optional=True)
-    FILTERED_LANDMARKS = Output("FILTERED_LANDMARKS", optional=True)
+    NORM_LANDMARKS = Input[NormalizedLandmarkList]("NORM_LANDMARKS", optional=True)
+    LANDMARKS = Input[LandmarkList]("LANDMARKS", optional=True)
+    NORM_FILTERED_LANDMARKS = Output[NormalizedLandmarkList](
+        "NORM_FILTERED_LANDMARKS", optional=True
+    )
+    FILTERED_LANDMARKS = Output[LandmarkList]("FILTERED_LANDMARKS", optional=True)
     timestamp_offset = 0
 
     @classmethod

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from mediapipe.calculators.util import visibility_copy_calculator_pb2
 
+from pipeserve.calculators.formats import LandmarkList, NormalizedLandmarkList
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
@@ -41,12 +42,12 @@ Options = visibility_copy_calculator_pb2.VisibilityCopyCalculatorOptions
 
 @register_calculator("VisibilityCopyCalculator")
 class VisibilityCopyCalculator(Calculator):
-    LANDMARKS_FROM = Input("LANDMARKS_FROM", optional=True)
-    NORM_LANDMARKS_FROM = Input("NORM_LANDMARKS_FROM", optional=True)
-    LANDMARKS_TO = Input("LANDMARKS_TO", optional=True)
-    NORM_LANDMARKS_TO = Input("NORM_LANDMARKS_TO", optional=True)
-    OUT = Output("LANDMARKS_TO", optional=True)
-    NORM_OUT = Output("NORM_LANDMARKS_TO", optional=True)
+    LANDMARKS_FROM = Input[LandmarkList]("LANDMARKS_FROM", optional=True)
+    NORM_LANDMARKS_FROM = Input[NormalizedLandmarkList]("NORM_LANDMARKS_FROM", optional=True)
+    LANDMARKS_TO = Input[LandmarkList]("LANDMARKS_TO", optional=True)
+    NORM_LANDMARKS_TO = Input[NormalizedLandmarkList]("NORM_LANDMARKS_TO", optional=True)
+    OUT = Output[LandmarkList]("LANDMARKS_TO", optional=True)
+    NORM_OUT = Output[NormalizedLandmarkList]("NORM_LANDMARKS_TO", optional=True)
     options_type = Options
     timestamp_offset = 0
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeserve.calculators.formats import LandmarkList
+from pipeserve.calculators.formats import LandmarkList, NormalizedRect
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
 from .geometry import cosf, sinf
@@ -30,9 +30,9 @@ from .geometry import cosf, sinf
 
 @register_calculator("WorldLandmarkProjectionCalculator")
 class WorldLandmarkProjectionCalculator(Calculator):
-    LANDMARKS = Input("LANDMARKS")
-    NORM_RECT = Input("NORM_RECT", optional=True)
-    OUT = Output("LANDMARKS")
+    LANDMARKS = Input[LandmarkList]("LANDMARKS")
+    NORM_RECT = Input[NormalizedRect]("NORM_RECT", optional=True)
+    OUT = Output[LandmarkList]("LANDMARKS")
     timestamp_offset = 0
 
     def open(self, cc: CalculatorContext) -> None:

@@ -10,7 +10,6 @@ column 8 = visibility).
 
 from __future__ import annotations
 
-import motmetrics as mm
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -32,26 +31,42 @@ NAMES = {
 }
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return 1.0 - np.nan_to_num(mm.distances.iou_matrix(a, b, max_iou=1.0), nan=1.0)
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU between ``x, y, w, h`` boxes ``a`` [N, 4] and ``b`` [M, 4]: [N, M]."""
+    lo = np.maximum(a[:, None, :2], b[None, :, :2])
+    hi = np.minimum(a[:, None, :2] + a[:, None, 2:4], b[None, :, :2] + b[None, :, 2:4])
+    inter = np.prod(np.maximum(hi - lo, 0.0), axis=2)
+    union = (a[:, 2] * a[:, 3])[:, None] + b[:, 2] * b[:, 3] - inter
+    return inter / np.maximum(union, 1e-12)
 
 
-def score(gt: np.ndarray, results: np.ndarray, min_visibility: float = 0.5) -> dict[str, float]:
-    """MOTA, IDF1, IDSW, FP, FN (and number of scored GT ids) of ``results`` vs ``gt``."""
-    acc = mm.MOTAccumulator(auto_id=True)
+def scored_frames(
+    gt: np.ndarray, results: np.ndarray, min_visibility: float = 0.5
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per frame (from 1), the ground truth and results left after the ignore regions."""
     last = int(max(gt[:, 0].max(), results[:, 0].max() if len(results) else 0))
+    frames = []
     for frame in range(1, last + 1):
         g = gt[gt[:, 0] == frame]
         r = results[results[:, 0] == frame]
         if len(g) and len(r):
-            iou = _iou(g[:, 2:6], r[:, 2:6])
+            iou = iou_matrix(g[:, 2:6], r[:, 2:6])
             rows, cols = linear_sum_assignment(-iou)
             ignored = g[:, 8] < min_visibility
             drop = {
                 c for row, c in zip(rows, cols, strict=True) if iou[row, c] >= 0.5 and ignored[row]
             }
             r = r[[i for i in range(len(r)) if i not in drop]]
-        g = g[g[:, 8] >= min_visibility]
+        frames.append((g[g[:, 8] >= min_visibility], r))
+    return frames
+
+
+def score(gt: np.ndarray, results: np.ndarray, min_visibility: float = 0.5) -> dict[str, float]:
+    """MOTA, IDF1, IDSW, FP, FN (and number of scored GT ids) of ``results`` vs ``gt``."""
+    import motmetrics as mm
+
+    acc = mm.MOTAccumulator(auto_id=True)
+    for g, r in scored_frames(gt, results, min_visibility):
         distances = mm.distances.iou_matrix(g[:, 2:6], r[:, 2:6], max_iou=0.5)
         acc.update(g[:, 1].astype(int).tolist(), r[:, 1].astype(int).tolist(), distances)
     summary = mm.metrics.create().compute(acc, metrics=list(METRICS), name="run")

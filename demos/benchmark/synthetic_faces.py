@@ -114,7 +114,11 @@ class Scene:
     num_frames: int = 300
     size: tuple[int, int] = (640, 480)
     pan: tuple[float, float] = (120.0, 40.0)
-    pillar: tuple[int, int] | None = (300, 360)
+    """Background travel: ``pan[0]`` px left to right over the sequence, ``pan[1]`` px up-down."""
+    pillars: tuple[tuple[int, int], ...] = ((300, 360),)
+    """Occluders in front of everything: column ranges ``(x0, x1)`` in frame pixels."""
+    camera: bool = False
+    """Objects move with the background (a panning camera) instead of with the frame."""
     flicker: float = 0.08
     noise: float = 4.0
     seed: int = 0
@@ -127,18 +131,18 @@ class Scene:
     def render(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Frame ``t`` (RGB uint8 HWC) and its ground truth rows (see ``ground_truth``)."""
         width, height = self.size
-        frame = _background(self.size, self.pan, t, self.num_frames).copy()
+        frame = _background(self.size, self.pan, t, self.num_frames)
+        shift = pan_offset(self.pan, t, self.num_frames) if self.camera else (0.0, 0.0)
         top = np.zeros((height, width), np.int32)
         boxes = {}
         for obj_id in self.ids():
             actor = self.actors[obj_id - 1]
             if not actor.first <= t <= actor.last:
                 continue
-            box = _paste(frame, top, obj_id, actor, t, self.seed)
+            box = _paste(frame, top, obj_id, actor, t, self.seed, shift)
             if box is not None:
                 boxes[obj_id] = box
-        if self.pillar is not None:
-            x0, x1 = self.pillar
+        for x0, x1 in self.pillars:
             frame[:, x0:x1] = _pillar_texture(height, x1 - x0)
             top[:, x0:x1] = -1
         gain = 1.0 + self.flicker * np.sin(2 * np.pi * t / 90.0)
@@ -161,16 +165,29 @@ class Scene:
         return np.concatenate([gt for _, gt in self.frames()])
 
 
+def _margins(pan: tuple[float, float]) -> tuple[int, int]:
+    """Extra background width and height beyond the frame that ``pan`` needs."""
+    return max(120, int(np.ceil(pan[0]))), max(90, 2 * int(np.ceil(pan[1])) + 10)
+
+
+def pan_offset(pan: tuple[float, float], t: int, n: int) -> tuple[float, float]:
+    """The background's offset in frame ``t`` (pixels it moved left and up)."""
+    return pan[0] * t / max(n - 1, 1), pan[1] * np.sin(2 * np.pi * t / 150.0)
+
+
 @cache
-def _background(size: tuple[int, int], pan: tuple[float, float], t: int, n: int) -> np.ndarray:
+def _backdrop(width: int, height: int) -> np.ndarray:
     import skimage.data
 
+    return cv2.resize(skimage.data.rocket(), (width, height), interpolation=cv2.INTER_AREA)
+
+
+def _background(size: tuple[int, int], pan: tuple[float, float], t: int, n: int) -> np.ndarray:
     width, height = size
-    big = cv2.resize(
-        skimage.data.rocket(), (width + 120, height + 90), interpolation=cv2.INTER_AREA
-    )
-    ox = round(pan[0] * t / max(n - 1, 1))
-    oy = round(45 + pan[1] * np.sin(2 * np.pi * t / 150.0))
+    extra_x, extra_y = _margins(pan)
+    big = _backdrop(width + extra_x, height + extra_y)
+    dx, dy = pan_offset(pan, t, n)
+    ox, oy = round(dx), round(extra_y // 2 + dy)
     return big[oy : oy + height, ox : ox + width].astype(np.float32)
 
 
@@ -184,11 +201,18 @@ def _pillar_texture(height: int, width: int) -> np.ndarray:
 
 
 def _paste(
-    frame: np.ndarray, top: np.ndarray, obj_id: int, actor: Actor, t: int, seed: int
+    frame: np.ndarray,
+    top: np.ndarray,
+    obj_id: int,
+    actor: Actor,
+    t: int,
+    seed: int,
+    shift: tuple[float, float],
 ) -> tuple[float, float, float, float] | None:
-    """Blend the actor into ``frame``; returns its face box ``(x, y, w, h)``."""
+    """Blend the actor (moved by ``-shift``) into ``frame``; returns its face box ``(x, y, w, h)``."""
     spr = actor.sprite
     cx, cy, side = actor.face_box(t, seed)
+    cx, cy = cx - shift[0], cy - shift[1]
     scale_side = round(spr.rgb.shape[0] * side / spr.face[2])
     if scale_side < 4:
         return None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, ClassVar
 
 from ..input_queue import InputQueue
@@ -12,18 +12,29 @@ from ..tag_map import TagMap
 from ..timestamp import DONE, PRESTREAM, UNSET
 
 
+class InvocationKind(Enum):
+    """What a node does next."""
+
+    PROCESS = "process"
+    """Run ``process`` on an input set at a timestamp."""
+    CLOSE = "close"
+    """Every input is done: run ``close``."""
+    BOUND = "bound"
+    """Inputs only advanced their bounds: propagate the bound (no ``process`` call)."""
+
+
+PROCESS = InvocationKind.PROCESS
+CLOSE = InvocationKind.CLOSE
+BOUND = InvocationKind.BOUND
+
+
 @dataclass(slots=True)
 class Invocation:
     """What a handler decided: process an input set, close the node, or only propagate a bound."""
 
-    kind: int
+    kind: InvocationKind
     timestamp: int = UNSET
     packets: list[Packet] | None = None
-
-
-PROCESS = 1
-CLOSE = 2
-BOUND = 3
 
 
 class InputStreamHandler:
@@ -50,10 +61,10 @@ class InputStreamHandler:
         raise NotImplementedError
 
     def all_done(self) -> bool:
+        """True when every input is closed and has no packet left."""
         return all(q.bound == DONE and not q.packets for q in self.queues)
 
 
-HandlerFactory = Callable[[list[InputQueue], bool, Any], InputStreamHandler]
 _handlers: dict[str, type[InputStreamHandler]] = {}
 
 
@@ -64,8 +75,5 @@ def register_input_stream_handler(cls: type[InputStreamHandler]) -> type[InputSt
 
 
 def find_input_stream_handler(name: str) -> type[InputStreamHandler] | None:
+    """The handler class registered under ``name``, if any."""
     return _handlers.get(name)
-
-
-def registered_input_stream_handlers() -> list[str]:
-    return sorted(_handlers)

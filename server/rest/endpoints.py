@@ -39,10 +39,7 @@ class Endpoints:
         return _health("ready", await self.data_plane.ready())
 
     async def model_ready(self, name: str, version: str = "") -> Response:
-        ready = await self.data_plane.model_ready(name, version)
-        if not ready:  # an unknown name or version is NOT_FOUND (404), not "not ready" (503)
-            await self.data_plane.model_metadata(name, version)
-        return _health("ready", ready)
+        return _health("ready", await self.data_plane.model_ready(name, version))
 
     async def metadata(self) -> dict[str, Any]:
         meta = await self.data_plane.metadata()

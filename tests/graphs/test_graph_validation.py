@@ -67,6 +67,57 @@ BAD_GRAPHS = {
         'output_stream: "nowhere"',
         r"stream 'nowhere': graph output stream has no producer",
     ),
+    "image size wired into an image input": (
+        'input_stream: "frame" '
+        'node { name: "size" calculator: "ImagePropertiesCalculator" input_stream: "IMAGE:frame" '
+        'output_stream: "SIZE:frame_size" } '
+        'node { name: "size_of_size" calculator: "ImagePropertiesCalculator" '
+        'input_stream: "IMAGE:frame_size" output_stream: "SIZE:nonsense" }',
+        r"node 'size_of_size', stream 'frame_size': input stream IMAGE takes ndarray, but node "
+        r"'size' output stream SIZE gives tuple\[int, int\]",
+    ),
+    "landmarks wired into a detections input": (
+        'input_stream: "t" '
+        'node { name: "marks" calculator: "TensorsToLandmarksCalculator" input_stream: "TENSORS:t" '
+        'output_stream: "NORM_LANDMARKS:marks" '
+        "options { [mediapipe.TensorsToLandmarksCalculatorOptions.ext] { num_landmarks: 1 } } } "
+        'node { name: "rects" calculator: "DetectionsToRectsCalculator" '
+        'input_stream: "DETECTIONS:marks" output_stream: "NORM_RECT:r" }',
+        r"node 'rects', stream 'marks': input stream DETECTIONS takes list\[Detection\], but "
+        r"node 'marks' output stream NORM_LANDMARKS gives NormalizedLandmarkList",
+    ),
+    "side packet of the wrong type": (
+        'node { name: "anchors" calculator: "SsdAnchorsCalculator" output_side_packet: "anchors" '
+        "options { [mediapipe.SsdAnchorsCalculatorOptions.ext] { num_layers: 1 "
+        "input_size_width: 8 input_size_height: 8 min_scale: 0.1 max_scale: 0.5 strides: 8 } } } "
+        'input_stream: "t" '
+        'node { name: "decode" calculator: "TensorsToDetectionsCalculator" input_stream: "TENSORS:t" '
+        'output_stream: "DETECTIONS:d" input_side_packet: "IGNORE_CLASSES:anchors" }',
+        r"node 'decode', stream 'anchors': input side packet IGNORE_CLASSES takes list\[int\], "
+        r"but node 'anchors' output side packet <untagged> gives ndarray",
+    ),
+    "options of another calculator": (
+        'input_stream: "in" '
+        'node { name: "gate" calculator: "GateCalculator" input_stream: "in" output_stream: "o" '
+        "options { [mediapipe.ThresholdingCalculatorOptions.ext] { threshold: 0.5 } } }",
+        r"node 'gate': GateCalculator takes mediapipe.GateCalculatorOptions, but the node sets "
+        r"options of type mediapipe.ThresholdingCalculatorOptions",
+    ),
+    "node_options of another calculator": (
+        'input_stream: "in" '
+        'node { name: "gate" calculator: "GateCalculator" input_stream: "in" output_stream: "o" '
+        "node_options { [type.googleapis.com/mediapipe.ThresholdingCalculatorOptions] "
+        "{ threshold: 0.5 } } }",
+        r"node 'gate': GateCalculator takes mediapipe.GateCalculatorOptions, but the node sets "
+        r"options of type mediapipe.ThresholdingCalculatorOptions",
+    ),
+    "options given to a calculator that takes none": (
+        'input_stream: "in" '
+        'node { name: "merge" calculator: "MergeCalculator" input_stream: "in" output_stream: "o" '
+        "options { [mediapipe.GateCalculatorOptions.ext] { allow: true } } }",
+        r"node 'merge': MergeCalculator takes no options, but the node sets options of type "
+        r"mediapipe.GateCalculatorOptions",
+    ),
     "mismatched pass-through tags": (
         'input_stream: "in" '
         'node { name: "p" calculator: "PassThroughCalculator" input_stream: "A:in" output_stream: "B:o" }',
@@ -80,6 +131,21 @@ def test_bad_graph_is_rejected_with_its_own_message(case):
     text, message = BAD_GRAPHS[case]
     with pytest.raises(GraphConfigError, match=message):
         GraphSpec(parse_graph_config(text))
+
+
+def test_any_typed_ports_accept_every_producer_and_feed_every_consumer():
+    spec = GraphSpec(
+        parse_graph_config(
+            'input_stream: "frame" '
+            'node { name: "size" calculator: "ImagePropertiesCalculator" input_stream: "IMAGE:frame" '
+            'output_stream: "SIZE:frame_size" } '
+            'node { name: "pass" calculator: "PassThroughCalculator" input_stream: "frame_size" '
+            'output_stream: "anything" } '
+            'node { name: "rects" calculator: "DetectionsToRectsCalculator" '
+            'input_stream: "DETECTIONS:anything" output_stream: "NORM_RECT:r" }'
+        )
+    )
+    assert [n.name for n in spec.nodes] == ["size", "pass", "rects"]
 
 
 def test_cycle_with_declared_back_edge_is_accepted():

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -43,8 +44,15 @@ def read_metric(rest_url: str, metric: str, **labels: str) -> float:
 class ServerProcess:
     """``python -m tests.server.serve`` (the pipeserve CLI plus test calculators)."""
 
-    def __init__(self, config_path: Path, *flags: str, use_config: bool = True) -> None:
+    def __init__(
+        self, config_path: Path, *flags: str, use_config: bool = True, rest_ca: Path | None = None
+    ) -> None:
+        """``rest_ca``: the CA that signed the REST certificate, when REST runs over HTTPS."""
         self.config_path = config_path
+        self.rest_verify: ssl.SSLContext | bool = (
+            True if rest_ca is None else ssl.create_default_context(cafile=rest_ca)
+        )
+        self.scheme = "http" if rest_ca is None else "https"
         self.grpc_port = free_port()
         self.rest_port = free_port()
         self.log_path = Path(tempfile.gettempdir()) / f"pipeserve-server-{self.grpc_port}.log"
@@ -71,7 +79,7 @@ class ServerProcess:
 
     @property
     def rest_url(self) -> str:
-        return f"http://127.0.0.1:{self.rest_port}"
+        return f"{self.scheme}://127.0.0.1:{self.rest_port}"
 
     @property
     def log(self) -> str:
@@ -83,7 +91,10 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log}")
             try:
-                if httpx.get(f"{self.rest_url}/v2/health/live", timeout=1).status_code == 200:
+                live = httpx.get(
+                    f"{self.rest_url}/v2/health/live", timeout=1, verify=self.rest_verify
+                )
+                if live.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

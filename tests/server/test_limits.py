@@ -11,7 +11,7 @@ import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, wait_for
 from .graphs import GRAPHS, write_config
 from .streams import Stream, status_of
 
@@ -62,6 +62,18 @@ def test_third_stream_is_refused_naming_the_limit_and_admitted_once_one_ends(
         stream.send("passthrough", {"in": np.array([2], np.int32)})
         assert stream.data("out")[1].tolist() == [2]
         stream.close()
+
+
+def test_streams_ended_by_their_client_deadline_free_their_slots(limited: ServerProcess) -> None:
+    for _ in range(2):  # twice the limit, one pair after the other
+        pair = [Stream(limited.grpc_url, deadline=1.0) for _ in range(2)]
+        for stream in pair:
+            stream.send("passthrough", ONE)
+            assert stream.data("out")[1].tolist() == [1]
+        for stream in pair:
+            assert status_of(stream.error()) == "StatusCode.DEADLINE_EXCEEDED"
+            stream.close()
+        assert wait_for(lambda: limited.metric("pipeserve_streams_open") == 0)
 
 
 def test_rest_streams_share_the_stream_slots(limited: ServerProcess) -> None:

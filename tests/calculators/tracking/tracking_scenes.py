@@ -34,7 +34,8 @@ class Clip:
 
 
 def render(*actors: sf.Actor, frames: int, pillar: tuple[int, int] | None = None) -> Clip:
-    scene = sf.Scene(actors, num_frames=frames, size=SIZE, pan=(40.0, 15.0), pillar=pillar)
+    pillars = () if pillar is None else (pillar,)
+    scene = sf.Scene(actors, num_frames=frames, size=SIZE, pan=(40.0, 15.0), pillars=pillars)
     rendered = [scene.render(t) for t in range(frames)]
     return Clip([f for f, _ in rendered], [gt for _, gt in rendered])
 

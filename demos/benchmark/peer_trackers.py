@@ -1,0 +1,124 @@
+"""Peer trackers and metrics in their own environment (numpy >= 2): run by tracking_family.py.
+
+Roboflow's ``trackers`` (SORT, ByteTrack, OC-SORT, BoT-SORT) need numpy >= 2, which
+mediapipe 0.10.21 cannot share a process with, so ``tracking_family.py`` creates a
+virtual environment for them and runs this script there on files:
+
+    python peer_trackers.py JOB.npz OUT.json
+
+``JOB.npz`` holds ``gt`` (MOTChallenge rows with visibility), ``detections`` (rows
+``frame, x, y, w, h, score``: every candidate, low scores included), ``frames_path`` (a
+``.npy`` of the RGB frames, for BoT-SORT's camera-motion compensation) and
+``result:<name>`` arrays of trackers run elsewhere. Every peer runs at its documented
+defaults and on the shared grid ``GRID``; then every result (theirs and the ones given)
+is scored with ``trackers.eval`` (MOTA, IDF1, HOTA, ID switches) after the ignore-region
+step of ``mot_scoring.scored_frames``. ``OUT.json`` maps each name to its metrics.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import mot_scoring
+
+PEERS = ("SORTTracker", "ByteTrackTracker", "OCSORTTracker", "BoTSORTTracker")
+GRID = {"lost_track_buffer": (30, 90), "minimum_consecutive_frames": (1, 3)}
+"""The shared grid: memory of a lost track (frames) x detections needed to confirm one."""
+REQUIREMENTS = ("trackers==2.6.1",)
+
+
+def peer_configs() -> list[tuple[str, str, dict[str, Any]]]:
+    """``(name, class, kwargs)``: each peer at its defaults, then on every grid point."""
+    configs = []
+    for cls in PEERS:
+        short = cls.removesuffix("Tracker")
+        configs.append((f"{short} defaults", cls, {}))
+        for values in itertools.product(*GRID.values()):
+            kwargs = dict(zip(GRID, values, strict=True))
+            label = ", ".join(f"{k.split('_')[0]} {v}" for k, v in kwargs.items())
+            configs.append((f"{short} {label}", cls, kwargs))
+    return configs
+
+
+def run_peer(tracker: Any, detections: np.ndarray, frames: np.ndarray) -> tuple[np.ndarray, float]:
+    """MOTChallenge rows of one tracker over the sequence and its mean ms per update."""
+    import supervision as sv
+
+    rows, spent = [], 0.0
+    for t in range(len(frames)):
+        d = detections[detections[:, 0] == t + 1]
+        xyxy = np.column_stack([d[:, 1:3], d[:, 1:3] + d[:, 3:5]]).reshape(-1, 4)
+        dets = sv.Detections(xyxy=xyxy, confidence=d[:, 5], class_id=np.zeros(len(d), int))
+        start = time.perf_counter()
+        out = tracker.update(dets, frame=frames[t])
+        spent += time.perf_counter() - start
+        keep = out.tracker_id >= 0
+        box = out.xyxy[keep]
+        rows.append(
+            np.column_stack(
+                [
+                    np.full(len(box), t + 1),
+                    out.tracker_id[keep],
+                    box[:, :2],
+                    box[:, 2:] - box[:, :2],
+                ]
+            )
+        )
+    return np.concatenate(rows).reshape(-1, 6), 1000 * spent / len(frames)
+
+
+def evaluate(gt: np.ndarray, results: np.ndarray) -> dict[str, float]:
+    """MOTA, IDF1, HOTA, IDSW, FP, FN of ``results`` (``frame, id, x, y, w, h``) vs ``gt``."""
+    from trackers.eval import (
+        compute_clear_metrics,
+        compute_hota_metrics,
+        compute_identity_metrics,
+    )
+
+    gt_ids, tr_ids, sims = [], [], []
+    for g, r in mot_scoring.scored_frames(gt, results):
+        gt_ids.append(g[:, 1].astype(int))
+        tr_ids.append(r[:, 1].astype(int))
+        sims.append(mot_scoring.iou_matrix(g[:, 2:6], r[:, 2:6]))
+    clear = compute_clear_metrics(gt_ids, tr_ids, sims)
+    ident = compute_identity_metrics(gt_ids, tr_ids, sims)
+    hota = compute_hota_metrics(gt_ids, tr_ids, sims)
+    return {
+        "MOTA": float(clear["MOTA"]),
+        "IDF1": float(ident["IDF1"]),
+        "HOTA": float(np.mean(hota["HOTA"])),
+        "IDSW": int(clear["IDSW"]),
+        "FP": int(clear["CLR_FP"]),
+        "FN": int(clear["CLR_FN"]),
+        "ids": len(set(results[:, 1].astype(int).tolist())),
+    }
+
+
+def main() -> None:
+    import trackers
+
+    job_path, out_path = sys.argv[1:3]
+    job = np.load(job_path)
+    gt, detections = job["gt"], job["detections"]
+    frames = np.load(str(job["frames_path"]), mmap_mode="r")
+    report: dict[str, dict[str, float]] = {}
+    for name, cls, kwargs in peer_configs():
+        rows, ms = run_peer(getattr(trackers, cls)(**kwargs), detections, frames)
+        report[name] = {**evaluate(gt, rows), "tracker_ms": ms, "peer": 1}
+    for key in job.files:
+        if key.startswith("result:"):
+            report[key.removeprefix("result:")] = {**evaluate(gt, job[key]), "peer": 0}
+    Path(out_path).write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
