@@ -11,11 +11,12 @@ import contextlib
 import logging
 import signal
 import ssl
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import grpc
 import uvicorn
 
 from pipeserve.errors import Code, PipeserveError
@@ -38,7 +39,12 @@ log = logging.getLogger(__name__)
 
 
 class RestServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the runner owns SIGTERM and SIGINT."""
+    """uvicorn without its own signal handling: the runner owns SIGTERM and SIGINT.
+
+    ``serving`` is the task running it.
+    """
+
+    serving: asyncio.Task[None]
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -142,34 +148,46 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     log.info("gRPC listening on %s:%d (%s)", settings.grpc_bind_address, grpc_port, tls)
     if tokens is not None:
         log.info("bearer tokens required: %r", tokens)
-    tasks = []
     rest = None
     if rest_socket is not None:
         rest = RestServer(
             rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
         )
-        tasks.append(asyncio.create_task(rest.serve(sockets=[rest_socket])))
+        rest.serving = asyncio.create_task(rest.serve(sockets=[rest_socket]))
         scheme = "https" if settings.rest_tls_cert_path else "http"
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
         )
+    reloading = None
     if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds
         )
-        tasks.append(asyncio.create_task(reloader.run()))
+        reloading = asyncio.create_task(reloader.run())
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if worker is not None:
         worker.started()
     await stop.wait()
+    await drain(data_plane, grpc_server, rest, settings.shutdown_timeout_seconds)
+    if reloading is not None:
+        reloading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reloading
+
+
+async def drain(
+    data_plane: DataPlane, grpc_server: grpc.aio.Server, rest: RestServer | None, timeout: float
+) -> None:
+    """SIGTERM: not ready at once (every readiness answer and ``grpc.health.v1``), both ports
+    stop accepting, and open streams, gRPC and REST alike, have ``timeout`` seconds to end
+    before they are cancelled."""
     data_plane.readiness.drain()
     log.info("shutting down: draining %d open streams", data_plane.open_streams)
+    stopping: list[Awaitable[None]] = [grpc_server.stop(timeout)]
     if rest is not None:
-        rest.should_exit = True
-    await grpc_server.stop(settings.shutdown_timeout_seconds)
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        rest.should_exit = True  # uvicorn waits up to the same timeout for open responses
+        stopping.append(rest.serving)
+    await asyncio.gather(*stopping)
+    log.info("drained")

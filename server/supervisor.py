@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 RESTART_BACKOFF_S = 2.0
 """A worker that dies within this long of its start is restarted only after this pause."""
-EXIT_MARGIN_S = 10.0
+EXIT_MARGIN_S = 30.0
 """After the drain timeout, how long a worker may take to exit before it is killed."""
 
 
