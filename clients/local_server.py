@@ -45,13 +45,20 @@ def write_config(folder: Path, graphs: dict[str, str]) -> Path:
 
 
 class LocalServer:
-    """``python -m pipeserve.cli`` serving ``config``; ``url`` is its gRPC address.
+    """``python -m pipeserve.cli`` serving ``config`` (plus ``flags``); ``url`` is its gRPC
+    address.
 
     The server's output goes to ``log`` (default: a new temporary file); ``with`` waits
     until it is ready and stops it.
     """
 
-    def __init__(self, config: Path, log: Path | None = None, ready_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path | None = None,
+        ready_timeout: float = 120.0,
+        flags: Sequence[str] = (),
+    ) -> None:
         port = free_port()
         self.url = f"127.0.0.1:{port}"
         if log is None:
@@ -61,7 +68,7 @@ class LocalServer:
         self.log = log
         self.ready_timeout = ready_timeout
         command = [sys.executable, "-m", "pipeserve.cli", "--config_path", str(config)]
-        command += ["--port", str(port), "--rest_port", str(free_port())]
+        command += ["--port", str(port), "--rest_port", str(free_port()), *flags]
         with open(log, "wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
