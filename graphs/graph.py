@@ -17,7 +17,7 @@ from pipeserve.errors import (
 )
 
 from .calculator import STOP
-from .contract import InputSidePacket
+from .contract import ANY_TAG, InputSidePacket
 from .node import NodeRuntime, NodeState, OutputRoute, PacketObserver
 from .packet import EMPTY, Packet
 from .spec import GraphSpec
@@ -197,13 +197,12 @@ class CalculatorGraph:
     def _check_side_packets(self) -> None:
         for node in self._nodes:
             contract = node.spec.contract
-            required = {
-                p.tag for p in node.spec.calculator.ports.get(InputSidePacket, []) if not p.optional
-            }
+            ports = node.spec.calculator.ports.get(InputSidePacket, [])
+            required = {p.tag for p in ports if not p.optional} | contract.required_side_packets
             for spec in contract.input_side_packets:
                 if spec.name in self._side_values or spec.name in self.spec.side_producers:
                     continue
-                if spec.tag in required or (spec.tag == "" and "" in required):
+                if spec.tag in required or ANY_TAG in required:
                     raise SidePacketError(
                         f"graph {self.name!r}: missing input side packet {spec.name!r} "
                         f"required by node {node.spec.name!r}"
@@ -403,8 +402,33 @@ class CalculatorGraph:
         """Mark a node as no longer running (lock held)."""
         node.running = False
         self._running -= 1
-        if self._running == 0 and (self._room_waiters or self._idle_waiters):
-            self._cond.notify_all()
+        if self._running == 0:
+            if self._room_waiters or self._idle_waiters:
+                self._cond.notify_all()
+            self._close_if_stalled()
+
+    def _close_if_stalled(self) -> None:
+        """Idle, every graph input and source done, yet nodes open (they wait on a back edge
+        only they feed, e.g. a LOOPBACK): close the first open node, as MediaPipe closes
+        the nodes left open when its scheduler goes idle (lock held)."""
+        if (
+            self._halted
+            or self._done
+            or not self._open_nodes
+            or any(route.bound != DONE for route in self._inputs.values())
+        ):
+            return
+        nodes = self._nodes
+        opened = [
+            nodes[n.index] for n in self.spec.open_order if nodes[n.index].state is NodeState.OPENED
+        ]
+        if not opened or any(node.source for node in opened) or not self._claim(opened[0]):
+            return
+        assert self._workers is not None
+        self._workers.submit(self._close_stalled, opened[0])
+
+    def _close_stalled(self, node: NodeRuntime) -> None:
+        self._close_node(node, node.calculator)
 
     def _check_done(self) -> None:
         if self._open_nodes == 0 and not self._done and not self._halted:

@@ -73,6 +73,10 @@ class ModelRepository:
     def names(self) -> list[str]:
         return list(self._states)
 
+    @property
+    def entries(self) -> tuple[ModelEntry, ...]:
+        return tuple(state.entry for state in self._states.values())
+
     def __contains__(self, name: object) -> bool:
         return name in self._states
 

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import signal
 import ssl
+import sys
 from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,7 @@ from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots, StreamSlots
+from .limits import LocalStreamSlots, StreamLimits, StreamSlots
 from .metrics import Metrics
 from .ports import StartupError, listen_socket
 from .reloader import ConfigReloader
@@ -121,6 +122,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     ``worker`` links a worker process of ``--workers`` to its supervisor: shared ports,
     stream slots counted across workers, and a message once it serves.
     """
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
@@ -133,7 +135,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     _check_single_servable(settings, servables)
     store = ServableStore(servables)
     metrics = Metrics()
-    data_plane = DataPlane(store, metrics)
+    data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
     slots: StreamSlots = (
         LocalStreamSlots(settings.max_streams)
         if worker is None
@@ -175,6 +177,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
         reloading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reloading
+    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)
 
 
 async def drain(

@@ -8,6 +8,8 @@ from typing import TypeAlias
 
 import numpy as np
 
+from pipeserve.errors import Code
+
 ParamValue: TypeAlias = bool | int | float | str
 """A request/response parameter: KServe's bool, int64/uint64, double and string params."""
 
@@ -72,13 +74,18 @@ class InferResponse:
 
 
 @dataclass(slots=True, frozen=True)
-class StreamError:
-    """An in-stream error message: the request failed, the stream stays open."""
+class InStreamError:
+    """An error sent as a stream message; ``code`` is what a unary call would end with.
+
+    ``ends_stream``: a graph failure (the stream then ends), not a rejected request.
+    """
 
     message: str
+    code: Code = Code.INVALID_ARGUMENT
+    ends_stream: bool = False
 
 
-StreamItem: TypeAlias = InferResponse | StreamError
+StreamItem: TypeAlias = InferResponse | InStreamError
 
 
 @dataclass(slots=True, frozen=True)

@@ -48,6 +48,7 @@ class MuxCalculator(Calculator):
     def update_contract(cls, cc: CalculatorContract) -> None:
         if ("SELECT" in cc.inputs) == ("SELECT" in cc.input_side_packets):
             raise cc.fail("needs SELECT as a stream or as a side packet (exactly one)")
+        cc.require_wired_side_packets()
 
     def open(self, cc: CalculatorContext) -> None:
         self.count = cc.inputs.count("INPUT")

@@ -40,6 +40,7 @@ from mediapipe.gpu.scale_mode_pb2 import ScaleMode
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
+    CalculatorContract,
     Input,
     InputSidePacket,
     Output,
@@ -74,6 +75,10 @@ class ImageTransformationCalculator(Calculator):
     PADDING = Output[Padding]("LETTERBOX_PADDING", optional=True)
     options_type = Options
     timestamp_offset = 0
+
+    @classmethod
+    def update_contract(cls, cc: CalculatorContract) -> None:
+        cc.require_wired_side_packets()  # a wired side packet replaces its option: required
 
     def open(self, cc: CalculatorContext) -> None:
         options = cc.options

@@ -41,6 +41,7 @@ def create_app(
         APIRoute("/v2/health/ready", e.ready, methods=["GET"]),
         APIRoute("/v2", e.metadata, methods=["GET"]),
         APIRoute("/metrics", e.metrics_text, methods=["GET"]),
+        APIRoute("/v1/config", e.config_status, methods=["GET"]),
     ]
     for base in (MODEL, VERSIONED):
         routes += [
