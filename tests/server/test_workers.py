@@ -78,7 +78,7 @@ def workers(config: Path) -> Iterator[ServerProcess]:
         *("--workers", "2", "--max_streams", str(MAX_STREAMS), "--log_level", "INFO"),
         *("--file_system_poll_wait_seconds", "0.1"),
     )
-    assert wait_for(lambda: len(worker_pids(proc)) == 2, timeout=30)
+    assert wait_for(lambda: "2 workers serving" in proc.log, timeout=90), proc.log
     yield proc
     proc.stop()
 
@@ -107,7 +107,8 @@ def test_max_streams_is_server_wide_across_workers(workers: ServerProcess) -> No
     pids = {serving_pid(s) for s in streams}
     assert pids == worker_pids(workers)  # each worker alone holds fewer than the limit
     extra = Stream(workers.grpc_url, channel_args=OWN_CONNECTION)
-    extra.send("pid", {"in": np.zeros(1, FP)})
+    with contextlib.suppress(InferenceServerException):  # it may be refused before a message
+        extra.send("pid", {"in": np.zeros(1, FP)})
     error = extra.error()
     assert status_of(error) == "StatusCode.RESOURCE_EXHAUSTED"
     assert f"this server's limit is {MAX_STREAMS}" in error.message()
