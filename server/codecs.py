@@ -15,7 +15,7 @@ import numpy as np
 from pipeserve.calculators.formats import Detection, detections_to_tensor
 
 from .errors import InvalidRequestError, shorten
-from .types import InferResponse, OutputTensor, RequestInput
+from .types import InferResponse, OutputTensor, RawBuffer, RequestInput
 
 DTYPES: dict[str, np.dtype] = {
     "BOOL": np.dtype(np.bool_),
@@ -76,7 +76,7 @@ def element_count(inp: RequestInput, max_bytes: int) -> int:
     return count
 
 
-def decode_input(inp: RequestInput, raw: bytes | None, max_bytes: int) -> np.ndarray:
+def decode_input(inp: RequestInput, raw: RawBuffer | None, max_bytes: int) -> np.ndarray:
     """The input as an array of its declared shape, from ``raw`` bytes or typed ``contents``."""
     dtype = DTYPES.get(inp.datatype)
     if dtype is None:
@@ -99,7 +99,7 @@ def _shape(inp: RequestInput) -> str:
     return shorten(str(list(inp.shape)))
 
 
-def _decode_raw(inp: RequestInput, dtype: np.dtype, count: int, raw: bytes) -> np.ndarray:
+def _decode_raw(inp: RequestInput, dtype: np.dtype, count: int, raw: RawBuffer) -> np.ndarray:
     if inp.datatype == "BYTES":
         return _split_bytes(inp, count, raw).reshape(inp.shape)
     expected = count * dtype.itemsize
@@ -111,7 +111,7 @@ def _decode_raw(inp: RequestInput, dtype: np.dtype, count: int, raw: bytes) -> n
     return np.frombuffer(raw, dtype=dtype).reshape(inp.shape)
 
 
-def _split_bytes(inp: RequestInput, count: int, raw: bytes) -> np.ndarray:
+def _split_bytes(inp: RequestInput, count: int, raw: RawBuffer) -> np.ndarray:
     """KServe raw BYTES: each element is a 4-byte little-endian length, then the bytes."""
     view = memoryview(raw)
     items: list[bytes] = []

@@ -21,6 +21,7 @@ from .inputs import decode_request
 from .limits import StreamLimits
 from .metrics import CallMetrics, Metrics
 from .readiness import Readiness
+from .reloader import ConfigReloader
 from .servables import GRAPH_VERSION, ServableStore
 from .sessions import StreamSession
 from .types import (
@@ -36,7 +37,7 @@ from .types import (
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "pipeserve"
-EXTENSIONS = ("model_stream_infer",)
+EXTENSIONS = ("model_stream_infer", "binary_tensor_data")
 RequestStream = AsyncIterator[InferRequest | PipeserveError]
 """Requests as a frontend decoded them, or the error that made one undecodable."""
 
@@ -51,6 +52,7 @@ class DataPlane:
         self.metrics = metrics
         self.limits = limits or StreamLimits()
         self.readiness = Readiness(store)
+        self.reloader: ConfigReloader | None = None
         self._sessions: set[StreamSession] = set()
         metrics.watch(lambda: self.open_streams, self.held_bytes)
 
@@ -73,6 +75,14 @@ class DataPlane:
     async def config_status(self) -> list[VersionStatus]:
         """OVMS's config status: the state of every servable's version."""
         return config_status(self.store.current)
+
+    async def reload_config(self) -> tuple[bool, list[VersionStatus]]:
+        """OVMS's reload request: reload a changed config now (True when it was), then the
+        config status; FAILED_PRECONDITION when the server runs without a config file."""
+        if self.reloader is None:
+            raise PipeserveError("the server runs without a config file", Code.FAILED_PRECONDITION)
+        reloaded = await self.reloader.reload()
+        return reloaded, config_status(self.store.current)
 
     @property
     def open_streams(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from .codecs import decode_input
 from .errors import InvalidRequestError, shorten
 from .pytensors import decode_py_tensor, is_py_tensor_tag
-from .types import InferRequest, RequestInput
+from .types import InferRequest, RawBuffer, RequestInput
 
 IMAGE_TAG = "IMAGE"
 REQUEST_TAG = "REQUEST"
@@ -50,7 +50,7 @@ def decode_request(
     return values
 
 
-def decode_value(inp: RequestInput, raw: bytes | None, tag: str, max_bytes: int) -> Any:
+def decode_value(inp: RequestInput, raw: RawBuffer | None, tag: str, max_bytes: int) -> Any:
     """One input decoded for a stream with ``tag``."""
     if is_py_tensor_tag(tag):
         return decode_py_tensor(inp, raw, max_bytes)
@@ -59,7 +59,7 @@ def decode_value(inp: RequestInput, raw: bytes | None, tag: str, max_bytes: int)
     return decode_input(inp, raw, max_bytes)
 
 
-def _check_image(inp: RequestInput, raw: bytes | None) -> None:
+def _check_image(inp: RequestInput, raw: RawBuffer | None) -> None:
     if inp.datatype not in IMAGE_DATATYPES:
         raise InvalidRequestError(
             f"input {inp.name!r}: an IMAGE must be one of {sorted(IMAGE_DATATYPES)}, "

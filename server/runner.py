@@ -161,11 +161,13 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
         )
     reloading = None
-    if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:
+    if settings.config_path is not None:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds
         )
-        reloading = asyncio.create_task(reloader.run())
+        data_plane.reloader = reloader  # POST /v1/config/reload, even with polling off
+        if settings.file_system_poll_wait_seconds > 0:
+            reloading = asyncio.create_task(reloader.run())
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)

@@ -52,9 +52,9 @@ class Settings(BaseSettings):
     max_streams: int = Field(256, ge=1)
     """Open streams (graph instances) server-wide; one more ends ``RESOURCE_EXHAUSTED``."""
     stream_idle_timeout_seconds: float = Field(0.0, ge=0)
-    """End a stream with no request or response for this long (``DEADLINE_EXCEEDED``); 0 off."""
+    """End a gRPC stream without requests or responses this long (``DEADLINE_EXCEEDED``); 0 off."""
     stream_max_lifetime_seconds: float = Field(0.0, ge=0)
-    """End a stream open this long (``DEADLINE_EXCEEDED``); 0 off."""
+    """End a gRPC stream open this long (``DEADLINE_EXCEEDED``); 0 off."""
     rest_max_body_mb: float = Field(64.0, gt=0)
     """Largest REST request body in MiB; a larger one gets 413."""
     rest_header_timeout_seconds: float = Field(10.0, gt=0)

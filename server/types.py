@@ -10,6 +10,8 @@ import numpy as np
 
 from pipeserve.errors import Code
 
+RawBuffer: TypeAlias = bytes | memoryview
+"""A tensor's raw bytes as received (a memoryview slices a REST body without copying)."""
 ParamValue: TypeAlias = bool | int | float | str
 """A request/response parameter: KServe's bool, int64/uint64, double and string params."""
 
@@ -30,14 +32,15 @@ class RequestInput:
 
 @dataclass(slots=True)
 class InferRequest:
-    """A KServe v2 inference request; ``raw_contents`` holds one buffer per input, or none."""
+    """A KServe v2 inference request; ``raw_contents`` holds one buffer per input, or none
+    (REST's binary extension: None for an input sent as JSON ``data``)."""
 
     model_name: str
     model_version: str = ""
     id: str = ""
     parameters: dict[str, ParamValue] = field(default_factory=dict)
     inputs: list[RequestInput] = field(default_factory=list)
-    raw_contents: Sequence[bytes] = ()
+    raw_contents: Sequence[RawBuffer | None] = ()
 
     def __repr__(self) -> str:
         return f"InferRequest({self.model_name!r}, v={self.model_version!r}, inputs={self.inputs})"
@@ -45,15 +48,20 @@ class InferRequest:
 
 @dataclass(slots=True)
 class OutputTensor:
-    """One output: an array of the KServe ``datatype`` (BYTES: object array of bytes)."""
+    """One output: an array of the KServe ``datatype`` (BYTES: object array of bytes).
+
+    ``dims`` overrides the shape sent for raw bytes that are not whole elements of it
+    (an OVMS Python node's Tensor of a custom datatype).
+    """
 
     name: str
     datatype: str
     data: np.ndarray
+    dims: tuple[int, ...] | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self.data.shape) if self.dims is None else self.dims
 
     def __repr__(self) -> str:
         return f"OutputTensor({self.name!r}, {self.datatype}, {list(self.shape)})"

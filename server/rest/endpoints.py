@@ -12,9 +12,11 @@ from starlette.types import Receive, Scope, Send
 
 from pipeserve.errors import PipeserveError
 
+from ..config_status import VersionStatus
 from ..dataplane import DataPlane
 from ..metrics import CONTENT_TYPE, Metrics
 from ..types import InferRequest, InferResponse, InStreamError, StreamItem
+from .binary import HEADER_LENGTH, encode_response, split_request
 from .converters import (
     InferRequestConverter,
     InferResponseConverter,
@@ -49,10 +51,12 @@ class Endpoints:
     async def model_metadata(self, name: str, version: str = "") -> dict[str, Any]:
         return MetadataConverter.from_types(await self.data_plane.model_metadata(name, version))
 
-    async def infer(self, name: str, body: JsonInferRequest, version: str = "") -> dict[str, Any]:
-        request = InferRequestConverter.to_types(body, name, version)
-        response = await self.data_plane.infer(request, method="rest_infer")
-        return InferResponseConverter.from_types(response)
+    async def infer(self, name: str, request: Request, version: str = "") -> Response:
+        """JSON, or KServe's binary tensor extension both ways (``binary.py``)."""
+        body, raw = split_request(await request.body(), request.headers.get(HEADER_LENGTH))
+        infer_request = InferRequestConverter.to_types(body, name, version, raw)
+        response = await self.data_plane.infer(infer_request, method="rest_infer")
+        return encode_response(response, body)
 
     async def infer_stream(
         self, name: str, body: JsonInferRequest, request: Request, version: str = ""
@@ -75,17 +79,25 @@ class Endpoints:
 
     async def config_status(self) -> dict[str, Any]:
         """OVMS's ``GET /v1/config`` body: ``{name: {"model_version_status": [...]}}``."""
-        body: dict[str, Any] = {}
-        for s in await self.data_plane.config_status():
-            status = {"error_code": s.error_code, "error_message": s.error_message}
-            entry = {"version": s.version, "state": s.state, "status": status}
-            body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(
-                entry
-            )
-        return body
+        return _status_body(await self.data_plane.config_status())
+
+    async def config_reload(self) -> Response:
+        """OVMS's ``POST /v1/config/reload``: 201 when the config was reloaded, else 200."""
+        reloaded, statuses = await self.data_plane.reload_config()
+        return JSONResponse(_status_body(statuses), status_code=201 if reloaded else 200)
 
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _status_body(statuses: list[VersionStatus]) -> dict[str, Any]:
+    """OVMS's config status JSON: ``{name: {"model_version_status": [entry, ...]}}``."""
+    body: dict[str, Any] = {}
+    for s in statuses:
+        status = {"error_code": s.error_code, "error_message": s.error_message}
+        entry = {"version": s.version, "state": s.state, "status": status}
+        body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(entry)
+    return body
 
 
 class ItemStreamResponse(StreamingResponse):

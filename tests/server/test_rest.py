@@ -43,7 +43,7 @@ def test_health_endpoints(http: httpx.Client) -> None:
 
 
 def test_metadata_endpoints(http: httpx.Client) -> None:
-    assert http.get("/v2").json()["extensions"] == ["model_stream_infer"]
+    assert http.get("/v2").json()["extensions"] == ["model_stream_infer", "binary_tensor_data"]
     meta = http.get("/v2/models/words").json()
     assert meta["platform"] == "pipeserve" and meta["inputs"][0]["name"] == "text"
     missing = http.get("/v2/models/missing")

@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 import pytest
 import tritonclient.grpc as grpcclient
+import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
 from tests.server.conftest import ServerProcess
@@ -58,6 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         "count": single("generator", "counting_generator.py", loopback=True),
         "count_two": GENERATOR_TWO,
         "endless": single("endless", "endless_generator.py", loopback=True),
+        "custom": single("custom", "custom_datatype.py"),
         **{name: single(name, "misbehaving.py") for name in EXECUTE_ERRORS},
         **{name: graph for name, (graph, _) in UNAVAILABLE.items()},
     }
@@ -90,6 +92,12 @@ def test_summator_adds_two_inputs_over_grpc_rest_and_a_stream(server: ServerProc
     assert reply.json()["outputs"] == [
         {"name": "out", "datatype": "FP32", "shape": [1, 3], "data": [11.0, 22.0, 33.0]}
     ]
+
+    rest = httpclient.InferenceServerClient(server.rest_url.removeprefix("http://"))
+    binary = [httpclient.InferInput(n, [1, 3], "FP32") for n in ("in1", "in2")]
+    for inp, array in zip(binary, (a, b), strict=True):
+        inp.set_data_from_numpy(array)  # KServe's binary extension, tritonclient's default
+    assert rest.infer("summator", binary).as_numpy("out").tolist() == [[11, 22, 33]]
 
     with Stream(server.grpc_url) as stream:  # a client cannot replace the Python resources
         stream.send("summator", {"in1": a, "in2": b}, ts=7, py="/tmp/evil.py")
@@ -182,6 +190,15 @@ def test_a_definition_whose_python_node_cannot_load_is_unavailable(
         client.infer(graph, [tensor("in", np.array([1.0], FP))])
     assert info.value.status() == "StatusCode.UNAVAILABLE"
     assert UNAVAILABLE[graph][1] in str(info.value.message())
+
+
+def test_a_custom_datatype_goes_out_as_raw_bytes_with_the_tensors_shape(
+    client: grpcclient.InferenceServerClient,
+) -> None:
+    response = client.infer("custom", [tensor("in", np.array([1.0], FP))]).get_response()
+    (output,) = response.outputs
+    assert (output.name, output.datatype, list(output.shape)) == ("out", "my_string", [3])
+    assert response.raw_output_contents[0] == b"null0terminated0string0"
 
 
 def test_a_raw_buffer_of_the_wrong_size_is_rejected(
