@@ -1,9 +1,10 @@
 """A user's client: one real photo through a graph with plain ``tritonclient``; prints JSON.
 
-    python -m tests.packaging.stream_photo 127.0.0.1:9000 holisticLandmarks
+    python -m tests.packaging.stream_photo 127.0.0.1:9000 holisticLandmarks [frames]
 
-Prints ``{output name: shape}`` of every response to the single frame (the stream is
-closed after it, so the graph finishes and every output it makes arrives).
+Sends the photo as ``frames`` frames of a 30 fps stream (default 1) and prints
+``{output name: shape}`` of the last packet of each output (the stream is closed after the
+last frame, so the graph finishes and every output it makes arrives).
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ def grace_hopper() -> np.ndarray:
         return np.ascontiguousarray(matplotlib.image.imread(f, format="jpg"))
 
 
-def stream_one_frame(url: str, graph: str, image: np.ndarray) -> dict[str, list[int]]:
+def stream_photo(url: str, graph: str, image: np.ndarray, frames: int) -> dict[str, list[int]]:
     results: queue.Queue[tuple[Any, Any]] = queue.Queue()
     client = grpcclient.InferenceServerClient(url)
     client.start_stream(callback=lambda result, error: results.put((result, error)))
     frame = grpcclient.InferInput("image", list(image.shape), "UINT8")
     frame.set_data_from_numpy(image)
-    client.async_stream_infer(graph, [frame], parameters={"OVMS_MP_TIMESTAMP": 0})
+    for index in range(frames):
+        timestamp = index * 1_000_000 // 30
+        client.async_stream_infer(graph, [frame], parameters={"OVMS_MP_TIMESTAMP": timestamp})
     client.stop_stream()  # closes the request side and waits for the last response
     shapes: dict[str, list[int]] = {}
     while not results.empty():
@@ -43,5 +46,5 @@ def stream_one_frame(url: str, graph: str, image: np.ndarray) -> dict[str, list[
 
 
 if __name__ == "__main__":
-    url, graph = sys.argv[1:3]
-    print(json.dumps(stream_one_frame(url, graph, grace_hopper())))
+    url, graph, *count = sys.argv[1:]
+    print(json.dumps(stream_photo(url, graph, grace_hopper(), int(count[0]) if count else 1)))
