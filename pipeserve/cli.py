@@ -36,6 +36,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
     ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
     ("max_streams", int, "open streams server-wide (default 256)"),
+    ("max_stream_buffer_mb", int, "outputs one stream holds for a slow client, MiB (64)"),
     ("stream_idle_timeout_seconds", float, "end a stream idle this long; 0 off (default)"),
     ("stream_max_lifetime_seconds", float, "end a stream open this long; 0 off (default)"),
     ("rest_max_body_mb", float, "largest REST request body in MiB (default 64)"),
@@ -45,6 +46,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("grpc_keepalive_time_seconds", float, "gRPC keepalive ping interval (default 60)"),
     ("grpc_keepalive_timeout_seconds", float, "gRPC keepalive ping deadline (default 20)"),
     ("grpc_max_connection_idle_seconds", float, "close gRPC connections idle this long (300)"),
+    ("switch_interval_ms", float, "Python thread switch interval in ms (default 1; fairness)"),
     ("grpc_channel_arguments", str, "extra gRPC server arguments: name=value,name=value"),
     ("grpc_tls_cert_path", str, "PEM certificate for gRPC over TLS"),
     ("grpc_tls_key_path", str, "PEM private key for --grpc_tls_cert_path"),
@@ -66,7 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pipeserve {pipeserve.__version__}")
     for name, kind, help_text in SERVER_FLAGS:
         parser.add_argument(f"--{name}", type=kind, help=help_text)
+    ovms = "accepted from OVMS command lines; /metrics always serves every metric"
+    parser.add_argument("--metrics_enable", action="store_true", help=ovms)
+    parser.add_argument("--metrics_list", help=ovms)
     return parser
+
+
+OVMS_METRICS = ("metrics_enable", "metrics_list")
+"""OVMS's metric switches: accepted, nothing to switch (metrics are always exposed)."""
 
 
 def graph_check(argv: list[str]) -> int:
@@ -97,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeserve.server.settings import Settings
 
     try:
-        settings = Settings(**{k: v for k, v in vars(ns).items() if v is not None})
+        values = {k: v for k, v in vars(ns).items() if v is not None and k not in OVMS_METRICS}
+        settings = Settings(**values)
     except ValidationError as exc:
         print(f"pipeserve: invalid settings: {exc}", file=sys.stderr)
         return EXIT_STARTUP

@@ -10,6 +10,8 @@ version``; microseconds). ``api`` is always ``KServe``; ``interface`` is ``gRPC`
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,8 @@ from prometheus_client import (
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LABELS = ("name", "method")
+GRAPH_THREAD_PREFIX = "graph-"
+"""Graph worker threads are named ``graph-<graph>-<n>`` (see ``graphs/workers.py``)."""
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 OVMS_LABELS = ("api", "interface", "method", "name")
 OVMS_TIME_LABELS = ("interface", "name", "version")
@@ -108,8 +112,25 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-
         self._ovms = OvmsMetrics(self.registry)
+
+    def watch(self, live_graphs: Callable[[], float], held_bytes: Callable[[], float]) -> None:
+        """Gauges read at scrape time that show a leak: graphs, their threads, held output."""
+        Gauge(
+            "pipeserve_graphs_live",
+            "Graph instances not yet released (starting, streaming or in a unary call)",
+            registry=self.registry,
+        ).set_function(live_graphs)
+        Gauge(
+            "pipeserve_graph_threads",
+            "Graph worker threads alive in this process",
+            registry=self.registry,
+        ).set_function(_graph_threads)
+        Gauge(
+            "pipeserve_stream_buffer_bytes",
+            "Output bytes held for clients that have not read them yet",
+            registry=self.registry,
+        ).set_function(held_bytes)
 
     def call(self, name: str, method: str) -> CallMetrics:
         """Children for ``name`` and ``method`` (cheap to use on the hot path)."""
@@ -163,3 +184,7 @@ class OvmsMetrics:
             buckets=OVMS_TIME_BUCKETS,
             registry=registry,
         )
+
+
+def _graph_threads() -> int:
+    return sum(t.name.startswith(GRAPH_THREAD_PREFIX) for t in threading.enumerate())

@@ -65,16 +65,20 @@ class ConfigReloader:
 
     async def check(self) -> bool:
         """Reload if the file or a model folder changed; True when a new snapshot is served."""
+        try:
+            return await self.reload()
+        except PipeserveError as exc:
+            log.error("config reload failed, still serving the previous config: %s", exc)
+            return False
+
+    async def reload(self) -> bool:
+        """As ``check``, but a config that fails to load raises (OVMS's reload request)."""
         current = self._fingerprint()
         if current == self._seen:
             return False
         self._seen = current
-        try:
-            config = await asyncio.to_thread(load_config, self.path)
-            servables = await asyncio.to_thread(self.store.rebuild, config)
-        except PipeserveError as exc:
-            log.error("config reload failed, still serving the previous config: %s", exc)
-            return False
+        config = await asyncio.to_thread(load_config, self.path)
+        servables = await asyncio.to_thread(self.store.rebuild, config)
         self._seen = self._fingerprint()  # the new config's model folders
         log.info("config reloaded from %s: %s", self.path, servables)
         return True

@@ -12,6 +12,7 @@ import logging
 import signal
 import socket
 import ssl
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,7 @@ from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots
+from .limits import LocalStreamSlots, StreamLimits
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
@@ -130,6 +131,7 @@ def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
 
 async def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout."""
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
@@ -141,7 +143,7 @@ async def serve(settings: Settings) -> None:
     _check_single_servable(settings, servables)
     store = ServableStore(servables)
     metrics = Metrics()
-    data_plane = DataPlane(store, metrics)
+    data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
     slots = LocalStreamSlots(settings.max_streams)
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
@@ -163,11 +165,13 @@ async def serve(settings: Settings) -> None:
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
         )
-    if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:
+    if settings.config_path is not None:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds
         )
-        tasks.append(asyncio.create_task(reloader.run()))
+        data_plane.reloader = reloader  # POST /v1/config/reload, even with polling off
+        if settings.file_system_poll_wait_seconds > 0:
+            tasks.append(asyncio.create_task(reloader.run()))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -181,3 +185,4 @@ async def serve(settings: Settings) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)

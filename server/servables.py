@@ -13,14 +13,17 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pipeserve.calculators.openvino.models import ModelConsumer
+from pipeserve.calculators.python.handler import PythonNodes
 from pipeserve.errors import PipeserveError
 from pipeserve.graphs import CalculatorGraph, GraphSpec, load_graph_config
 
 from .config import GraphEntry, ServerConfig
 from .errors import GraphNotFoundError, ModelNotFoundError, RetiredError, UnavailableError
 from .models import ModelRepository
+from .python_nodes import attach_python_nodes, retire_python_nodes
 from .types import ModelMetadata, TensorMetadata
 
 log = logging.getLogger(__name__)
@@ -39,12 +42,28 @@ class GraphServable:
     spec: GraphSpec | None
     error: str | None
     metadata: ModelMetadata
+    python: PythonNodes | None = None
+    """The definition's Python node models (initialized at load, shared by its streams)."""
 
     def require_spec(self) -> GraphSpec:
         """The spec; UNAVAILABLE when the graph failed validation."""
         if self.spec is None:
             raise UnavailableError("Mediapipe graph", self.name, self.error or "not loaded")
         return self.spec
+
+    def acquire(self) -> dict[str, Any]:
+        """Side packets the server sets for one graph instance (released by ``release``);
+        UNAVAILABLE once the definition was unloaded."""
+        if self.python is None:
+            return {}
+        if not self.python.acquire():
+            raise UnavailableError("Mediapipe graph", self.name, "the definition was unloaded")
+        return self.python.side_packets()
+
+    def release(self) -> None:
+        """A graph instance started with ``acquire`` has ended."""
+        if self.python is not None:
+            self.python.release()
 
     def __repr__(self) -> str:
         state = "ready" if self.error is None else f"not ready: {self.error}"
@@ -70,14 +89,23 @@ class Servables:
         import pipeserve.calculators  # noqa: F401  (registers every calculator)
 
         models = ModelRepository.load(config.all_models, previous.models if previous else None)
-        graphs = {g.name: _build_graph(g, models) for g in config.graphs}
+        before = previous.graphs if previous else {}
+        graphs = {
+            g.name: attach_python_nodes(_build_graph(g, models), before.get(g.name))
+            for g in config.graphs
+        }
         for servable in graphs.values():
             _warm_up(servable, models)
         retired: frozenset[str] = frozenset()
         if previous is not None:
+            retire_python_nodes(before.values(), graphs.values())
             gone = set(previous.graphs) | set(previous.models.names) | previous.retired
             retired = frozenset(gone - set(graphs) - set(models.names))
         return cls(models, graphs, retired)
+
+    def close(self) -> None:
+        """Unload every graph definition (finalizes Python nodes once their streams end)."""
+        retire_python_nodes(self.graphs.values(), ())
 
     def graph(self, name: str, version: str = "") -> GraphServable:
         """The graph to stream with; NOT_FOUND (unknown, retired, bad version) otherwise."""
@@ -169,7 +197,7 @@ def _warm_up(servable: GraphServable, models: ModelRepository) -> None:
         return
     graph = CalculatorGraph(servable.spec, services={"models": models})
     try:
-        graph.start()
+        graph.start(servable.python.side_packets() if servable.python else None)
     except PipeserveError as exc:
         log.debug("graph %s not warmed up: %s", servable.name, exc)
     finally:

@@ -22,18 +22,18 @@ def main() -> int:
         top.mkdir()
         for item in (ROOT / mapping["pipeserve"]).iterdir():
             (top / item.name).symlink_to(item)
+        packages = ["pipeserve"]
         for package, folder in mapping.items():
-            if package not in ("pipeserve", "pipeserve.demos"):
+            if package == "pipeserve.demos":
+                continue
+            if package.startswith("pipeserve."):
                 (top / package.split(".", 1)[1]).symlink_to(ROOT / folder)
-        command = [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "-p",
-            "pipeserve",
-        ]
+            elif package != "pipeserve":  # a top-level package beside pipeserve (pyovms)
+                (Path(tmp) / package).symlink_to(ROOT / folder)
+                packages.append(package)
+        command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml")]
+        for package in packages:
+            command += ["-p", package]
         return subprocess.call(command, cwd=tmp)
 
 

@@ -51,6 +51,7 @@ WHEEL_MODELS: Mapping[str, str] = {
     "face_landmark": "mediapipe://modules/face_landmark/face_landmark.tflite",
     "hand_landmark_full": "mediapipe://modules/hand_landmark/hand_landmark_full.tflite",
     "hand_recrop": "mediapipe://modules/holistic_landmark/hand_recrop.tflite",
+    "iris_landmark": "mediapipe://modules/iris_landmark/iris_landmark.tflite",
     "pose_detection": "mediapipe://modules/pose_detection/pose_detection.tflite",
     "pose_landmark_full": "mediapipe://modules/pose_landmark/pose_landmark_full.tflite",
 }
