@@ -42,9 +42,9 @@ class ServerAccess:
         return self.tls or self.root_certificates is not None or self.private_key is not None
 
     def client(self, url: str) -> grpcclient.InferenceServerClient:
+        """A tritonclient gRPC client for ``url`` with these TLS settings."""
         import tritonclient.grpc as grpcclient
 
-        """A tritonclient gRPC client for ``url`` with these TLS settings."""
         return grpcclient.InferenceServerClient(
             url,
             ssl=self.uses_tls,
