@@ -53,9 +53,9 @@ def decode_py_tensor(inp: RequestInput, raw: RawBuffer | None, max_bytes: int) -
 def encode_py_tensor(tensor: Tensor) -> OutputTensor:
     """An output named, typed and shaped as the Tensor says, holding its buffer's bytes.
 
-    A buffer that does not fill the shape with whole elements of the datatype goes out as
-    its raw bytes: shape ``[size]`` for unknown datatypes (void elements where they divide
-    evenly), an error for a KServe datatype.
+    A datatype KServe does not define goes out as the buffer's raw bytes with the Tensor's
+    shape (as OVMS sends it); a KServe datatype whose elements do not fill the shape is an
+    error.
     """
     shape = tuple(tensor.shape)
     count = int(np.prod(shape, dtype=np.int64))
@@ -71,10 +71,7 @@ def encode_py_tensor(tensor: Tensor) -> OutputTensor:
                 f"{tensor.datatype} needs {count * dtype.itemsize}"
             )
         return OutputTensor(tensor.name, tensor.datatype, raw.view(dtype).reshape(shape))
-    if count and raw.size % count == 0:
-        data = raw.view(np.dtype((np.void, raw.size // count))).reshape(shape)
-        return OutputTensor(tensor.name, tensor.datatype, data)
-    return OutputTensor(tensor.name, tensor.datatype, raw)
+    return OutputTensor(tensor.name, tensor.datatype, raw, dims=shape)
 
 
 def _split(tensor: Tensor, count: int) -> np.ndarray:

@@ -48,15 +48,20 @@ class InferRequest:
 
 @dataclass(slots=True)
 class OutputTensor:
-    """One output: an array of the KServe ``datatype`` (BYTES: object array of bytes)."""
+    """One output: an array of the KServe ``datatype`` (BYTES: object array of bytes).
+
+    ``dims`` overrides the shape sent for raw bytes that are not whole elements of it
+    (an OVMS Python node's Tensor of a custom datatype).
+    """
 
     name: str
     datatype: str
     data: np.ndarray
+    dims: tuple[int, ...] | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self.data.shape) if self.dims is None else self.dims
 
     def __repr__(self) -> str:
         return f"OutputTensor({self.name!r}, {self.datatype}, {list(self.shape)})"

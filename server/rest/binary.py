@@ -21,6 +21,7 @@ from ..codecs import encode_bytes
 from ..errors import InvalidRequestError
 from ..types import InferResponse, OutputTensor
 from .converters import JsonInferRequest, output_json
+from .strict_json import strict_loads
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 BINARY_SIZE = "binary_data_size"
@@ -34,7 +35,10 @@ def split_request(
     the list is empty when no input is binary."""
     length = len(body) if header_length is None else _header_length(header_length, len(body))
     try:
-        request = JsonInferRequest.model_validate_json(body[:length])
+        request = JsonInferRequest.model_validate(strict_loads(body[:length]))
+    except json.JSONDecodeError as exc:
+        error = {"loc": ("body", exc.pos), "msg": f"JSON decode error: {exc.msg}"}
+        raise RequestValidationError([error]) from exc
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
     rest = memoryview(body)[length:]

@@ -19,10 +19,15 @@ def _refuse_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
 
 
+def strict_loads(data: bytes | memoryview) -> Any:
+    """``json.loads`` that refuses ``NaN``, ``Infinity`` and ``-Infinity``."""
+    return json.loads(bytes(data), parse_constant=_refuse_constant)
+
+
 class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), parse_constant=_refuse_constant)
+            self._json = strict_loads(await self.body())
         return self._json
 
 

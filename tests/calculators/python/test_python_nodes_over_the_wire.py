@@ -59,6 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         "count": single("generator", "counting_generator.py", loopback=True),
         "count_two": GENERATOR_TWO,
         "endless": single("endless", "endless_generator.py", loopback=True),
+        "custom": single("custom", "custom_datatype.py"),
         **{name: single(name, "misbehaving.py") for name in EXECUTE_ERRORS},
         **{name: graph for name, (graph, _) in UNAVAILABLE.items()},
     }
@@ -189,6 +190,15 @@ def test_a_definition_whose_python_node_cannot_load_is_unavailable(
         client.infer(graph, [tensor("in", np.array([1.0], FP))])
     assert info.value.status() == "StatusCode.UNAVAILABLE"
     assert UNAVAILABLE[graph][1] in str(info.value.message())
+
+
+def test_a_custom_datatype_goes_out_as_raw_bytes_with_the_tensors_shape(
+    client: grpcclient.InferenceServerClient,
+) -> None:
+    response = client.infer("custom", [tensor("in", np.array([1.0], FP))]).get_response()
+    (output,) = response.outputs
+    assert (output.name, output.datatype, list(output.shape)) == ("out", "my_string", [3])
+    assert response.raw_output_contents[0] == b"null0terminated0string0"
 
 
 def test_a_raw_buffer_of_the_wrong_size_is_rejected(
