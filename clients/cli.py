@@ -21,6 +21,7 @@ from contextlib import ExitStack
 import numpy as np
 from tqdm import tqdm
 
+from .access import TOKEN_VARIABLE, ServerAccess, read_token
 from .mot import MotWriter
 from .stream import GraphStream, StreamError
 from .video import FrameSource, Mp4Writer, open_source
@@ -54,7 +55,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--window", type=int, default=4, help="frames in flight at most")
     video.add_argument("--max-frames", type=int, help="stop after this many frames")
+    add_access_arguments(video)
     return parser
+
+
+def add_access_arguments(parser: argparse.ArgumentParser) -> None:
+    """TLS and token options (tritonclient's, as flags)."""
+    group = parser.add_argument_group("security")
+    group.add_argument("--tls", action="store_true", help="use TLS, trusting the system's CAs")
+    group.add_argument("--root-certificates", help="PEM CA file to trust (implies --tls)")
+    group.add_argument("--private-key", help="client PEM key, for mutual TLS")
+    group.add_argument("--certificate-chain", help="client PEM certificate, for mutual TLS")
+    group.add_argument(
+        "--token-file", help=f"file holding the bearer token (default: ${TOKEN_VARIABLE})"
+    )
+
+
+def access_from(args: argparse.Namespace) -> ServerAccess:
+    """The ``ServerAccess`` the security options describe."""
+    return ServerAccess(
+        tls=args.tls,
+        root_certificates=args.root_certificates,
+        private_key=args.private_key,
+        certificate_chain=args.certificate_chain,
+        token=read_token(args.token_file),
+    )
 
 
 def _frames(
@@ -72,6 +97,7 @@ def run_video(args: argparse.Namespace) -> int:
         raise SystemExit("pipeserve-client video: give --output and/or --mot")
     expected = [args.output_stream] if args.output else []
     expected += [args.mot_stream] if args.mot else []
+    access = access_from(args)
     with ExitStack() as stack:
         source = stack.enter_context(open_source(args.input))
         fps = args.fps or source.fps or DEFAULT_FPS
@@ -81,7 +107,13 @@ def run_video(args: argparse.Namespace) -> int:
         bar = stack.enter_context(tqdm(total=total, unit="frame", dynamic_ncols=True))
         stream = stack.enter_context(
             GraphStream(
-                args.url, args.graph, args.input_stream, expected, window=args.window, fps=fps
+                args.url,
+                args.graph,
+                args.input_stream,
+                expected,
+                window=args.window,
+                fps=fps,
+                access=access,
             )
         )
         sizes: dict[int, tuple[int, int]] = {}

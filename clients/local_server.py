@@ -21,8 +21,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
+
+from .access import ServerAccess
 
 
 def free_port() -> int:
@@ -51,8 +52,18 @@ class LocalServer:
     until it is ready and stops it.
     """
 
-    def __init__(self, config: Path, log: Path | None = None, ready_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path | None = None,
+        ready_timeout: float = 120.0,
+        flags: Sequence[str] = (),
+        access: ServerAccess | None = None,
+    ) -> None:
+        """``flags``: more server flags; ``access``: how to reach it (when ``flags`` set TLS)."""
         port = free_port()
+        self.rest_port = free_port()
+        self.access = access or ServerAccess()
         self.url = f"127.0.0.1:{port}"
         if log is None:
             handle, name = tempfile.mkstemp(prefix="pipeserve-", suffix=".log")
@@ -61,7 +72,7 @@ class LocalServer:
         self.log = log
         self.ready_timeout = ready_timeout
         command = [sys.executable, "-m", "pipeserve.cli", "--config_path", str(config)]
-        command += ["--port", str(port), "--rest_port", str(free_port())]
+        command += ["--port", str(port), "--rest_port", str(self.rest_port), *flags]
         with open(log, "wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
@@ -92,14 +103,18 @@ class LocalServer:
 
     def wait_ready(self, timeout: float, graphs: Sequence[str] = ()) -> None:
         """Poll until the server and ``graphs`` are ready; raise with the log's tail if not."""
-        client = grpcclient.InferenceServerClient(self.url)
+        client = self.access.client(self.url)
+        headers = self.access.headers()
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
                 try:
-                    if client.is_server_ready() and all(map(client.is_model_ready, graphs)):
+                    ready = client.is_server_ready() and all(
+                        client.is_model_ready(graph, headers=headers) for graph in graphs
+                    )
+                    if ready:
                         return
                 except InferenceServerException:
                     pass

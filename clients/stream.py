@@ -28,6 +28,8 @@ import numpy as np
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException, np_to_triton_dtype
 
+from .access import ServerAccess
+
 TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
 """Request/response parameter holding a packet timestamp in microseconds (``int64_param``)."""
 
@@ -153,6 +155,7 @@ class GraphStream:
         fps: frame rate for automatic timestamps: frame k at ``k * round(1e6 / fps)`` µs.
         parameters: first-request parameters, i.e. the graph's input side packets.
         timeout: seconds to wait for a response before giving up.
+        access: TLS files and bearer token for the server (default: plaintext, no token).
     """
 
     def __init__(
@@ -166,6 +169,7 @@ class GraphStream:
         fps: float = 30.0,
         parameters: Mapping[str, str | int | bool] | None = None,
         timeout: float = 60.0,
+        access: ServerAccess | None = None,
     ) -> None:
         if window < 1:
             raise ValueError(f"window must be at least 1, got {window}")
@@ -173,6 +177,7 @@ class GraphStream:
             raise ValueError(f"fps must be positive, got {fps}")
         self.url, self.graph, self.input_name = url, graph, input_name
         self.window, self.fps, self.timeout = window, fps, timeout
+        self.access = access or ServerAccess()
         self._parameters = dict(parameters or {})
         self._collector = ResultCollector(expected_outputs, optional_outputs)
         self._cond = threading.Condition()
@@ -197,8 +202,8 @@ class GraphStream:
     def open(self) -> None:
         """Start the RPC (the server creates the graph on the first frame)."""
         try:
-            self._client = grpcclient.InferenceServerClient(self.url)
-            self._client.start_stream(callback=self._on_response)
+            self._client = self.access.client(self.url)
+            self._client.start_stream(callback=self._on_response, headers=self.access.headers())
         except InferenceServerException as exc:
             raise StreamError(f"cannot open a stream to {self.url}: {exc.message()}") from exc
 

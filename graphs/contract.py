@@ -94,6 +94,14 @@ class CalculatorContract:
     process_timestamp_bounds: bool = False
     input_stream_handler: str | None = None
     handler_options: dict[str, Any] = field(default_factory=dict)
+    required_side_packets: set[str] = field(default_factory=set)
+    """Tags of wired input side packets that must be given at start (see below)."""
+
+    def require_wired_side_packets(self) -> None:
+        """Every input side packet this node wires must be given when the graph starts, though
+        its port may be left unwired: MediaPipe's rule for a side packet declared only when
+        present and not ``Optional()``."""
+        self.required_side_packets.update(self.input_side_packets.tags())
 
     def fail(self, reason: str, stream: str | None = None) -> GraphConfigError:
         """A config error naming this node (raise it from ``update_contract``)."""

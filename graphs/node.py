@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
-from pipeserve.errors import PacketError
+from pipeserve.errors import PacketError, PipeserveError
 
 from .calculator import (
     Calculator,
@@ -118,6 +118,12 @@ class NodeRuntime:
         self.context.output_side_packets = OutputSidePackets(
             contract.output_side_packets, lambda pos, value: set_side(side_names[pos], value)
         )
+
+    def opened_calculator(self) -> Calculator:
+        """The calculator of an opened node; raises if the runtime runs an unopened one."""
+        if self.calculator is None:
+            raise PipeserveError(f"node {self.spec.name!r} runs before it opened")
+        return self.calculator
 
     def check_emit(self, route: OutputRoute, packet: Packet) -> None:
         """Reject a packet whose timestamp is not allowed or not increasing on its stream."""

@@ -1,4 +1,9 @@
-"""``pipeserve``: the server (OVMS's flags) and ``pipeserve graph check <graph.pbtxt>``."""
+"""``pipeserve``: the server (OVMS's flags) and ``pipeserve graph check <graph.pbtxt>``.
+
+A start-up failure prints one line, ``pipeserve: <reason>``, and exits with 2 (bad
+settings, config or model, a port taken); anything else unexpected exits with 1. Tracebacks
+are printed only with ``--log_level DEBUG``.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,22 @@ import asyncio
 import logging
 import sys
 
+import pipeserve
 from pipeserve.errors import PipeserveError
 
+EXIT_STARTUP = 2
+EXIT_INTERNAL = 1
+COMMANDS = """commands:
+  pipeserve [flags]                    serve (no --config_path or --model_path: the
+                                       bundled default config)
+  pipeserve graph check GRAPH.pbtxt    print a graph's nodes and streams, or its error"""
+
 SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
-    ("config_path", str, "OVMS config.json with model_config_list / mediapipe_config_list"),
+    ("config_path", str, "OVMS config.json (default: the bundled default config)"),
     ("model_path", str, "serve one graph folder (graph.pbtxt) or one model without a config"),
     ("model_name", str, "name of the servable given by --model_path"),
     ("target_device", str, "OpenVINO device for --model_path models (default CPU)"),
-    ("port", int, "gRPC port (default 9178)"),
+    ("port", int, "gRPC port (default 9000)"),
     ("rest_port", int, "REST port; 0 disables REST (default)"),
     ("grpc_bind_address", str, "gRPC bind address (default 127.0.0.1)"),
     ("rest_bind_address", str, "REST bind address (default 127.0.0.1)"),
@@ -23,6 +36,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
     ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
     ("max_streams", int, "open streams server-wide (default 256)"),
+    ("max_stream_buffer_mb", int, "outputs one stream holds for a slow client, MiB (64)"),
     ("stream_idle_timeout_seconds", float, "end a stream idle this long; 0 off (default)"),
     ("stream_max_lifetime_seconds", float, "end a stream open this long; 0 off (default)"),
     ("rest_max_body_mb", float, "largest REST request body in MiB (default 64)"),
@@ -32,6 +46,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("grpc_keepalive_time_seconds", float, "gRPC keepalive ping interval (default 60)"),
     ("grpc_keepalive_timeout_seconds", float, "gRPC keepalive ping deadline (default 20)"),
     ("grpc_max_connection_idle_seconds", float, "close gRPC connections idle this long (300)"),
+    ("switch_interval_ms", float, "Python thread switch interval in ms (default 1; fairness)"),
     ("grpc_channel_arguments", str, "extra gRPC server arguments: name=value,name=value"),
     ("grpc_tls_cert_path", str, "PEM certificate for gRPC over TLS"),
     ("grpc_tls_key_path", str, "PEM private key for --grpc_tls_cert_path"),
@@ -47,10 +62,20 @@ def _parser() -> argparse.ArgumentParser:
         prog="pipeserve",
         description="Serve MediaPipe-style graphs and OpenVINO models "
         "over KServe v2 gRPC and REST. Flags also read PIPESERVE_<FLAG> variables.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"pipeserve {pipeserve.__version__}")
     for name, kind, help_text in SERVER_FLAGS:
         parser.add_argument(f"--{name}", type=kind, help=help_text)
+    ovms = "accepted from OVMS command lines; /metrics always serves every metric"
+    parser.add_argument("--metrics_enable", action="store_true", help=ovms)
+    parser.add_argument("--metrics_list", help=ovms)
     return parser
+
+
+OVMS_METRICS = ("metrics_enable", "metrics_list")
+"""OVMS's metric switches: accepted, nothing to switch (metrics are always exposed)."""
 
 
 def graph_check(argv: list[str]) -> int:
@@ -81,20 +106,30 @@ def main(argv: list[str] | None = None) -> int:
     from pipeserve.server.settings import Settings
 
     try:
-        settings = Settings(**{k: v for k, v in vars(ns).items() if v is not None})
+        values = {k: v for k, v in vars(ns).items() if v is not None and k not in OVMS_METRICS}
+        settings = Settings(**values)
     except ValidationError as exc:
         print(f"pipeserve: invalid settings: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_STARTUP
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    debug = settings.log_level == "DEBUG"
     try:
         asyncio.run(serve(settings))
     except PipeserveError as exc:
-        logging.getLogger("pipeserve").error("%s", exc)
-        return 2
+        return _fail(str(exc), EXIT_STARTUP, debug)
+    except Exception as exc:  # a bug: one line, the traceback only when debugging
+        return _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL, debug)
     return 0
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    if debug:
+        logging.getLogger("pipeserve").exception("start-up failed")
+    print(f"pipeserve: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 Relative paths resolve as in OVMS: a ``base_path`` against the config file's folder, a
 graph's ``graph_path`` and ``subconfig`` against the graph's ``base_path``. A
-``model_config_list`` entry whose folder holds ``graph.pbtxt`` is a graph.
+``model_config_list`` entry whose folder holds ``graph.pbtxt`` is a graph. A model's
+``base_path`` may also name a file in the installed mediapipe package,
+``mediapipe://modules/<folder>/<file>.tflite``, served as version 1 (no set-up step).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeserve.calculators.openvino.models import WHEEL_SCHEME
 from pipeserve.errors import Code, PipeserveError
 
 GRAPH_FILE = "graph.pbtxt"
@@ -26,10 +29,11 @@ class ConfigError(PipeserveError):
 
 @dataclass(frozen=True, slots=True)
 class ModelEntry:
-    """An OpenVINO model: ``<base_path>/<version>/<file>.{xml,onnx,tflite}``."""
+    """An OpenVINO model: ``<base_path>/<version>/<file>.{xml,onnx,tflite}``, or a
+    ``mediapipe://`` file (kept as text)."""
 
     name: str
-    base_path: Path
+    base_path: Path | str
     target_device: str = "CPU"
     plugin_config: dict[str, Any] = field(default_factory=dict)
 
@@ -69,8 +73,8 @@ def load_config(path: str | Path) -> ServerConfig:
         config = item.get("config") if isinstance(item, dict) else None
         if not isinstance(config, dict):
             raise ConfigError(f'{path}: model_config_list entries need a "config" object')
-        base = _resolve(root, _field(config, "base_path", path))
-        if (base / GRAPH_FILE).is_file():
+        base = _model_base(root, _field(config, "base_path", path))
+        if isinstance(base, Path) and (base / GRAPH_FILE).is_file():
             graphs.append(_graph_entry({"name": _field(config, "name", path)}, base, path))
         else:
             models.append(_model_entry(config, root, path))
@@ -124,7 +128,7 @@ def _model_entry(config: dict[str, Any], root: Path, source: Path) -> ModelEntry
         raise ConfigError(f"{source}: plugin_config must be an object")
     return ModelEntry(
         name=_field(config, "name", source),
-        base_path=_resolve(root, _field(config, "base_path", source)),
+        base_path=_model_base(root, _field(config, "base_path", source)),
         target_device=str(config.get("target_device", "CPU")),
         plugin_config=plugin_config,
     )
@@ -154,6 +158,10 @@ def _field(item: dict[str, Any], key: str, source: Path) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{source}: entry {item.get('name', '?')!r} needs a string {key!r}")
     return value
+
+
+def _model_base(root: Path, value: str) -> Path | str:
+    return value if value.startswith(WHEEL_SCHEME) else _resolve(root, value)
 
 
 def _resolve(root: Path, value: str | Path) -> Path:

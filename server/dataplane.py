@@ -1,4 +1,4 @@
-"""The data plane: every operation both frontends offer, transport-free (spec §1-§9).
+"""The data plane: every operation both frontends offer, transport-free (docs/streaming.md).
 
 The gRPC servicer and the REST endpoints only translate to and from these methods.
 """
@@ -10,24 +10,34 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
 
 import pipeserve
 from pipeserve.errors import Code, PipeserveError
-from pipeserve.graphs import CalculatorGraph, Packet
 
 from .codecs import encode_output
-from .errors import GraphExecutionError, InvalidRequestError, ModelNotFoundError
+from .config_status import VersionStatus, config_status
+from .errors import ModelNotFoundError
 from .inputs import decode_request
-from .metrics import Metrics
-from .servables import GRAPH_VERSION, GraphServable, ServableStore
-from .sessions import StreamSession, request_timestamp, start_graph
-from .types import InferRequest, InferResponse, ModelMetadata, ServerMetadata, StreamItem
+from .limits import StreamLimits
+from .metrics import CallMetrics, Metrics
+from .readiness import Readiness
+from .reloader import ConfigReloader
+from .servables import GRAPH_VERSION, ServableStore
+from .sessions import StreamSession
+from .types import (
+    InferRequest,
+    InferResponse,
+    InStreamError,
+    ModelMetadata,
+    OutputTensor,
+    ServerMetadata,
+    StreamItem,
+)
 
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "pipeserve"
-EXTENSIONS = ("model_stream_infer",)
+EXTENSIONS = ("model_stream_infer", "binary_tensor_data")
 RequestStream = AsyncIterator[InferRequest | PipeserveError]
 """Requests as a frontend decoded them, or the error that made one undecodable."""
 
@@ -35,19 +45,26 @@ RequestStream = AsyncIterator[InferRequest | PipeserveError]
 class DataPlane:
     """Health, metadata, unary inference and streams over the current servables."""
 
-    def __init__(self, store: ServableStore, metrics: Metrics) -> None:
+    def __init__(
+        self, store: ServableStore, metrics: Metrics, limits: StreamLimits | None = None
+    ) -> None:
         self.store = store
         self.metrics = metrics
+        self.limits = limits or StreamLimits()
+        self.readiness = Readiness(store)
+        self.reloader: ConfigReloader | None = None
         self._sessions: set[StreamSession] = set()
+        metrics.watch(lambda: self.open_streams, self.held_bytes)
 
     async def live(self) -> bool:
         return True
 
     async def ready(self) -> bool:
-        return self.store.current.all_ready()
+        return self.readiness.server_ready()
 
     async def model_ready(self, name: str, version: str = "") -> bool:
-        return self.store.current.ready(name, version)
+        """Readiness of one servable; NOT_FOUND for an unknown name or version."""
+        return self.readiness.model_ready(name, version)
 
     async def metadata(self) -> ServerMetadata:
         return ServerMetadata(SERVER_NAME, pipeserve.__version__, EXTENSIONS)
@@ -55,30 +72,46 @@ class DataPlane:
     async def model_metadata(self, name: str, version: str = "") -> ModelMetadata:
         return self.store.current.metadata(name, version)
 
+    async def config_status(self) -> list[VersionStatus]:
+        """OVMS's config status: the state of every servable's version."""
+        return config_status(self.store.current)
+
+    async def reload_config(self) -> tuple[bool, list[VersionStatus]]:
+        """OVMS's reload request: reload a changed config now (True when it was), then the
+        config status; FAILED_PRECONDITION when the server runs without a config file."""
+        if self.reloader is None:
+            raise PipeserveError("the server runs without a config file", Code.FAILED_PRECONDITION)
+        reloaded = await self.reloader.reload()
+        return reloaded, config_status(self.store.current)
+
     @property
     def open_streams(self) -> int:
+        """Graph instances not yet released (starting, streaming or running a unary call)."""
         return len(self._sessions)
+
+    def held_bytes(self) -> int:
+        """Output bytes held for clients across all sessions."""
+        return sum(s.held_bytes for s in list(self._sessions))
 
     def __repr__(self) -> str:
         return f"DataPlane({self.store.current}, open_streams={self.open_streams})"
 
     async def infer(self, request: InferRequest, method: str = "infer") -> InferResponse:
-        """Unary inference on a model, or on a fresh graph run (§7)."""
+        """Unary inference on a model, or on one graph run through a session (§7)."""
         servables = self.store.current
         calls = self.metrics.call(request.model_name, method)
         start = time.perf_counter()
         try:
             if servables.is_graph(request.model_name):
-                servable = servables.graph(request.model_name, request.model_version)
-                response = await asyncio.to_thread(self._run_graph, servable, request)
+                response = await self._run_graph(request, calls)
             else:
                 response = await asyncio.to_thread(self._run_model, request)
+                calls.accepted.inc()
+                calls.latency.observe(time.perf_counter() - start)
         except PipeserveError:
             calls.rejected.inc()
             raise
-        calls.accepted.inc()
         calls.responses.inc()
-        calls.latency.observe(time.perf_counter() - start)
         response.id = request.id
         return response
 
@@ -88,39 +121,59 @@ class DataPlane:
             raise ModelNotFoundError(request.model_name)
         model = models.get(request.model_name, request.model_version or None)
         tags = {t.name: "" for t in model.metadata.inputs}
-        values = dict(decode_request(request, tags))
+        values = dict(decode_request(request, tags, self.limits.max_request_bytes))
         results = models.infer(model.name, model.version, values)
         outputs = [encode_output(name, value) for name, value in results.items()]
         return InferResponse(model.name, model.version, outputs)
 
-    def _run_graph(self, servable: GraphServable, request: InferRequest) -> InferResponse:
-        spec = servable.require_spec()
-        tags = {s.name: s.tag for s in spec.input_streams}
-        values = decode_request(request, tags)
-        missing = sorted(set(tags) - {name for name, _ in values})
-        if missing:
-            raise InvalidRequestError(f"graph {servable.name!r} needs inputs {missing}")
-        ts = request_timestamp(request.parameters, 0)
-        first: dict[str, Packet] = {}
-        graph = CalculatorGraph(spec, services={"models": self.store.current.models})
-        for stream in spec.output_streams:
-            graph.observe_output_stream(stream.name, _keep_first(first, stream.name))
-        start_graph(graph, request.parameters)
+    async def _run_graph(self, request: InferRequest, calls: CallMetrics) -> InferResponse:
+        """Push the request, half-close, and keep each output stream's first packet."""
+        session = await self._open(request, calls)
+        finishing: asyncio.Task[None] | None = None
+        first: dict[str, OutputTensor] = {}
         try:
-            for name, value in values:
-                graph.add_packet(name, Packet(value, ts))
-            graph.close_all_input_streams()
-            graph.wait_until_done()
-        except PipeserveError as exc:
-            graph.cancel()
-            raise GraphExecutionError(str(exc)) from exc
-        absent = [s.name for s in spec.output_streams if s.name not in first]
+            ts, values = session.prepare(request)
+            session.check_complete(values)
+            await session.push(ts, values)
+            finishing = asyncio.create_task(session.finish())
+            while (item := await session.next_item()) is not None:
+                if isinstance(item, InStreamError):
+                    raise PipeserveError(item.message, item.code)
+                if session.whole_responses:
+                    return item
+                for out in item.outputs:
+                    first.setdefault(out.name, out)
+        finally:
+            if finishing is not None:
+                finishing.cancel()
+            self._close(session)
+        absent = [name for name in session.outputs if name not in first]
         if absent:
             raise PipeserveError(
-                f"graph {servable.name!r} produced no packet on {absent}", Code.FAILED_PRECONDITION
+                f"graph {session.name!r} produced no packet on {absent}", Code.FAILED_PRECONDITION
             )
-        outputs = [encode_output(s.name, first[s.name].value) for s in spec.output_streams]
-        return InferResponse(servable.name, GRAPH_VERSION, outputs)
+        return InferResponse(session.name, GRAPH_VERSION, [first[n] for n in session.outputs])
+
+    async def _open(self, request: InferRequest, calls: CallMetrics) -> StreamSession:
+        """A started session for the request's graph; release it with ``_close``.
+
+        Registered before it starts, so a start that fails or is cancelled still releases it.
+        """
+        servables = self.store.current
+        servable = servables.graph(request.model_name, request.model_version)
+        session = StreamSession(servable, {"models": servables.models}, calls, self.limits)
+        self._sessions.add(session)
+        try:
+            await session.start(request.parameters)
+        except BaseException:
+            self._close(session)
+            raise
+        return session
+
+    def _close(self, session: StreamSession) -> None:
+        """Cancel whatever still runs and forget the session (however it ended)."""
+        session.cancel()
+        self._sessions.discard(session)
 
     async def infer_stream(
         self, requests: RequestStream, method: str = "stream"
@@ -135,16 +188,12 @@ class DataPlane:
             return
         if isinstance(first, PipeserveError):
             raise first
-        servables = self.store.current
         calls = self.metrics.call(first.model_name, method)
         try:
-            servable = servables.graph(first.model_name, first.model_version)
-            session = StreamSession(servable, {"models": servables.models}, calls)
-            await session.start(first.parameters)
+            session = await self._open(first, calls)
         except PipeserveError:
             calls.rejected.inc()
             raise
-        self._sessions.add(session)
         calls.open_streams.inc()
         reader = asyncio.create_task(self._read(session, first, requests))
         try:
@@ -154,11 +203,10 @@ class DataPlane:
                 yield item
         finally:
             reader.cancel()
-            session.cancel()
-            self._sessions.discard(session)
             calls.open_streams.dec()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
+            self._close(session)
 
     async def _read(self, session: StreamSession, first: InferRequest, rest: RequestStream) -> None:
         """Read the stream; a failure of the server itself ends it with INTERNAL."""
@@ -171,26 +219,22 @@ class DataPlane:
     async def _read_requests(
         self, session: StreamSession, first: InferRequest, rest: RequestStream
     ) -> None:
-        """Validate and push each request; stop reading while a push waits (back-pressure)."""
-        request: Any = first
+        """Validate and push each request; read the next one only when the graph and the
+        output buffer have room (back-pressure, §10)."""
+        request: InferRequest | PipeserveError | None = first
         while request is not None:
-            if session.graph.error is not None:
+            if session.failed:
                 return
-            try:
-                if isinstance(request, PipeserveError):
-                    raise request
-                ts, values = session.prepare(request)
-                await session.push(ts, values)
-            except PipeserveError as exc:
-                if session.graph.error is not None:
-                    return
-                session.reject(exc)
+            if isinstance(request, PipeserveError):
+                await session.reject(request)
+            else:
+                try:
+                    ts, values = session.prepare(request)
+                    await session.push(ts, values)
+                except PipeserveError as exc:
+                    if session.failed:
+                        return
+                    await session.reject(exc, request.id)
+            await session.wait_for_room()
             request = await anext(rest, None)
         await session.finish()
-
-
-def _keep_first(first: dict[str, Packet], name: str) -> Any:
-    def observe(packet: Packet) -> None:
-        first.setdefault(name, packet)
-
-    return observe

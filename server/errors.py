@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from pipeserve.errors import Code, PipeserveError
 
+ECHO_LIMIT = 128
+"""Characters of a client-supplied name (graph, input, request id) echoed in an error."""
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text``, cut to ``limit`` characters with a note of its length when longer."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...({len(text)} characters)"
+
+
+def with_request_id(message: str, request_id: str) -> str:
+    """An in-stream error message naming the request it answers (docs/streaming.md §10)."""
+    return f"{message} [request id: {shorten(request_id)}]" if request_id else message
+
 
 class GraphNotFoundError(PipeserveError):
     """No graph or model with this name exists (OVMS's wording)."""
@@ -11,7 +26,9 @@ class GraphNotFoundError(PipeserveError):
     code = Code.NOT_FOUND
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"Mediapipe graph definition with requested name is not found: {name}")
+        super().__init__(
+            f"Mediapipe graph definition with requested name is not found: {shorten(name)}"
+        )
 
 
 class ModelNotFoundError(PipeserveError):
@@ -20,7 +37,9 @@ class ModelNotFoundError(PipeserveError):
     code = Code.NOT_FOUND
 
     def __init__(self, name: str, version: str | None = None) -> None:
-        what = f"{name!r} version {version!r}" if version else repr(name)
+        what = repr(shorten(name))
+        if version:
+            what += f" version {shorten(version)!r}"
         super().__init__(f"Model with requested name and/or version is not found: {what}")
 
 
@@ -30,7 +49,7 @@ class RetiredError(PipeserveError):
     code = Code.NOT_FOUND
 
     def __init__(self, kind: str, name: str) -> None:
-        super().__init__(f"{kind} definition with requested name is retired: {name}")
+        super().__init__(f"{kind} definition with requested name is retired: {shorten(name)}")
 
 
 class UnavailableError(PipeserveError):

@@ -1,4 +1,4 @@
-"""Server-wide stream limits: the slot counter behind ``--max_streams`` and stream clocks.
+"""Stream limits: the slot counter behind ``--max_streams``, stream clocks, size bounds.
 
 Both transports take one slot per open stream (a gRPC ``ModelStreamInfer`` call, a REST
 ``infer_stream``) and give it back when the stream ends, however it ends. ``StreamSlots`` is
@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Protocol, TypeVar
 
 from pipeserve.errors import Code, PipeserveError
+
+from .settings import Settings
 
 T = TypeVar("T")
 
@@ -148,3 +151,20 @@ async def expiring(responses: AsyncGenerator[T, None], clock: StreamClock) -> As
         with contextlib.suppress(BaseException):
             await pending
         await responses.aclose()
+
+
+MIB = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StreamLimits:
+    """What one request may describe and what one stream may hold (bytes)."""
+
+    max_request_bytes: int = Settings.model_fields["max_message_size"].default
+    """A tensor's declared size is checked against this before anything is allocated."""
+    max_buffer_bytes: int = Settings.model_fields["max_stream_buffer_mb"].default * MIB
+    """Outputs a stream holds for a slow client before it stops reading its requests."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StreamLimits:
+        return cls(settings.max_message_size, settings.max_stream_buffer_mb * MIB)

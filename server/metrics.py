@@ -1,8 +1,19 @@
-"""Prometheus metrics for streams and unary calls, labelled by graph (or model) and method."""
+"""Prometheus metrics for streams and unary calls, labelled by graph (or model) and method.
+
+Each ``pipeserve_*`` family has a twin under OpenVINO Model Server's MediaPipe metric names
+and labels, so OVMS dashboards and alerts keep working: ``ovms_requests_accepted``,
+``ovms_requests_rejected``, ``ovms_responses`` (``api, interface, method, name``),
+``ovms_current_graphs`` (``name``) and ``ovms_request_time_us`` (``interface, name,
+version``; microseconds). ``api`` is always ``KServe``; ``interface`` is ``gRPC`` or
+``REST``; ``method`` is ``Unary`` or ``Stream``.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -15,19 +26,51 @@ from prometheus_client import (
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LABELS = ("name", "method")
+GRAPH_THREAD_PREFIX = "graph-"
+"""Graph worker threads are named ``graph-<graph>-<n>`` (see ``graphs/workers.py``)."""
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+OVMS_LABELS = ("api", "interface", "method", "name")
+OVMS_TIME_LABELS = ("interface", "name", "version")
+OVMS_TIME_BUCKETS = tuple(b * 1e6 for b in LATENCY_BUCKETS)
+
+
+def ovms_labels(method: str) -> tuple[str, str]:
+    """OVMS's ``interface`` and ``method`` label values for one of our method names."""
+    interface = "REST" if method.lower().startswith("rest") else "gRPC"
+    return interface, "Stream" if "stream" in method.lower() else "Unary"
+
+
+@dataclass(slots=True, frozen=True)
+class Twin:
+    """A metric child and its OVMS-named twin, updated together (``scale`` converts units)."""
+
+    ours: Any
+    ovms: Any
+    scale: float = 1.0
+
+    def inc(self, amount: float = 1.0) -> None:
+        self.ours.inc(amount)
+        self.ovms.inc(amount)
+
+    def dec(self, amount: float = 1.0) -> None:
+        self.ours.dec(amount)
+        self.ovms.dec(amount)
+
+    def observe(self, value: float) -> None:
+        self.ours.observe(value)
+        self.ovms.observe(value * self.scale)
 
 
 @dataclass(slots=True)
 class CallMetrics:
     """The labelled children for one servable and method (resolved once per stream)."""
 
-    accepted: Counter
-    rejected: Counter
-    responses: Counter
+    accepted: Twin
+    rejected: Twin
+    responses: Twin
     graph_errors: Counter
-    open_streams: Gauge
-    latency: Histogram
+    open_streams: Twin
+    latency: Twin
 
 
 class Metrics:
@@ -69,17 +112,39 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._ovms = OvmsMetrics(self.registry)
+
+    def watch(self, live_graphs: Callable[[], float], held_bytes: Callable[[], float]) -> None:
+        """Gauges read at scrape time that show a leak: graphs, their threads, held output."""
+        Gauge(
+            "pipeserve_graphs_live",
+            "Graph instances not yet released (starting, streaming or in a unary call)",
+            registry=self.registry,
+        ).set_function(live_graphs)
+        Gauge(
+            "pipeserve_graph_threads",
+            "Graph worker threads alive in this process",
+            registry=self.registry,
+        ).set_function(_graph_threads)
+        Gauge(
+            "pipeserve_stream_buffer_bytes",
+            "Output bytes held for clients that have not read them yet",
+            registry=self.registry,
+        ).set_function(held_bytes)
 
     def call(self, name: str, method: str) -> CallMetrics:
         """Children for ``name`` and ``method`` (cheap to use on the hot path)."""
         labels = (name, method)
+        interface, kind = ovms_labels(method)
+        ovms = ("KServe", interface, kind, name)
+        o = self._ovms
         return CallMetrics(
-            self._accepted.labels(*labels),
-            self._rejected.labels(*labels),
-            self._responses.labels(*labels),
+            Twin(self._accepted.labels(*labels), o.accepted.labels(*ovms)),
+            Twin(self._rejected.labels(*labels), o.rejected.labels(*ovms)),
+            Twin(self._responses.labels(*labels), o.responses.labels(*ovms)),
             self._graph_errors.labels(*labels),
-            self._open_streams.labels(*labels),
-            self._latency.labels(*labels),
+            Twin(self._open_streams.labels(*labels), o.current_graphs.labels(name)),
+            Twin(self._latency.labels(*labels), o.request_time.labels(interface, name, ""), 1e6),
         )
 
     def __repr__(self) -> str:
@@ -88,3 +153,38 @@ class Metrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
+
+
+class OvmsMetrics:
+    """The OVMS-named families (see the module docstring)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.accepted = Counter(
+            "ovms_requests_accepted",
+            "Requests that pushed packets into a graph",
+            OVMS_LABELS,
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "ovms_requests_rejected",
+            "Requests refused before reaching a graph",
+            OVMS_LABELS,
+            registry=registry,
+        )
+        self.responses = Counter(
+            "ovms_responses", "Responses a graph produced", OVMS_LABELS, registry=registry
+        )
+        self.current_graphs = Gauge(
+            "ovms_current_graphs", "Graph instances running", ("name",), registry=registry
+        )
+        self.request_time = Histogram(
+            "ovms_request_time_us",
+            "Processing time of requests, in microseconds",
+            OVMS_TIME_LABELS,
+            buckets=OVMS_TIME_BUCKETS,
+            registry=registry,
+        )
+
+
+def _graph_threads() -> int:
+    return sum(t.name.startswith(GRAPH_THREAD_PREFIX) for t in threading.enumerate())

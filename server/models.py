@@ -1,21 +1,21 @@
-"""The model repository: OpenVINO models read and compiled once, shared by graphs and streams.
+"""The model repository: the configured models by name, shared by graphs and streams.
 
-Folders follow OVMS: ``<base_path>/<version>/<file>.{xml,onnx,tflite}``; the highest
-numeric version is served (OVMS's default ``latest`` policy).
+Files are found and compiled by the one loader (``pipeserve.calculators.openvino.models``:
+the highest numeric version folder, OVMS's default ``latest`` policy, and its first file by
+format); a model that cannot be loaded keeps its reason, which readiness reports.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import openvino as ov
 
-from pipeserve.calculators.openvino.models import MODEL_SUFFIXES, compile_config, keep_outputs
+from pipeserve.calculators.openvino.models import ModelLoadError, compile_model, find_model
 from pipeserve.errors import Code, PipeserveError
 
 from .codecs import datatype_name
@@ -35,8 +35,6 @@ class LoadedModel:
     path: Path
     compiled: ov.CompiledModel
     metadata: ModelMetadata
-    variants: dict[tuple[str, ...], ov.CompiledModel] = field(default_factory=dict)
-    """Compiled on demand, by kept output names (``ModelRepository.compiled_model``)."""
 
     def __repr__(self) -> str:
         return f"LoadedModel({self.name!r}, v{self.version}, {self.path.name})"
@@ -56,7 +54,6 @@ class ModelRepository:
 
     def __init__(self, states: dict[str, ModelState]) -> None:
         self._states = states
-        self._variants_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -76,6 +73,10 @@ class ModelRepository:
     def names(self) -> list[str]:
         return list(self._states)
 
+    @property
+    def entries(self) -> tuple[ModelEntry, ...]:
+        return tuple(state.entry for state in self._states.values())
+
     def __contains__(self, name: object) -> bool:
         return name in self._states
 
@@ -86,6 +87,11 @@ class ModelRepository:
         except PipeserveError:
             return False
         return True
+
+    def error(self, name: str) -> str | None:
+        """Why the configured model ``name`` is not loaded, or None when it is."""
+        state = self._states[name]
+        return None if state.model is not None else state.error or "not loaded"
 
     def get(self, name: str, version: str | None = None) -> LoadedModel:
         """The loaded model; NOT_FOUND for unknown names/versions, UNAVAILABLE if it failed."""
@@ -106,13 +112,8 @@ class ModelRepository:
         model = self.get(name, version)
         if outputs is None:
             return model.compiled
-        key = tuple(sorted(outputs))
-        with self._variants_lock:
-            variant = model.variants.get(key)
-            if variant is None:
-                variant = _compile(model.path, self._states[name].entry, key)
-                model.variants[key] = variant
-        return variant
+        entry = self._states[name].entry
+        return compile_model(model.path, entry.plugin_config, entry.target_device, outputs)
 
     def metadata(self, name: str, version: str | None = None) -> ModelMetadata:
         return self.get(name, version).metadata
@@ -146,68 +147,32 @@ class ModelRepository:
 
 def _load_state(entry: ModelEntry) -> ModelState:
     try:
-        version, path = _model_file(entry)
-        compiled = _compile(path, entry)
-    except (PipeserveError, RuntimeError) as exc:
+        source = find_model(entry.base_path)
+        compiled = compile_model(source.path, entry.plugin_config, entry.target_device)
+    except ModelLoadError as exc:
         log.error("model %s unavailable: %s", entry.name, exc)
         return ModelState(entry, error=str(exc))
-    log.info("model %s version %s loaded from %s", entry.name, version, path)
+    log.info("model %s version %s loaded from %s", entry.name, source.version, source.path)
     metadata = ModelMetadata(
         entry.name,
-        (version,),
+        (source.version,),
         "OpenVINO",
         tuple(_port_metadata(p) for p in compiled.inputs),
         tuple(_port_metadata(p) for p in compiled.outputs),
     )
-    return ModelState(entry, LoadedModel(entry.name, version, path, compiled, metadata))
+    return ModelState(
+        entry, LoadedModel(entry.name, source.version, source.path, compiled, metadata)
+    )
 
 
 def _same_file(state: ModelState) -> bool:
     """True when the loaded model is still the file the entry's folder points at."""
     try:
-        return state.model is not None and _model_file(state.entry)[1] == state.model.path
-    except PipeserveError:
-        return False
-
-
-def _model_file(entry: ModelEntry) -> tuple[str, Path]:
-    """The highest numeric version folder and the model file in it."""
-    try:
-        versions = sorted(
-            (int(p.name), p) for p in entry.base_path.iterdir() if p.is_dir() and p.name.isdigit()
+        return (
+            state.model is not None and find_model(state.entry.base_path).path == state.model.path
         )
-    except OSError as exc:
-        raise PipeserveError(f"cannot read {entry.base_path}: {exc.strerror}") from exc
-    if not versions:
-        raise PipeserveError(f"no numeric version folder in {entry.base_path}")
-    number, folder = versions[-1]
-    for suffix in MODEL_SUFFIXES:
-        files = sorted(folder.glob(f"*{suffix}"))
-        if files:
-            return str(number), files[0]
-    raise PipeserveError(f"no {'/'.join(MODEL_SUFFIXES)} model file in {folder}")
-
-
-def _compile(
-    path: Path, entry: ModelEntry, outputs: Collection[str] | None = None
-) -> ov.CompiledModel:
-    core = _core()
-    model = core.read_model(str(path))
-    if outputs is not None:
-        model = keep_outputs(model, outputs)
-    return core.compile_model(model, entry.target_device, compile_config(entry.plugin_config))
-
-
-_core_lock = threading.Lock()
-_core_instance: ov.Core | None = None
-
-
-def _core() -> ov.Core:
-    global _core_instance
-    with _core_lock:
-        if _core_instance is None:
-            _core_instance = ov.Core()
-        return _core_instance
+    except ModelLoadError:
+        return False
 
 
 def _port_metadata(port: ov.ConstOutput) -> TensorMetadata:

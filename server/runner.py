@@ -1,4 +1,8 @@
-"""Run both servers in one process: load the config, serve, reload, drain on SIGTERM."""
+"""Run both servers in one process: load the config, serve, reload, drain on SIGTERM.
+
+Start-up failures (a port taken, a config that cannot be read, the ``--model_path``
+servable not loadable) raise ``StartupError`` with one line for the command to print.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import ssl
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -18,9 +25,8 @@ from pipeserve.errors import Code, PipeserveError
 from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
-from .errors import InvalidRequestError
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots
+from .limits import LocalStreamSlots, StreamLimits
 from .metrics import Metrics
 from .reloader import ConfigReloader
 from .rest.app import create_app
@@ -43,15 +49,59 @@ BLOCKING_THREADS = 64
 """Threads for blocking graph calls (starts, full-queue pushes, drains) across all streams."""
 
 
+class StartupError(PipeserveError):
+    """The server cannot start; the message is the one line the command prints."""
+
+    code = Code.FAILED_PRECONDITION
+
+
+def default_config_path() -> Path:
+    """The bundled default config (the graphs ``make run`` serves), inside the package."""
+    import pipeserve.demos
+
+    return Path(pipeserve.demos.__file__).resolve().parent / "default" / "config.json"
+
+
 def initial_config(settings: Settings) -> ServerConfig:
-    """The config from ``--config_path`` or from ``--model_path``/``--model_name``."""
+    """The config from ``--config_path``, from ``--model_path``/``--model_name``, or else
+    the bundled default config."""
     if settings.config_path is not None and settings.model_path is not None:
-        raise InvalidRequestError("use either --config_path or --model_path, not both")
+        raise StartupError("use either --config_path or --model_path, not both")
     if settings.config_path is not None:
         return load_config(settings.config_path)
-    if settings.model_path is None or not settings.model_name:
-        raise InvalidRequestError("give --config_path, or --model_path with --model_name")
-    return single_servable_config(settings.model_path, settings.model_name, settings.target_device)
+    if settings.model_path is not None:
+        if not settings.model_name:
+            raise StartupError("--model_path needs --model_name")
+        return single_servable_config(
+            settings.model_path, settings.model_name, settings.target_device
+        )
+    if settings.model_name:
+        raise StartupError("--model_name needs --model_path")
+    path = default_config_path()
+    log.info("no --config_path or --model_path: serving the bundled default config %s", path)
+    return load_config(path)
+
+
+def listen_socket(host: str, port: int, protocol: str) -> socket.socket:
+    """A socket bound to ``host:port``; StartupError naming the protocol when it is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise StartupError(f"cannot listen on {host}:{port} for {protocol}: {reason}") from exc
+    return sock
+
+
+def _check_single_servable(settings: Settings, servables: Servables) -> None:
+    """With ``--model_path`` the one servable is the server: it must load."""
+    if settings.model_path is None:
+        return
+    for name, reason in servables.not_ready_all().items():
+        raise StartupError(f"cannot serve {name!r} from {settings.model_path}: {reason}")
 
 
 def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
@@ -81,12 +131,19 @@ def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
 
 async def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout."""
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
-    store = ServableStore(await asyncio.to_thread(Servables.build, config))
+    rest_socket = None
+    if settings.rest_port:
+        rest_socket = listen_socket(settings.rest_bind_address, settings.rest_port, "REST")
+    listen_socket(settings.grpc_bind_address, settings.port, "gRPC").close()
+    servables = await asyncio.to_thread(Servables.build, config)
+    _check_single_servable(settings, servables)
+    store = ServableStore(servables)
     metrics = Metrics()
-    data_plane = DataPlane(store, metrics)
+    data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
     slots = LocalStreamSlots(settings.max_streams)
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
@@ -99,24 +156,27 @@ async def serve(settings: Settings) -> None:
         log.info("bearer tokens required: %r", tokens)
     tasks = []
     rest = None
-    if settings.rest_port:
+    if rest_socket is not None:
         rest = RestServer(
             rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
         )
-        tasks.append(asyncio.create_task(rest.serve()))
+        tasks.append(asyncio.create_task(rest.serve(sockets=[rest_socket])))
         scheme = "https" if settings.rest_tls_cert_path else "http"
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
         )
-    if settings.config_path is not None and settings.file_system_poll_wait_seconds > 0:
+    if settings.config_path is not None:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds
         )
-        tasks.append(asyncio.create_task(reloader.run()))
+        data_plane.reloader = reloader  # POST /v1/config/reload, even with polling off
+        if settings.file_system_poll_wait_seconds > 0:
+            tasks.append(asyncio.create_task(reloader.run()))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    data_plane.readiness.drain()
     log.info("shutting down: draining %d open streams", data_plane.open_streams)
     if rest is not None:
         rest.should_exit = True
@@ -125,3 +185,4 @@ async def serve(settings: Settings) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)

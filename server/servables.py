@@ -1,7 +1,9 @@
 """Servables: one immutable snapshot of the configured models and graphs, and its holder.
 
-A graph's ``GraphSpec`` is built once per config load (validation decides readiness); each
-stream then makes a cheap ``CalculatorGraph`` from it. Reloading builds a new snapshot;
+A graph's ``GraphSpec`` is built once per config load; each stream then makes a cheap
+``CalculatorGraph`` from it. A servable is ready when it has no ``error``: a graph needs a
+valid spec (every calculator known, every edge checked) and every model its nodes name
+(``ModelConsumer.check_models``); a model must be loaded. Reloading builds a new snapshot;
 open streams keep the graph they started with.
 """
 
@@ -9,14 +11,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from pipeserve.calculators.openvino.models import ModelConsumer
+from pipeserve.calculators.python.handler import PythonNodes
 from pipeserve.errors import PipeserveError
 from pipeserve.graphs import CalculatorGraph, GraphSpec, load_graph_config
 
 from .config import GraphEntry, ServerConfig
 from .errors import GraphNotFoundError, ModelNotFoundError, RetiredError, UnavailableError
 from .models import ModelRepository
+from .python_nodes import attach_python_nodes, retire_python_nodes
 from .types import ModelMetadata, TensorMetadata
 
 log = logging.getLogger(__name__)
@@ -28,13 +35,15 @@ GRAPH_PLATFORM = "pipeserve"
 
 @dataclass(slots=True)
 class GraphServable:
-    """A configured graph: its validated spec, or why it cannot run."""
+    """A configured graph: its validated spec (if it has one) and why it is not ready."""
 
     name: str
     entry: GraphEntry
     spec: GraphSpec | None
     error: str | None
     metadata: ModelMetadata
+    python: PythonNodes | None = None
+    """The definition's Python node models (initialized at load, shared by its streams)."""
 
     def require_spec(self) -> GraphSpec:
         """The spec; UNAVAILABLE when the graph failed validation."""
@@ -42,8 +51,22 @@ class GraphServable:
             raise UnavailableError("Mediapipe graph", self.name, self.error or "not loaded")
         return self.spec
 
+    def acquire(self) -> dict[str, Any]:
+        """Side packets the server sets for one graph instance (released by ``release``);
+        UNAVAILABLE once the definition was unloaded."""
+        if self.python is None:
+            return {}
+        if not self.python.acquire():
+            raise UnavailableError("Mediapipe graph", self.name, "the definition was unloaded")
+        return self.python.side_packets()
+
+    def release(self) -> None:
+        """A graph instance started with ``acquire`` has ended."""
+        if self.python is not None:
+            self.python.release()
+
     def __repr__(self) -> str:
-        state = "ready" if self.spec is not None else f"unavailable: {self.error}"
+        state = "ready" if self.error is None else f"not ready: {self.error}"
         return f"GraphServable({self.name!r}, {state})"
 
 
@@ -66,14 +89,23 @@ class Servables:
         import pipeserve.calculators  # noqa: F401  (registers every calculator)
 
         models = ModelRepository.load(config.all_models, previous.models if previous else None)
-        graphs = {g.name: _build_graph(g) for g in config.graphs}
+        before = previous.graphs if previous else {}
+        graphs = {
+            g.name: attach_python_nodes(_build_graph(g, models), before.get(g.name))
+            for g in config.graphs
+        }
         for servable in graphs.values():
             _warm_up(servable, models)
         retired: frozenset[str] = frozenset()
         if previous is not None:
+            retire_python_nodes(before.values(), graphs.values())
             gone = set(previous.graphs) | set(previous.models.names) | previous.retired
             retired = frozenset(gone - set(graphs) - set(models.names))
         return cls(models, graphs, retired)
+
+    def close(self) -> None:
+        """Unload every graph definition (finalizes Python nodes once their streams end)."""
+        retire_python_nodes(self.graphs.values(), ())
 
     def graph(self, name: str, version: str = "") -> GraphServable:
         """The graph to stream with; NOT_FOUND (unknown, retired, bad version) otherwise."""
@@ -89,37 +121,48 @@ class Servables:
     def is_graph(self, name: str) -> bool:
         return name in self.graphs
 
-    def ready(self, name: str, version: str = "") -> bool:
-        """Readiness of one graph or model."""
+    def require_known(self, name: str, version: str = "") -> None:
+        """The NOT_FOUND rule for every name lookup but streams: an unknown or retired name,
+        or a version the servable does not have."""
         if name in self.graphs:
-            return version in GRAPH_VERSIONS and self.graphs[name].spec is not None
-        return self.models.ready(name, version or None)
+            self.graph(name, version)
+        elif name in self.retired:
+            raise RetiredError("Servable", name)
+        elif name not in self.models:
+            raise ModelNotFoundError(name, version or None)
+        elif self.models.ready(name):
+            self.models.get(name, version or None)
 
-    def all_ready(self) -> bool:
-        return all(g.spec is not None for g in self.graphs.values()) and all(
-            self.models.ready(n) for n in self.models.names
-        )
+    def not_ready(self, name: str, version: str = "") -> str | None:
+        """Why a known servable is not ready (None when it is); NOT_FOUND when unknown."""
+        self.require_known(name, version)
+        if name in self.graphs:
+            return self.graphs[name].error
+        return self.models.error(name)
+
+    def not_ready_all(self) -> dict[str, str]:
+        """Every servable that is not ready, with its reason."""
+        names = [*self.graphs, *self.models.names]
+        return {n: reason for n in names if (reason := self.not_ready(n)) is not None}
 
     def metadata(self, name: str, version: str = "") -> ModelMetadata:
         """Metadata of a graph (any state) or a loaded model."""
+        self.require_known(name, version)
         if name in self.graphs:
-            return self.graph(name, version).metadata
-        if name in self.retired:
-            raise RetiredError("Servable", name)
+            return self.graphs[name].metadata
         return self.models.metadata(name, version or None)
 
     def __repr__(self) -> str:
         return f"Servables(graphs={list(self.graphs)}, models={self.models.names})"
 
 
-def _build_graph(entry: GraphEntry) -> GraphServable:
+def _build_graph(entry: GraphEntry, models: ModelRepository) -> GraphServable:
     try:
         spec = GraphSpec(load_graph_config(entry.graph_path), name=entry.name)
     except PipeserveError as exc:
-        log.error("graph %s unavailable: %s", entry.name, exc)
+        log.error("graph %s not ready: %s", entry.name, exc)
         metadata = ModelMetadata(entry.name, (GRAPH_VERSION,), GRAPH_PLATFORM)
         return GraphServable(entry.name, entry, None, str(exc), metadata)
-    log.info("graph %s loaded from %s", entry.name, entry.graph_path)
     metadata = ModelMetadata(
         entry.name,
         (GRAPH_VERSION,),
@@ -127,7 +170,23 @@ def _build_graph(entry: GraphEntry) -> GraphServable:
         tuple(TensorMetadata(s.name) for s in spec.input_streams),
         tuple(TensorMetadata(s.name) for s in spec.output_streams),
     )
-    return GraphServable(entry.name, entry, spec, None, metadata)
+    error = _missing_models(spec, models)
+    if error is None:
+        log.info("graph %s loaded from %s", entry.name, entry.graph_path)
+    else:
+        log.error("graph %s not ready: %s", entry.name, error)
+    return GraphServable(entry.name, entry, spec, error, metadata)
+
+
+def _missing_models(spec: GraphSpec, models: ModelRepository) -> str | None:
+    """Why a node of ``spec`` cannot have its models, or None when every node can."""
+    for node in spec.nodes:
+        if isinstance(node.calculator, type) and issubclass(node.calculator, ModelConsumer):
+            try:
+                node.calculator.check_models(node.contract.options, models)
+            except PipeserveError as exc:
+                return f"node {node.name!r}: {exc}"
+    return None
 
 
 def _warm_up(servable: GraphServable, models: ModelRepository) -> None:
@@ -138,7 +197,7 @@ def _warm_up(servable: GraphServable, models: ModelRepository) -> None:
         return
     graph = CalculatorGraph(servable.spec, services={"models": models})
     try:
-        graph.start()
+        graph.start(servable.python.side_packets() if servable.python else None)
     except PipeserveError as exc:
         log.debug("graph %s not warmed up: %s", servable.name, exc)
     finally:
@@ -151,6 +210,11 @@ class ServableStore:
     def __init__(self, servables: Servables) -> None:
         self._current = servables
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[Servables], None]] = []
+
+    def on_swap(self, listener: Callable[[Servables], None]) -> None:
+        """Call ``listener`` with each new snapshot (from the thread that rebuilt it)."""
+        self._listeners.append(listener)
 
     @property
     def current(self) -> Servables:
@@ -160,4 +224,7 @@ class ServableStore:
         """Build a snapshot from ``config`` (models reused) and make it current."""
         with self._lock:
             self._current = Servables.build(config, self._current)
-            return self._current
+            current = self._current
+        for listener in self._listeners:
+            listener(current)
+        return current

@@ -1,14 +1,17 @@
-"""A stream session: one graph instance, its request validation, pushes and output queue.
+"""A session: one graph instance, its request validation, pushes and output queue.
 
+Streams and unary calls on a graph both run through a session (docs/streaming.md §2, §7).
 Outputs are observed on graph worker threads, converted to responses there, and handed to
-the event loop through a ``Mailbox``. Pushing never blocks the loop: a push that
-finds the graph's queues full continues on a worker thread, and the stream reads no further
-request until it is done (back-pressure).
+the event loop through a byte-bounded ``Mailbox``. Pushing never blocks the loop: a push
+that finds the graph's queues full continues on a worker thread, and the stream reads no
+further request until it is done; nor while the outputs it holds for the client reach the
+buffer limit (back-pressure, §10).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -18,18 +21,28 @@ from pipeserve.errors import Code, PipeserveError, QueueFullError
 from pipeserve.graphs import CalculatorGraph, Packet
 from pipeserve.graphs.timestamp import MAX, MIN, timestamp_name
 
-from .codecs import encode_output
-from .errors import GraphExecutionError, InvalidRequestError, MalformedTimestampError
-from .inputs import decode_request
+from .codecs import encode_output, payload_bytes
+from .errors import (
+    GraphExecutionError,
+    InvalidRequestError,
+    MalformedTimestampError,
+    shorten,
+    with_request_id,
+)
+from .inputs import REQUEST_TAG, decode_request
+from .limits import StreamLimits
 from .mailbox import Mailbox
 from .metrics import CallMetrics
 from .servables import GRAPH_VERSION, GRAPH_VERSIONS, GraphServable
-from .types import InferRequest, InferResponse, ParamValue, StreamError, StreamItem
+from .types import InferRequest, InferResponse, InStreamError, ParamValue, StreamItem
 
 TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
 LATENCY_WINDOW = 1024
 """Pushed requests awaiting their first output, for the latency metric (oldest dropped)."""
+SETTLE_SECONDS = 5.0
+"""How long a rejection waits for the outputs of earlier requests before it is sent."""
 _END = object()
+Values = list[tuple[str, Any]]
 
 
 def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int:
@@ -39,7 +52,7 @@ def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int
     ts = parameters[TIMESTAMP_PARAM]
     if isinstance(ts, bool) or not isinstance(ts, int):
         raise MalformedTimestampError(
-            f"Should be int64, got {type(ts).__name__} {ts!r} in {TIMESTAMP_PARAM}"
+            f"Should be int64, got {type(ts).__name__} {shorten(repr(ts))} in {TIMESTAMP_PARAM}"
         )
     if not MIN <= ts <= MAX:
         raise MalformedTimestampError(
@@ -48,11 +61,18 @@ def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int
     return ts
 
 
-def start_graph(graph: CalculatorGraph, parameters: Mapping[str, ParamValue]) -> None:
-    """Start ``graph`` with the parameters it has side packets for; FAILED_PRECONDITION if not."""
+def start_graph(
+    graph: CalculatorGraph,
+    parameters: Mapping[str, ParamValue],
+    server_side_packets: Mapping[str, Any] | None = None,
+) -> None:
+    """Start ``graph`` with the parameters it has side packets for, then the server's own
+    side packets (a request cannot replace those); FAILED_PRECONDITION if it cannot start."""
     names = {s.name for s in graph.spec.input_side_packets}
+    side_packets = {k: v for k, v in parameters.items() if k in names}
+    side_packets.update(server_side_packets or {})
     try:
-        graph.start({k: v for k, v in parameters.items() if k in names})
+        graph.start(side_packets)
     except PipeserveError as exc:
         graph.cancel()
         raise PipeserveError(
@@ -61,42 +81,73 @@ def start_graph(graph: CalculatorGraph, parameters: Mapping[str, ParamValue]) ->
 
 
 class StreamSession:
-    """One stream's graph: validate, push, and queue outputs in the order they are emitted."""
+    """One graph run: validate, push, and queue outputs in the order they are emitted."""
 
-    def __init__(self, servable: GraphServable, services: Mapping[str, Any], metrics: CallMetrics):
+    def __init__(
+        self,
+        servable: GraphServable,
+        services: Mapping[str, Any],
+        metrics: CallMetrics,
+        limits: StreamLimits,
+    ) -> None:
         self.name = servable.name
+        self.servable = servable
+        self._acquired = False
         spec = servable.require_spec()
-        self.graph = CalculatorGraph(spec, services=services)
+        self._graph = CalculatorGraph(spec, services=services)
         self.tags = {s.name: s.tag for s in spec.input_streams}
+        self.outputs = [s.name for s in spec.output_streams]
+        self.whole_responses = any(s.tag == "RESPONSE" for s in spec.output_streams)
+        """The graph builds whole KServe responses (REQUEST/RESPONSE, §4)."""
         self.metrics = metrics
-        self.outbox = Mailbox(asyncio.get_running_loop())
+        self.limits = limits
+        self.outbox = Mailbox(asyncio.get_running_loop(), limits.max_buffer_bytes)
         self._next_ts = 0
         self._final: PipeserveError | None = None
         self._pushed: deque[tuple[int, float]] = deque(maxlen=LATENCY_WINDOW)
         for stream in spec.output_streams:
-            self.graph.observe_output_stream(stream.name, self._output_observer(stream.name))
-        self.graph.on_error(lambda error: self.fail(GraphExecutionError(str(error))))
+            self._graph.observe_output_stream(stream.name, self._output_observer(stream.name))
+        self._graph.on_error(lambda error: self.fail(GraphExecutionError(str(error))))
+
+    @property
+    def failed(self) -> bool:
+        """True once the graph stopped on an error or was cancelled."""
+        return self._graph.error is not None
 
     async def start(self, parameters: Mapping[str, ParamValue]) -> None:
-        """Start the graph with the first request's parameters as side packets (§6)."""
-        await asyncio.to_thread(start_graph, self.graph, parameters)
+        """Start the graph with the first request's parameters as side packets (§6).
 
-    def prepare(self, request: InferRequest) -> tuple[int, list[tuple[str, Any]]]:
+        Cancelled while starting (the client left), the graph is cancelled too: the start
+        stops at the next node and no worker thread outlives it.
+        """
+        server_side_packets = self.servable.acquire()
+        self._acquired = True
+        starting = asyncio.ensure_future(
+            asyncio.to_thread(start_graph, self._graph, parameters, server_side_packets)
+        )
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            self.cancel()
+            starting.add_done_callback(_consume_result)
+            raise
+
+    def prepare(self, request: InferRequest) -> tuple[int, Values]:
         """Validate a whole request (§2.3, §2.4, §3); returns its timestamp and values."""
         if request.model_name != self.name:
             raise InvalidRequestError(
-                f"Subsequent request with incorrect servable name: {request.model_name!r} "
-                f"(this stream serves {self.name!r})"
+                f"Subsequent request with incorrect servable name: {shorten(request.model_name)!r}"
+                f" (this stream serves {self.name!r})"
             )
         if request.model_version not in GRAPH_VERSIONS:
             raise InvalidRequestError(
                 f"Subsequent request with incorrect servable version: "
-                f"{request.model_version!r} (graphs have version {GRAPH_VERSION!r})"
+                f"{shorten(request.model_version)!r} (graphs have version {GRAPH_VERSION!r})"
             )
         ts = request_timestamp(request.parameters, self._next_ts)
-        values = decode_request(request, self.tags)
+        values = decode_request(request, self.tags, self.limits.max_request_bytes)
         for name, _ in values:
-            last = self.graph.last_timestamp(name)
+            last = self._graph.last_timestamp(name)
             if ts <= last:
                 raise MalformedTimestampError(
                     f"{timestamp_name(ts)} is not greater than the previous timestamp "
@@ -104,27 +155,37 @@ class StreamSession:
                 )
         return ts, values
 
-    async def push(self, ts: int, values: list[tuple[str, Any]]) -> None:
+    def check_complete(self, values: Values) -> None:
+        """A unary call needs every graph input (§7)."""
+        missing = sorted(set(self.tags) - {name for name, _ in values})
+        if missing and REQUEST_TAG not in self.tags.values():
+            raise InvalidRequestError(f"graph {self.name!r} needs inputs {missing}")
+
+    async def push(self, ts: int, values: Values) -> None:
         """Push one validated request; waits off the loop while the graph is full."""
         self._next_ts = ts + 1 if ts < MAX else MAX
         self._pushed.append((ts, time.perf_counter()))
         self.metrics.accepted.inc()
         for i, (name, value) in enumerate(values):
             try:
-                self.graph.add_packet(name, Packet(value, ts), timeout=0)
+                self._graph.add_packet(name, Packet(value, ts), timeout=0)
             except QueueFullError:
                 await asyncio.to_thread(self._push_waiting, ts, values[i:])
                 return
 
-    def _push_waiting(self, ts: int, values: list[tuple[str, Any]]) -> None:
+    def _push_waiting(self, ts: int, values: Values) -> None:
         for name, value in values:
-            self.graph.add_packet(name, Packet(value, ts))
+            self._graph.add_packet(name, Packet(value, ts))
+
+    async def wait_for_room(self) -> None:
+        """Return once the outputs held for the client are under the buffer limit."""
+        await self.outbox.wait_for_room()
 
     async def finish(self) -> None:
         """Half-close: close the graph's inputs, let it finish, then end the output queue."""
-        self.graph.close_all_input_streams()
+        self._graph.close_all_input_streams()
         try:
-            await asyncio.to_thread(self.graph.wait_until_done)
+            await asyncio.to_thread(self._graph.wait_until_done)
         except PipeserveError:
             return  # reported through on_error
         self.outbox.put(_END)
@@ -141,7 +202,7 @@ class StreamSession:
             return None
         if isinstance(item, PipeserveError):
             self._final = item
-            return StreamError(item.message)
+            return InStreamError(item.message, item.code, ends_stream=True)
         return item
 
     def fail(self, error: PipeserveError) -> None:
@@ -150,18 +211,43 @@ class StreamSession:
             self.metrics.graph_errors.inc()
         self.outbox.put(error)
 
-    def reject(self, error: PipeserveError) -> None:
-        """Queue an in-stream error for a request that failed validation."""
+    async def reject(self, error: PipeserveError, request_id: str = "") -> None:
+        """Answer a request that failed validation with an in-stream error naming it.
+
+        The error is queued once the graph has worked off what earlier requests pushed, so
+        it follows their outputs (§10).
+        """
         self.metrics.rejected.inc()
-        self.outbox.put(StreamError(error.message))
+        await self._settle()
+        message = with_request_id(error.message, request_id)
+        self.outbox.put(InStreamError(message, error.code), len(message))
+
+    async def _settle(self) -> None:
+        graph = self._graph
+        try:
+            if not graph.wait_until_idle(timeout=0):
+                await asyncio.to_thread(graph.wait_until_idle, SETTLE_SECONDS)
+        except PipeserveError:
+            pass  # the graph failed: its error is already queued
 
     def cancel(self) -> None:
-        """Stop the graph now and free its threads."""
-        self.graph.cancel()
+        """Stop the graph now, free its threads (and the definition's Python nodes), and drop
+        the outputs held for the client."""
+        self.outbox.close()
+        self._graph.cancel()
+        if self._acquired:
+            self._acquired = False
+            self.servable.release()
+
+    @property
+    def held_bytes(self) -> int:
+        return self.outbox.held_bytes
 
     def _output_observer(self, stream: str) -> Any:
         def observe(packet: Packet) -> None:
-            self.outbox.put(self._response(stream, packet))
+            item = self._response(stream, packet)
+            size = payload_bytes(item) if isinstance(item, InferResponse) else 0
+            self.outbox.put(item, size)
 
         return observe
 
@@ -169,15 +255,16 @@ class StreamSession:
         """Runs on a graph worker thread: the packet as one data message (§5)."""
         self._observe_latency(packet.timestamp)
         params: dict[str, ParamValue] = {TIMESTAMP_PARAM: packet.timestamp}
-        if isinstance(packet.value, InferResponse):
-            packet.value.parameters.update(params)
-            return packet.value
+        if isinstance(packet.value, InferResponse):  # packets are read-only: answer a copy
+            value = packet.value
+            return dataclasses.replace(value, parameters={**value.parameters, **params})
         try:
             output = encode_output(stream, packet.value)
         except (TypeError, ValueError) as exc:
-            return StreamError(
+            return InStreamError(
                 f"cannot serialize output {stream!r} at timestamp "
-                f"{timestamp_name(packet.timestamp)}: {exc}"
+                f"{timestamp_name(packet.timestamp)}: {exc}",
+                Code.FAILED_PRECONDITION,
             )
         return InferResponse(self.name, GRAPH_VERSION, [output], parameters=params)
 
@@ -192,3 +279,9 @@ class StreamSession:
 
     def __repr__(self) -> str:
         return f"StreamSession({self.name!r}, next_ts={self._next_ts})"
+
+
+def _consume_result(future: asyncio.Future[Any]) -> None:
+    """Retrieve the outcome of a start nobody awaits any more (no 'never retrieved' log)."""
+    if not future.cancelled():
+        future.exception()

@@ -17,15 +17,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIPESERVE_", protected_namespaces=())
 
     config_path: Path | None = None
-    """OVMS ``config.json`` with ``model_config_list`` and ``mediapipe_config_list``."""
+    """OVMS ``config.json`` with ``model_config_list`` and ``mediapipe_config_list``; with
+    neither this nor ``model_path``, the bundled default config is served."""
     model_path: Path | None = None
     """Serve one graph folder (with ``graph.pbtxt``) or one model folder without a config."""
     model_name: str | None = None
     """Name of the servable given by ``model_path``."""
     target_device: str = "CPU"
     """OpenVINO device for the model given by ``model_path``."""
-    port: int = Field(9178, ge=0, le=65535)
-    """gRPC port (OVMS ``--port``)."""
+    port: int = Field(9000, ge=0, le=65535)
+    """gRPC port (OVMS ``--port``; 9000, the port OVMS's demos and clients use)."""
     rest_port: int = Field(0, ge=0, le=65535)
     """REST (HTTP) port; 0 disables REST (as in OVMS)."""
     grpc_bind_address: str = "127.0.0.1"
@@ -38,15 +39,18 @@ class Settings(BaseSettings):
     """How often the config file is checked for changes; 0 disables reloading."""
     max_message_size: int = Field(FOUR_K_RGB_BYTES + (8 << 20), gt=0)
     """Largest gRPC message in bytes (default: a 4K RGB frame plus headroom)."""
+    max_stream_buffer_mb: int = Field(64, gt=0)
+    """Outputs one stream may hold for a slow client (MiB); when full the server stops
+    reading that stream's requests until the client catches up."""
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     """On SIGTERM, how long open streams may drain before they are cancelled."""
 
     max_streams: int = Field(256, ge=1)
     """Open streams (graph instances) server-wide; one more ends ``RESOURCE_EXHAUSTED``."""
     stream_idle_timeout_seconds: float = Field(0.0, ge=0)
-    """End a stream with no request or response for this long (``DEADLINE_EXCEEDED``); 0 off."""
+    """End a gRPC stream without requests or responses this long (``DEADLINE_EXCEEDED``); 0 off."""
     stream_max_lifetime_seconds: float = Field(0.0, ge=0)
-    """End a stream open this long (``DEADLINE_EXCEEDED``); 0 off."""
+    """End a gRPC stream open this long (``DEADLINE_EXCEEDED``); 0 off."""
     rest_max_body_mb: float = Field(64.0, gt=0)
     """Largest REST request body in MiB; a larger one gets 413."""
     rest_header_timeout_seconds: float = Field(10.0, gt=0)
@@ -61,6 +65,9 @@ class Settings(BaseSettings):
     """Close the connection when a keepalive ping is not answered within this."""
     grpc_max_connection_idle_seconds: float = Field(300.0, gt=0)
     """Close a gRPC connection without calls for this long (clients reconnect on demand)."""
+    switch_interval_ms: float = Field(1.0, gt=0)
+    """Python's thread switch interval: shorter than Python's 5 ms so a light stream's
+    request does not wait behind heavy streams' graph threads (fairness)."""
     grpc_channel_arguments: str = ""
     """OVMS's extra gRPC server arguments, ``name=value,name=value`` (override the above)."""
 

@@ -8,6 +8,10 @@ from typing import TypeAlias
 
 import numpy as np
 
+from pipeserve.errors import Code
+
+RawBuffer: TypeAlias = bytes | memoryview
+"""A tensor's raw bytes as received (a memoryview slices a REST body without copying)."""
 ParamValue: TypeAlias = bool | int | float | str
 """A request/response parameter: KServe's bool, int64/uint64, double and string params."""
 
@@ -28,14 +32,15 @@ class RequestInput:
 
 @dataclass(slots=True)
 class InferRequest:
-    """A KServe v2 inference request; ``raw_contents`` holds one buffer per input, or none."""
+    """A KServe v2 inference request; ``raw_contents`` holds one buffer per input, or none
+    (REST's binary extension: None for an input sent as JSON ``data``)."""
 
     model_name: str
     model_version: str = ""
     id: str = ""
     parameters: dict[str, ParamValue] = field(default_factory=dict)
     inputs: list[RequestInput] = field(default_factory=list)
-    raw_contents: Sequence[bytes] = ()
+    raw_contents: Sequence[RawBuffer | None] = ()
 
     def __repr__(self) -> str:
         return f"InferRequest({self.model_name!r}, v={self.model_version!r}, inputs={self.inputs})"
@@ -43,15 +48,20 @@ class InferRequest:
 
 @dataclass(slots=True)
 class OutputTensor:
-    """One output: an array of the KServe ``datatype`` (BYTES: object array of bytes)."""
+    """One output: an array of the KServe ``datatype`` (BYTES: object array of bytes).
+
+    ``dims`` overrides the shape sent for raw bytes that are not whole elements of it
+    (an OVMS Python node's Tensor of a custom datatype).
+    """
 
     name: str
     datatype: str
     data: np.ndarray
+    dims: tuple[int, ...] | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self.data.shape) if self.dims is None else self.dims
 
     def __repr__(self) -> str:
         return f"OutputTensor({self.name!r}, {self.datatype}, {list(self.shape)})"
@@ -72,13 +82,18 @@ class InferResponse:
 
 
 @dataclass(slots=True, frozen=True)
-class StreamError:
-    """An in-stream error message: the request failed, the stream stays open."""
+class InStreamError:
+    """An error sent as a stream message; ``code`` is what a unary call would end with.
+
+    ``ends_stream``: a graph failure (the stream then ends), not a rejected request.
+    """
 
     message: str
+    code: Code = Code.INVALID_ARGUMENT
+    ends_stream: bool = False
 
 
-StreamItem: TypeAlias = InferResponse | StreamError
+StreamItem: TypeAlias = InferResponse | InStreamError
 
 
 @dataclass(slots=True, frozen=True)

@@ -21,9 +21,9 @@ from pipeserve.graphs.packet import Scalar
 class MuxCalculator(Calculator):
     """Forwards INPUT:k, where k is the SELECT side packet or the SELECT packet now.
 
-    MediaPipe schedules it with MuxInputStreamHandler (waits for SELECT and the chosen
-    input only); here the default handler waits for all inputs, which gives the same
-    packets, later. A SELECT out of range is an error; scalars may be 1-element arrays.
+    With SELECT as a stream it runs under MuxInputStreamHandler, as in MediaPipe: each
+    input set waits only for SELECT and the input it names. A SELECT out of range is an
+    error; scalars may be 1-element arrays.
 
     Ports: SELECT - int (stream or side packet); INPUT (repeated) - any; OUTPUT - any.
 
@@ -48,6 +48,9 @@ class MuxCalculator(Calculator):
     def update_contract(cls, cc: CalculatorContract) -> None:
         if ("SELECT" in cc.inputs) == ("SELECT" in cc.input_side_packets):
             raise cc.fail("needs SELECT as a stream or as a side packet (exactly one)")
+        cc.require_wired_side_packets()
+        if "SELECT" in cc.inputs:
+            cc.input_stream_handler = "MuxInputStreamHandler"
 
     def open(self, cc: CalculatorContext) -> None:
         self.count = cc.inputs.count("INPUT")

@@ -53,6 +53,7 @@ class PassThroughCalculator(Calculator):
     def update_contract(cls, cc: CalculatorContract) -> None:
         if not _same_layout(cc.inputs, cc.outputs):
             raise cc.fail("input and output streams must use matching tags and indexes")
+        cc.require_wired_side_packets()
         if len(cc.output_side_packets) and not _same_layout(
             cc.input_side_packets, cc.output_side_packets
         ):

@@ -48,7 +48,7 @@ class SidePacketToStreamCalculator(Calculator):
     """
 
     TICK = Input[Any]("TICK", optional=True)
-    VALUES = InputSidePacket[Any]("", optional=True, multiple=True)
+    VALUES = InputSidePacket[Any]("", multiple=True)
     TIMESTAMP = InputSidePacket[Scalar]("TIMESTAMP", optional=True)
     OUT = Output[Any](ANY_TAG, optional=True, multiple=True)
 
@@ -65,6 +65,7 @@ class SidePacketToStreamCalculator(Calculator):
             raise cc.fail("needs one untagged input side packet per output stream")
         if "TICK" in cc.inputs:
             cc.timestamp_offset = 0
+        cc.require_wired_side_packets()  # TIMESTAMP too, when wired (as in MediaPipe)
 
     def open(self, cc: CalculatorContext) -> None:
         self.tag = cc.outputs.tag_map.tags()[0]

@@ -37,43 +37,45 @@ from mediapipe.calculators.image.image_transformation_calculator_pb2 import (
 )
 from mediapipe.gpu.scale_mode_pb2 import ScaleMode
 
+from pipeserve.calculators.image.geometry import (
+    NO_PADDING,
+    Padding,
+    letterbox_padding,
+    right_angle,
+    rotate,
+)
 from pipeserve.graphs import (
     Calculator,
     CalculatorContext,
+    CalculatorContract,
     Input,
     InputSidePacket,
     Output,
     register_calculator,
 )
 
-_ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}
-Padding = tuple[float, float, float, float]
-NO_PADDING: Padding = (0.0, 0.0, 0.0, 0.0)
 _OVERRIDES = ("FLIP_HORIZONTALLY", "FLIP_VERTICALLY", "ROTATION_DEGREES", "OUTPUT_DIMENSIONS")
-
-
-def _degrees(value: Any) -> int:
-    degrees = int(value) % 360
-    if degrees % 90:
-        raise ValueError(f"rotation must be a multiple of 90 degrees, got {value}")
-    return degrees
 
 
 @register_calculator("ImageTransformationCalculator")
 class ImageTransformationCalculator(Calculator):
-    IMAGE = Input("IMAGE")
-    FLIP_H = Input("FLIP_HORIZONTALLY", optional=True)
-    FLIP_V = Input("FLIP_VERTICALLY", optional=True)
-    ROTATION = Input("ROTATION_DEGREES", optional=True)
-    DIMENSIONS = Input("OUTPUT_DIMENSIONS", optional=True)
-    FLIP_H_SIDE = InputSidePacket("FLIP_HORIZONTALLY", optional=True)
-    FLIP_V_SIDE = InputSidePacket("FLIP_VERTICALLY", optional=True)
-    ROTATION_SIDE = InputSidePacket("ROTATION_DEGREES", optional=True)
-    DIMENSIONS_SIDE = InputSidePacket("OUTPUT_DIMENSIONS", optional=True)
-    OUT = Output("IMAGE")
-    PADDING = Output("LETTERBOX_PADDING", optional=True)
+    IMAGE = Input[np.ndarray]("IMAGE")
+    FLIP_H = Input[bool]("FLIP_HORIZONTALLY", optional=True)
+    FLIP_V = Input[bool]("FLIP_VERTICALLY", optional=True)
+    ROTATION = Input[int]("ROTATION_DEGREES", optional=True)
+    DIMENSIONS = Input[tuple[int, int]]("OUTPUT_DIMENSIONS", optional=True)
+    FLIP_H_SIDE = InputSidePacket[bool]("FLIP_HORIZONTALLY", optional=True)
+    FLIP_V_SIDE = InputSidePacket[bool]("FLIP_VERTICALLY", optional=True)
+    ROTATION_SIDE = InputSidePacket[int]("ROTATION_DEGREES", optional=True)
+    DIMENSIONS_SIDE = InputSidePacket[tuple[int, int]]("OUTPUT_DIMENSIONS", optional=True)
+    OUT = Output[np.ndarray]("IMAGE")
+    PADDING = Output[Padding]("LETTERBOX_PADDING", optional=True)
     options_type = Options
     timestamp_offset = 0
+
+    @classmethod
+    def update_contract(cls, cc: CalculatorContract) -> None:
+        cc.require_wired_side_packets()  # a wired side packet replaces its option: required
 
     def open(self, cc: CalculatorContext) -> None:
         options = cc.options
@@ -86,7 +88,7 @@ class ImageTransformationCalculator(Calculator):
         for tag in _OVERRIDES:
             if cc.input_side_packets.has(tag):
                 self.state[tag] = cc.input_side_packets[tag]
-        self.state["ROTATION_DEGREES"] = _degrees(self.state["ROTATION_DEGREES"])
+        self.state["ROTATION_DEGREES"] = right_angle(self.state["ROTATION_DEGREES"])
         mode = options.scale_mode
         self.scale_mode = ScaleMode.STRETCH if mode == ScaleMode.DEFAULT else mode
         self.nearest = options.interpolation_mode == Options.NEAREST
@@ -100,14 +102,14 @@ class ImageTransformationCalculator(Calculator):
             packet = cc.inputs[tag]
             if not packet.is_empty:
                 value = packet.value
-                self.state[tag] = _degrees(value) if tag == "ROTATION_DEGREES" else value
+                self.state[tag] = right_angle(value) if tag == "ROTATION_DEGREES" else value
         if "OUTPUT_DIMENSIONS" in self.overrides and cc.inputs["OUTPUT_DIMENSIONS"].is_empty:
             return
         frame = cc.inputs["IMAGE"]
         if frame.is_empty:
             return
         image, padding, size = self.scale(frame.value)
-        image = self.rotate(image, size)
+        image = rotate(image, self.state["ROTATION_DEGREES"], size)
         flip_h, flip_v = self.state["FLIP_HORIZONTALLY"], self.state["FLIP_VERTICALLY"]
         if flip_h or flip_v:
             image = cv2.flip(image, -1 if flip_h and flip_v else int(bool(flip_h)))
@@ -141,27 +143,5 @@ class ImageTransformationCalculator(Calculator):
         padded = cv2.copyMakeBorder(
             scaled, top, bottom, left, right, self.border, value=self.padding_color
         )
-        return padded, self.letterbox(in_w, in_h, width, height), (width, height)
-
-    def letterbox(self, in_w: int, in_h: int, width: int, height: int) -> Padding:
-        """Normalized (left, top, right, bottom) padding of FIT, as MediaPipe computes it."""
-        if self.state["ROTATION_DEGREES"] in (90, 270):
-            in_w, in_h = in_h, in_w
-        source, target = np.float32(in_w) / np.float32(in_h), np.float32(width) / np.float32(height)
-        if source < target:
-            side = float((np.float32(1) - source / target) / np.float32(2))
-            return (side, 0.0, side, 0.0)
-        if target < source:
-            side = float((np.float32(1) - target / source) / np.float32(2))
-            return (0.0, side, 0.0, side)
-        return NO_PADDING
-
-    def rotate(self, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-        degrees = self.state["ROTATION_DEGREES"]
-        if not degrees:
-            return image
-        height, width = image.shape[:2]
-        if (width, height) == size:  # as MediaPipe: turned about the centre, size kept
-            matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), degrees, 1.0)
-            return cv2.warpAffine(image, matrix, size)
-        return cv2.rotate(image, _ROTATE[degrees])
+        turned = self.state["ROTATION_DEGREES"] in (90, 270)
+        return padded, letterbox_padding((in_w, in_h), (width, height), turned), (width, height)

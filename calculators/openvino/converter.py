@@ -78,8 +78,8 @@ def normalization(options: OpenVINOConverterCalculatorOptions) -> Normalization 
 
 @register_calculator("OpenVINOConverterCalculator")
 class OpenVINOConverterCalculator(Calculator):
-    IMAGE = Input("IMAGE")
-    TENSORS = Output("TENSORS")
+    IMAGE = Input[np.ndarray]("IMAGE")
+    TENSORS = Output[list[np.ndarray]]("TENSORS")
     options_type = OpenVINOConverterCalculatorOptions
     timestamp_offset = 0
 

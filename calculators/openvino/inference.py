@@ -9,7 +9,7 @@ from pipeserve.graphs.calculator import Calculator, CalculatorContext
 from pipeserve.graphs.contract import CalculatorContract, Input, Output
 from pipeserve.graphs.registry import register_calculator
 
-from .models import compile_model, resolve_model_path
+from .models import ModelProvider, compile_model, resolve_model_path
 from .session import InferenceSession
 
 
@@ -47,6 +47,11 @@ class InferenceCalculator(Calculator):
     def update_contract(cls, cc: CalculatorContract) -> None:
         if cc.options is None or not cc.options.model_path:
             raise cc.fail("options.model_path is required (MODEL side packets are unsupported)")
+
+    @classmethod
+    def check_models(cls, options: InferenceCalculatorOptions, provider: ModelProvider) -> None:
+        """Raises ModelLoadError when ``model_path`` cannot be read and compiled."""
+        compile_model(resolve_model_path(options.model_path))
 
     def open(self, cc: CalculatorContext) -> None:
         path = resolve_model_path(cc.options.model_path)

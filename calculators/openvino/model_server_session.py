@@ -7,6 +7,7 @@ from pipeserve.graphs.contract import OutputSidePacket
 from pipeserve.graphs.registry import register_calculator
 from pipeserve.proto.openvino_calculators_pb2 import OpenVINOModelServerSessionCalculatorOptions
 
+from .models import ModelProvider
 from .session import InferenceSession
 
 MODELS_SERVICE = "models"
@@ -38,6 +39,13 @@ class OpenVINOModelServerSessionCalculator(Calculator):
 
     SESSION = OutputSidePacket[InferenceSession]("SESSION")
     options_type = OpenVINOModelServerSessionCalculatorOptions
+
+    @classmethod
+    def check_models(
+        cls, options: OpenVINOModelServerSessionCalculatorOptions, provider: ModelProvider
+    ) -> None:
+        """Raises ModelLoadError when the provider cannot give the servable."""
+        provider.compiled_model(options.servable_name, parse_version(options.servable_version))
 
     def open(self, cc: CalculatorContext) -> None:
         name = cc.options.servable_name

@@ -1,14 +1,22 @@
-"""Compiled OpenVINO models: one per (file, compile config) per process, and model providers.
+"""The one OpenVINO model loader: where model files are, one ``ov.Core``, one compile cache.
+
+Every model the server serves, every inference calculator and every file-based provider
+below resolves and compiles through this module, so one folder gives one answer.
+
+Where a model is (``find_model``):
+
+- a folder in OVMS's layout, ``<base_path>/<version>/<file>``: the highest numeric version
+  folder (or the version asked for); in it, the first file by format, ``.xml`` (OpenVINO
+  IR), then ``.onnx``, then ``.tflite``, and by name among files of one format.
+- ``mediapipe://<path>``: a file in the installed mediapipe package, for example
+  ``mediapipe://modules/pose_detection/pose_detection.tflite``; it is version 1.
 
 A *model provider* is what graphs find in ``services["models"]``: any object with
 ``compiled_model(name, version, outputs=None) -> openvino.CompiledModel`` (version ``None``,
 ``""`` or ``"0"`` = the default, i.e. highest, version; ``outputs`` = a variant computing only
-those outputs). The server implements it over its model repository;
-this module has two file-based providers for graphs run without a server:
-
-- ``ModelDirectory(root)``: OVMS's layout, ``<root>/<name>/<version>/<file>.xml|onnx|tflite``.
-- ``WheelModels()``: the ``.tflite`` files shipped in the mediapipe wheel, by OVMS servable
-  names (``face_detection``, ``pose_landmark_full``, ...).
+those outputs). The server implements it over its model repository; this module has two
+file-based providers for graphs run without a server: ``ModelDirectory(root)`` (OVMS's
+repository layout) and ``WheelModels()`` (the mediapipe wheel's models by OVMS servable name).
 
 Every model compiles with ``DEFAULT_COMPILE_CONFIG`` updated by the model's own plugin
 config: f32 inference precision (the CPU default may be bf16, which moves holistic
@@ -20,10 +28,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import openvino as ov
+
+from pipeserve.errors import Code, PipeserveError
 
 DEFAULT_COMPILE_CONFIG: Mapping[str, str] = {
     "PERFORMANCE_HINT": "LATENCY",
@@ -31,21 +42,34 @@ DEFAULT_COMPILE_CONFIG: Mapping[str, str] = {
     "ENABLE_CPU_PINNING": "NO",
 }
 MODEL_SUFFIXES = (".xml", ".onnx", ".tflite")
+"""Model file formats in the order a version folder's files are chosen."""
+WHEEL_SCHEME = "mediapipe://"
+WHEEL_VERSION = "1"
+DEFAULT_VERSIONS = (None, "", "0")
 WHEEL_MODELS: Mapping[str, str] = {
-    "face_detection": "face_detection/face_detection_short_range.tflite",
-    "face_landmark": "face_landmark/face_landmark.tflite",
-    "hand_landmark_full": "hand_landmark/hand_landmark_full.tflite",
-    "hand_recrop": "holistic_landmark/hand_recrop.tflite",
-    "pose_detection": "pose_detection/pose_detection.tflite",
-    "pose_landmark_full": "pose_landmark/pose_landmark_full.tflite",
+    "face_detection": "mediapipe://modules/face_detection/face_detection_short_range.tflite",
+    "face_landmark": "mediapipe://modules/face_landmark/face_landmark.tflite",
+    "hand_landmark_full": "mediapipe://modules/hand_landmark/hand_landmark_full.tflite",
+    "hand_recrop": "mediapipe://modules/holistic_landmark/hand_recrop.tflite",
+    "iris_landmark": "mediapipe://modules/iris_landmark/iris_landmark.tflite",
+    "pose_detection": "mediapipe://modules/pose_detection/pose_detection.tflite",
+    "pose_landmark_full": "mediapipe://modules/pose_landmark/pose_landmark_full.tflite",
 }
-"""OVMS servable name -> path under ``mediapipe/modules`` in the wheel."""
+"""OVMS servable name -> the wheel's model file."""
 
-_core: ov.Core | None = None
-_compiled: dict[
-    tuple[str, tuple[tuple[str, str], ...], tuple[str, ...] | None], ov.CompiledModel
-] = {}
-_lock = threading.Lock()
+
+class ModelLoadError(PipeserveError):
+    """A model that cannot be used: no version folder, no model file, or OpenVINO failed."""
+
+    code = Code.UNAVAILABLE
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSource:
+    """The file ``find_model`` chose and the version it is served as."""
+
+    version: str
+    path: Path
 
 
 class ModelProvider(Protocol):
@@ -55,12 +79,49 @@ class ModelProvider(Protocol):
         self, name: str, version: str | None = None, outputs: Collection[str] | None = None
     ) -> ov.CompiledModel:
         """The shared compiled model; with ``outputs``, a shared variant that computes only
-        those outputs (``keep_outputs``)."""
+        those outputs (``keep_outputs``). Raises a PipeserveError (ModelLoadError when
+        the file cannot be loaded) when it cannot."""
         ...
 
 
-class ModelNotFoundError(LookupError):
-    """No model file for a servable name/version (message names both and where it looked)."""
+@runtime_checkable
+class ModelConsumer(Protocol):
+    """A calculator whose ``open()`` needs models: ``check_models`` raises ModelLoadError
+    when one of them cannot be had (the server's readiness asks before any stream)."""
+
+    @classmethod
+    def check_models(cls, options: Any, provider: ModelProvider) -> None: ...
+
+
+def find_model(base_path: str | Path, version: str | None = None) -> ModelSource:
+    """The model file of ``base_path`` (a version-folder root or a ``mediapipe://`` file)."""
+    text = str(base_path)
+    if text.startswith(WHEEL_SCHEME):
+        path = mediapipe_root() / "mediapipe" / text.removeprefix(WHEEL_SCHEME)
+        if version not in (*DEFAULT_VERSIONS, WHEEL_VERSION):
+            raise ModelLoadError(f"{text} has only version {WHEEL_VERSION}, not {version}")
+        if not path.is_file():
+            raise ModelLoadError(f"{text}: no such file in the mediapipe package ({path})")
+        return ModelSource(WHEEL_VERSION, path)
+    root = Path(base_path)
+    try:
+        versions = sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read model folder {root}: {exc.strerror}") from exc
+    if not versions:
+        raise ModelLoadError(f"no numeric version folder in {root}")
+    chosen = versions[-1] if version in DEFAULT_VERSIONS else int(str(version))
+    if chosen not in versions:
+        raise ModelLoadError(f"no version folder {version} in {root}")
+    folder = root / str(chosen)
+    files = sorted(
+        (MODEL_SUFFIXES.index(p.suffix), p.name, p)
+        for p in folder.iterdir()
+        if p.suffix in MODEL_SUFFIXES and p.is_file()
+    )
+    if not files:
+        raise ModelLoadError(f"no {'/'.join(MODEL_SUFFIXES)} model file in {folder}")
+    return ModelSource(str(chosen), files[0][2])
 
 
 def compile_config(plugin_config: Mapping[str, object] | None = None) -> dict[str, str]:
@@ -86,31 +147,61 @@ def keep_outputs(model: ov.Model, names: Collection[str]) -> ov.Model:
     return ov.Model(results, model.get_parameters(), model.get_friendly_name())
 
 
+CacheKey = tuple[str, int, tuple[tuple[str, str], ...], tuple[str, ...] | None]
+_core: ov.Core | None = None
+_compiled: dict[CacheKey, ov.CompiledModel] = {}
+_lock = threading.Lock()
+
+
+def core() -> ov.Core:
+    """The process's one OpenVINO core."""
+    global _core
+    with _lock:
+        _core = _core or ov.Core()
+        return _core
+
+
 def compile_model(
     path: str | Path,
     plugin_config: Mapping[str, object] | None = None,
     device: str = "CPU",
     outputs: Collection[str] | None = None,
 ) -> ov.CompiledModel:
-    """The model at ``path`` compiled once per process for ``(path, device, config,
-    outputs)``; ``outputs`` keeps only those model outputs (``keep_outputs``)."""
-    global _core
+    """The model at ``path`` compiled once per process for ``(file, device, config,
+    outputs)``; ``outputs`` keeps only those model outputs (``keep_outputs``). A file
+    replaced in place compiles anew (its modification time is part of the key)."""
+    resolved = Path(path).resolve()
+    try:
+        mtime = resolved.stat().st_mtime_ns
+    except OSError as exc:
+        raise ModelLoadError(f"model file {path}: {exc.strerror}") from exc
     config = compile_config(plugin_config)
-    resolved = str(Path(path).resolve())
     kept = tuple(sorted(outputs)) if outputs is not None else None
-    key = (resolved, (("DEVICE", device), *sorted(config.items())), kept)
+    key = (str(resolved), mtime, (("DEVICE", device), *sorted(config.items())), kept)
     with _lock:
         model = _compiled.get(key)
-        if model is None:
-            if not Path(resolved).is_file():
-                raise ModelNotFoundError(f"model file {path} does not exist")
-            _core = _core or ov.Core()
-            source = _core.read_model(resolved)
-            if kept is not None:
-                source = keep_outputs(source, kept)
-            model = _core.compile_model(source, device, config)
-            _compiled[key] = model
-    return model
+    if model is not None:
+        return model
+    ov_core = core()
+    try:
+        source = ov_core.read_model(str(resolved))
+        if kept is not None:
+            source = keep_outputs(source, kept)
+        model = ov_core.compile_model(source, device, config)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelLoadError(f"OpenVINO cannot load {path}: {first}") from exc
+    with _lock:
+        for old in [k for k in _compiled if k[0] == key[0] and k[1] != mtime]:
+            del _compiled[old]  # the file was replaced: its old compilations are dead
+        return _compiled.setdefault(key, model)
+
+
+def compiled_variants(path: str | Path) -> set[tuple[str, ...] | None]:
+    """The output sets compiled so far for the file at ``path`` (None: all outputs)."""
+    resolved = str(Path(path).resolve())
+    with _lock:
+        return {key[3] for key in _compiled if key[0] == resolved}
 
 
 def mediapipe_root() -> Path:
@@ -122,7 +213,8 @@ def mediapipe_root() -> Path:
 
 
 def resolve_model_path(model_path: str) -> Path:
-    """A graph's ``model_path``: absolute, or relative to the cwd or the mediapipe install."""
+    """A MediaPipe graph's ``model_path``: absolute, or relative to the cwd or the
+    mediapipe install (``mediapipe/modules/...``)."""
     path = Path(model_path)
     if path.is_absolute() or path.exists():
         return path
@@ -140,20 +232,10 @@ class ModelDirectory:
 
     def model_file(self, name: str, version: str | None = None) -> Path:
         """The model file of ``name`` at ``version`` (default: highest numbered version)."""
-        base = self.root / name
-        versions = sorted(int(p.name) for p in base.glob("*") if p.name.isdigit() and p.is_dir())
-        chosen = int(version or 0) or (versions[-1] if versions else 0)
-        if chosen not in versions:
-            raise ModelNotFoundError(
-                f"model {name!r} version {version or 'default'}: no version folder under {base}"
-            )
-        files = sorted(p for p in (base / str(chosen)).iterdir() if p.suffix in MODEL_SUFFIXES)
-        if not files:
-            raise ModelNotFoundError(
-                f"model {name!r} version {chosen}: no {'/'.join(MODEL_SUFFIXES)} file in "
-                f"{base / str(chosen)}"
-            )
-        return files[0]
+        try:
+            return find_model(self.root / name, version).path
+        except ModelLoadError as exc:
+            raise ModelLoadError(f"model {name!r}: {exc}") from exc
 
     def compiled_model(
         self, name: str, version: str | None = None, outputs: Collection[str] | None = None
@@ -166,23 +248,24 @@ class ModelDirectory:
 
 
 class WheelModels:
-    """The mediapipe wheel's holistic models under their OVMS servable names (version ignored)."""
+    """The mediapipe wheel's holistic models under their OVMS servable names (version 1)."""
 
     def __init__(self, plugin_config: Mapping[str, object] | None = None) -> None:
         self.plugin_config = dict(plugin_config or {})
 
-    def model_file(self, name: str) -> Path:
-        relative = WHEEL_MODELS.get(name)
-        if relative is None:
-            raise ModelNotFoundError(
+    def model_file(self, name: str, version: str | None = None) -> Path:
+        location = WHEEL_MODELS.get(name)
+        if location is None:
+            raise ModelLoadError(
                 f"model {name!r} is not a wheel model (known: {', '.join(sorted(WHEEL_MODELS))})"
             )
-        return mediapipe_root() / "mediapipe" / "modules" / relative
+        return find_model(location, version).path
 
     def compiled_model(
         self, name: str, version: str | None = None, outputs: Collection[str] | None = None
     ) -> ov.CompiledModel:
-        return compile_model(self.model_file(name), self.plugin_config, outputs=outputs)
+        path = self.model_file(name, version)
+        return compile_model(path, self.plugin_config, outputs=outputs)
 
     def __repr__(self) -> str:
         return "WheelModels()"

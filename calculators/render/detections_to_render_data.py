@@ -46,9 +46,9 @@ LABEL_TO_BOX_RATIO = 0.1
 
 @register_calculator("DetectionsToRenderDataCalculator")
 class DetectionsToRenderDataCalculator(Calculator):
-    DETECTIONS = Input("DETECTIONS", optional=True)
-    DETECTION = Input("DETECTION", optional=True)
-    RENDER_DATA = Output("RENDER_DATA")
+    DETECTIONS = Input[list[Detection]]("DETECTIONS", optional=True)
+    DETECTION = Input[Detection]("DETECTION", optional=True)
+    RENDER_DATA = Output[RenderData]("RENDER_DATA")
     options_type = Options
     timestamp_offset = 0
 

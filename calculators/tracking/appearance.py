@@ -50,12 +50,3 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     diff = a[:, None, STRUCTURE_SIZE:] - b[None, :, STRUCTURE_SIZE:]
     colour = np.exp(-np.mean(diff * diff, axis=2) / COLOUR_SIGMA**2)
     return np.asarray(STRUCTURE_WEIGHT * structure + (1 - STRUCTURE_WEIGHT) * colour, np.float64)
-
-
-def blend(current: np.ndarray, new: np.ndarray, momentum: float) -> np.ndarray:
-    """Moving average of two embeddings (structure part kept at unit length)."""
-    mixed = momentum * current + (1.0 - momentum) * new
-    norm = float(np.linalg.norm(mixed[:STRUCTURE_SIZE]))
-    if norm > 0:
-        mixed[:STRUCTURE_SIZE] /= norm
-    return mixed

@@ -32,6 +32,7 @@ from mediapipe.calculators.util.detection_label_id_to_text_calculator_pb2 import
     DetectionLabelIdToTextCalculatorOptions as Options,
 )
 
+from pipeserve.calculators.formats import Detection
 from pipeserve.calculators.openvino.models import resolve_model_path
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
@@ -65,8 +66,8 @@ def label_map(options: Options) -> Mapping[int, str]:
 
 @register_calculator("DetectionLabelIdToTextCalculator")
 class DetectionLabelIdToTextCalculator(Calculator):
-    DETECTIONS = Input("")
-    OUT = Output("")
+    DETECTIONS = Input[list[Detection]]("")
+    OUT = Output[list[Detection]]("")
     options_type = Options
     timestamp_offset = 0
 

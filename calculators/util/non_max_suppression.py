@@ -28,7 +28,7 @@ import numpy as np
 from pipeserve.calculators.formats import Detection
 from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, register_calculator
 
-from .nms import Options, default_nms, overlap, score_order, weighted_nms
+from .box_suppression import Options, default_nms, overlap, score_order, weighted_nms
 
 
 @register_calculator("NonMaxSuppressionCalculator")

@@ -119,7 +119,7 @@ class ModelInferResponseConverter:
             tensor = msg.outputs.add()
             tensor.name = out.name
             tensor.datatype = out.datatype
-            tensor.shape.extend(out.data.shape)
+            tensor.shape.extend(out.shape)
             msg.raw_output_contents.append(_raw(out.data, out.datatype))
 
 

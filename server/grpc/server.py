@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import grpc
@@ -14,6 +15,7 @@ from pipeserve.errors import Code, PipeserveError
 from ..auth import TokenRule
 from ..dataplane import DataPlane
 from ..limits import LocalStreamSlots, StreamSlots
+from ..readiness import Readiness
 from ..settings import Settings, parse_channel_arguments
 from .guards import GuardInterceptor
 from .servicer import SERVICE_NAME, InferenceServicer, method_handlers
@@ -81,8 +83,7 @@ async def create_grpc_server(
     server = grpc.aio.server(interceptors=[guard], options=server_options(settings))
     server.add_generic_rpc_handlers((method_handlers(InferenceServicer(data_plane)),))
     health = health_aio.HealthServicer()
-    for name in ("", SERVICE_NAME):
-        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    await _publish_readiness(health, data_plane.readiness)
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     reflection.enable_server_reflection(
         (
@@ -102,3 +103,21 @@ async def create_grpc_server(
     except RuntimeError as exc:
         raise PipeserveError(f"cannot listen on {address}: {exc}", Code.UNAVAILABLE) from exc
     return server, port
+
+
+async def _publish_readiness(health: health_aio.HealthServicer, readiness: Readiness) -> None:
+    """``grpc.health.v1`` says SERVING exactly when the server is ready (one rule)."""
+    loop = asyncio.get_running_loop()
+
+    async def apply(ready: bool) -> None:
+        status = health_pb2.HealthCheckResponse.NOT_SERVING
+        if ready:
+            status = health_pb2.HealthCheckResponse.SERVING
+        for name in ("", SERVICE_NAME):
+            await health.set(name, status)
+
+    def publish(ready: bool) -> None:  # from any thread (reloads run in workers)
+        asyncio.run_coroutine_threadsafe(apply(ready), loop)
+
+    await apply(readiness.server_ready())
+    readiness.watch(publish)

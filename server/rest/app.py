@@ -18,6 +18,7 @@ from ..settings import Settings
 from .endpoints import Endpoints
 from .errors import handle_http_error, handle_pipeserve_error, handle_validation_error
 from .guards import RestGuard
+from .strict_json import StrictJsonRoute
 
 MODEL = "/v2/models/{name}"
 VERSIONED = "/v2/models/{name}/versions/{version}"
@@ -41,14 +42,16 @@ def create_app(
         APIRoute("/v2/health/ready", e.ready, methods=["GET"]),
         APIRoute("/v2", e.metadata, methods=["GET"]),
         APIRoute("/metrics", e.metrics_text, methods=["GET"]),
+        APIRoute("/v1/config", e.config_status, methods=["GET"]),
+        APIRoute("/v1/config/reload", e.config_reload, methods=["POST"]),
     ]
     for base in (MODEL, VERSIONED):
         routes += [
             APIRoute(base, e.model_metadata, methods=["GET"]),
             APIRoute(f"{base}/ready", e.model_ready, methods=["GET"]),
-            APIRoute(f"{base}/infer", e.infer, methods=["POST"]),
-            APIRoute(f"{base}/infer_stream", e.infer_stream, methods=["POST"]),
-            APIRoute(f"{base}/generate_stream", e.infer_stream, methods=["POST"]),
+            StrictJsonRoute(f"{base}/infer", e.infer, methods=["POST"]),
+            StrictJsonRoute(f"{base}/infer_stream", e.infer_stream, methods=["POST"]),
+            StrictJsonRoute(f"{base}/generate_stream", e.infer_stream, methods=["POST"]),
         ]
     app = FastAPI(
         title="pipeserve",

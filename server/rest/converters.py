@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ class JsonInput(BaseModel):
     shape: list[int]
     datatype: str
     parameters: JsonParams = Field(default_factory=dict)
-    data: list[Any]
+    data: list[Any] | None = None
+    """Absent when the input's bytes follow the JSON header (``binary_data_size``)."""
 
 
 class JsonInferRequest(BaseModel):
@@ -30,12 +32,21 @@ class JsonInferRequest(BaseModel):
 
 class InferRequestConverter:
     @staticmethod
-    def to_types(body: JsonInferRequest, name: str, version: str) -> InferRequest:
+    def to_types(
+        body: JsonInferRequest, name: str, version: str, raw: Sequence[memoryview | None] = ()
+    ) -> InferRequest:
+        """``raw``: each input's binary data (None for JSON ``data``), or empty for none."""
         inputs = [
-            RequestInput(i.name, i.datatype, tuple(i.shape), _flatten(i.data), dict(i.parameters))
+            RequestInput(
+                i.name,
+                i.datatype,
+                tuple(i.shape),
+                None if i.data is None else _flatten(i.data),
+                dict(i.parameters),
+            )
             for i in body.inputs
         ]
-        return InferRequest(name, version, body.id, dict(body.parameters), inputs)
+        return InferRequest(name, version, body.id, dict(body.parameters), inputs, raw)
 
 
 def _flatten(data: list[Any]) -> list[Any]:
@@ -55,11 +66,12 @@ class InferResponseConverter:
             "model_version": response.model_version,
             "id": response.id,
             "parameters": response.parameters,
-            "outputs": [_output(o.name, o.datatype, o.data) for o in response.outputs],
+            "outputs": [output_json(o.name, o.datatype, o.data) for o in response.outputs],
         }
 
 
-def _output(name: str, datatype: str, data: np.ndarray) -> dict[str, Any]:
+def output_json(name: str, datatype: str, data: np.ndarray) -> dict[str, Any]:
+    """One output with its values as JSON ``data`` (BYTES as text or base64)."""
     out: dict[str, Any] = {"name": name, "datatype": datatype, "shape": list(data.shape)}
     if datatype != "BYTES":
         out["data"] = data.reshape(-1).tolist()

@@ -8,12 +8,15 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from pipeserve.errors import PipeserveError
 
+from ..config_status import VersionStatus
 from ..dataplane import DataPlane
 from ..metrics import CONTENT_TYPE, Metrics
-from ..types import InferRequest, InferResponse, StreamItem
+from ..types import InferRequest, InferResponse, InStreamError, StreamItem
+from .binary import HEADER_LENGTH, encode_response, split_request
 from .converters import (
     InferRequestConverter,
     InferResponseConverter,
@@ -39,10 +42,7 @@ class Endpoints:
         return _health("ready", await self.data_plane.ready())
 
     async def model_ready(self, name: str, version: str = "") -> Response:
-        ready = await self.data_plane.model_ready(name, version)
-        if not ready:  # an unknown name or version is NOT_FOUND (404), not "not ready" (503)
-            await self.data_plane.model_metadata(name, version)
-        return _health("ready", ready)
+        return _health("ready", await self.data_plane.model_ready(name, version))
 
     async def metadata(self) -> dict[str, Any]:
         meta = await self.data_plane.metadata()
@@ -51,10 +51,12 @@ class Endpoints:
     async def model_metadata(self, name: str, version: str = "") -> dict[str, Any]:
         return MetadataConverter.from_types(await self.data_plane.model_metadata(name, version))
 
-    async def infer(self, name: str, body: JsonInferRequest, version: str = "") -> dict[str, Any]:
-        request = InferRequestConverter.to_types(body, name, version)
-        response = await self.data_plane.infer(request, method="rest_infer")
-        return InferResponseConverter.from_types(response)
+    async def infer(self, name: str, request: Request, version: str = "") -> Response:
+        """JSON, or KServe's binary tensor extension both ways (``binary.py``)."""
+        body, raw = split_request(await request.body(), request.headers.get(HEADER_LENGTH))
+        infer_request = InferRequestConverter.to_types(body, name, version, raw)
+        response = await self.data_plane.infer(infer_request, method="rest_infer")
+        return encode_response(response, body)
 
     async def infer_stream(
         self, name: str, body: JsonInferRequest, request: Request, version: str = ""
@@ -64,18 +66,61 @@ class Endpoints:
         one = InferRequestConverter.to_types(body, name, version)
         items = self.data_plane.infer_stream(_single(one), method="rest_infer_stream")
         try:
-            first = await anext(items, None)  # errors before the stream starts get a status
+            first = await anext(items, None)  # a rejected request gets a status
+            if isinstance(first, InStreamError) and not first.ends_stream:
+                raise PipeserveError(first.message, first.code)
         except PipeserveError:
             await items.aclose()
             raise
-        chunks = _encode(first, items, lines)
         media_type = JSON_LINES[0] if lines else SSE
-        return StreamingResponse(
-            chunks, media_type=media_type, headers={"Cache-Control": "no-cache"}
+        return ItemStreamResponse(
+            items, _encode(first, items, lines), media_type, headers={"Cache-Control": "no-cache"}
         )
+
+    async def config_status(self) -> dict[str, Any]:
+        """OVMS's ``GET /v1/config`` body: ``{name: {"model_version_status": [...]}}``."""
+        return _status_body(await self.data_plane.config_status())
+
+    async def config_reload(self) -> Response:
+        """OVMS's ``POST /v1/config/reload``: 201 when the config was reloaded, else 200."""
+        reloaded, statuses = await self.data_plane.reload_config()
+        return JSONResponse(_status_body(statuses), status_code=201 if reloaded else 200)
 
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _status_body(statuses: list[VersionStatus]) -> dict[str, Any]:
+    """OVMS's config status JSON: ``{name: {"model_version_status": [entry, ...]}}``."""
+    body: dict[str, Any] = {}
+    for s in statuses:
+        status = {"error_code": s.error_code, "error_message": s.error_message}
+        entry = {"version": s.version, "state": s.state, "status": status}
+        body.setdefault(s.name, {"model_version_status": []})["model_version_status"].append(entry)
+    return body
+
+
+class ItemStreamResponse(StreamingResponse):
+    """A streaming response that closes its stream however the response ends (a client
+    that leaves before, during or after the body), so the graph is released at once."""
+
+    def __init__(
+        self,
+        items: AsyncGenerator[StreamItem, None],
+        chunks: AsyncGenerator[str, None],
+        media_type: str,
+        headers: dict[str, str],
+    ) -> None:
+        super().__init__(chunks, media_type=media_type, headers=headers)
+        self._items = items
+        self._chunks = chunks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._chunks.aclose()
+            await self._items.aclose()
 
 
 def _health(key: str, ok: bool) -> Response:
@@ -88,7 +133,7 @@ async def _single(request: InferRequest) -> AsyncIterator[InferRequest | Pipeser
 
 async def _encode(
     first: StreamItem | None, rest: AsyncGenerator[StreamItem, None], lines: bool
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Stream items as SSE events or JSON lines; an error ends the stream."""
     item = first
     try:
@@ -97,8 +142,6 @@ async def _encode(
             item = await anext(rest, None)
     except PipeserveError:
         return  # the in-stream error was the last item sent
-    finally:
-        await rest.aclose()
 
 
 def _chunk(item: StreamItem, lines: bool) -> str:

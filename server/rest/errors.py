@@ -9,6 +9,10 @@ from starlette.exceptions import HTTPException
 
 from pipeserve.errors import Code, PipeserveError
 
+from ..errors import shorten
+
+DETAIL_LIMIT = 512
+
 HTTP_STATUS: dict[Code, int] = {
     Code.INVALID_ARGUMENT: 400,
     Code.FAILED_PRECONDITION: 400,
@@ -31,8 +35,15 @@ async def handle_pipeserve_error(request: Request, exc: PipeserveError) -> JSONR
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    details = "; ".join(_detail(e) for e in exc.errors())
     return JSONResponse({"error": f"malformed request: {details}"}, status_code=400)
+
+
+def _detail(error: dict) -> str:
+    """``loc: msg``, with the parser's reason when it gave one (e.g. NaN is not JSON)."""
+    reason = (error.get("ctx") or {}).get("error")
+    msg = f"{error['msg']} ({reason})" if isinstance(reason, str) else error["msg"]
+    return shorten(f"{'.'.join(str(p) for p in error['loc'])}: {msg}", DETAIL_LIMIT)
 
 
 async def handle_http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""The README's `make run` config: every bundled graph loads and answers, with no download."""
+"""The bundled default config (`pipeserve` with no config, `make run`): every graph loads and
+answers, with the models read from the mediapipe wheel (no download, no set-up step)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,16 @@ CONFIG = REPO / "demos" / "default" / "config.json"
 
 @pytest.fixture(scope="module")
 def default_server() -> Iterator[ServerProcess]:
-    server = ServerProcess(CONFIG)
+    """``pipeserve`` without --config_path or --model_path."""
+    server = ServerProcess(CONFIG, "--log_level", "INFO", use_config=False)
     yield server
     server.stop()
+
+
+def test_without_a_config_the_bundled_default_is_served_and_logged(
+    default_server: ServerProcess,
+) -> None:
+    assert f"serving the bundled default config {CONFIG}" in default_server.log
 
 
 def test_every_bundled_graph_and_model_is_ready(default_server: ServerProcess) -> None:

@@ -122,9 +122,9 @@ def test_fixed_size_handler_drops_oldest_packets():
     got: list[Packet] = []
     graph.observe_output_stream("out", got.append)
     graph.start()
-    with graph._cond:  # hold the lock so the node cannot run while packets queue up
+    with graph._run.cond:  # hold the lock so the node cannot run while packets queue up
         for t in range(5):
-            graph._deliver(graph._inputs["in"], Packet(t, t))
+            graph._run.deliver(graph._inputs["in"], Packet(t, t))
             graph._last_ts["in"] = t
     graph.close_all_input_streams()
     graph.wait_until_done(5)

@@ -201,3 +201,26 @@ def test_duplicate_node_names_are_made_unique():
         )
     )
     assert [n.name for n in spec.nodes] == ["p", "p_2"]
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        'calculator: "SidePacketToStreamCalculator" input_stream: "TICK:in" '
+        'input_side_packet: "s" output_stream: "AT_TICK:out"',
+        'calculator: "SidePacketToStreamCalculator" input_side_packet: "v" '
+        'input_side_packet: "TIMESTAMP:s" output_stream: "AT_TIMESTAMP:out"',
+        'calculator: "PassThroughCalculator" input_stream: "in" output_stream: "out" '
+        'input_side_packet: "s"',
+        'calculator: "MuxCalculator" input_stream: "INPUT:0:in" input_stream: "INPUT:1:in" '
+        'input_side_packet: "SELECT:s" output_stream: "OUTPUT:out"',
+        'calculator: "ImageTransformationCalculator" input_stream: "IMAGE:in" '
+        'input_side_packet: "ROTATION_DEGREES:s" output_stream: "IMAGE:out"',
+    ],
+)
+def test_side_packets_mediapipe_requires_when_wired_are_required_at_start(node: str) -> None:
+    """A wired side packet not declared Optional() in MediaPipe must be given at start."""
+    spec = GraphSpec(parse_graph_config(f'input_stream: "in" node {{ name: "n" {node} }}'))
+    given = {"v": 1} if '"v"' in node else {}
+    with pytest.raises(SidePacketError, match="missing input side packet 's' required by node 'n'"):
+        CalculatorGraph(spec).start(given)

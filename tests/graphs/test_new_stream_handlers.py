@@ -153,6 +153,18 @@ def test_mux_waits_only_for_the_selected_input() -> None:
     ]
 
 
+def test_mux_calculator_forwards_the_selected_input_without_waiting_for_the_others() -> None:
+    graph = """
+    input_stream: "a" input_stream: "b" input_stream: "s" output_stream: "out"
+    node { calculator: "MuxCalculator" input_stream: "INPUT:0:a" input_stream: "INPUT:1:b"
+           input_stream: "SELECT:s" output_stream: "OUTPUT:out" }
+    """
+    progress: list[dict[str, int]] = []
+    steps: list[Step] = [("s", 0, 0), ("a", 1, 0), ("s", 1, 1), ("b", 20, 1), ("a", 2, 1)]
+    assert run_pipeserve(graph, steps, progress=progress) == {"out": [(0, 1), (1, 20)]}
+    assert [p["out"] for p in progress] == [0, 1, 1, 2, 2]  # b is never waited for at 0
+
+
 TIMESTAMP_ALIGN = handler(
     "TimestampAlignInputStreamHandler",
     "[mediapipe.TimestampAlignInputStreamHandlerOptions.ext] "

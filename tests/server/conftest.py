@@ -34,7 +34,7 @@ def read_metric(rest_url: str, metric: str, **labels: str) -> float:
     text = httpx.get(f"{rest_url}/metrics", timeout=5).text
     total = 0.0
     for line in text.splitlines():
-        if not line.startswith(metric + "{"):
+        if not line.startswith((metric + "{", metric + " ")):
             continue
         if all(f'{k}="{v}"' in line for k, v in labels.items()):
             total += float(line.rsplit(" ", 1)[1])

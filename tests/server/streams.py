@@ -24,11 +24,18 @@ def tensor(name: str, array: Any) -> grpcclient.InferInput:
 class Stream:
     """One ModelStreamInfer call: ``send`` requests, ``get`` results in arrival order."""
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None, **client: Any) -> None:
-        """``client``: more InferenceServerClient arguments (``ssl``, ``root_certificates``)."""
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **client: Any,
+    ) -> None:
+        """``deadline``: the call's timeout in seconds; ``client``: more InferenceServerClient
+        arguments (``ssl``, ``root_certificates``)."""
         self.client = grpcclient.InferenceServerClient(url, **client)
         self.results: queue.Queue[Result] = queue.Queue()
-        self.client.start_stream(callback=self._collect, headers=headers)
+        self.client.start_stream(self._collect, stream_timeout=deadline, headers=headers)
 
     def _collect(self, result: Any, error: InferenceServerException | None) -> None:
         self.results.put((result, error))

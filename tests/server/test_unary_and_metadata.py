@@ -24,9 +24,12 @@ def test_health_and_readiness_per_model_and_graph(client: grpcclient.InferenceSe
     assert not client.is_server_ready()  # the `broken` graph is known but unavailable
     assert client.is_model_ready("passthrough") and client.is_model_ready(MODEL_NAME)
     assert client.is_model_ready("passthrough", "1")
-    assert not client.is_model_ready("passthrough", "2")
     assert not client.is_model_ready("broken")
-    assert not client.is_model_ready("missing")
+    for name, version in (("passthrough", "2"), ("missing", "")):
+        with pytest.raises(InferenceServerException) as info:
+            client.is_model_ready(name, version)
+        assert info.value.status() == "StatusCode.NOT_FOUND"
+        assert info.value.message().startswith("Model with requested name and/or version")
 
 
 def test_server_metadata_names_the_streaming_extension(
@@ -110,12 +113,12 @@ def test_unary_infer_graph_error_is_invalid_argument(
     assert info.value.message().startswith("Mediapipe execution failed. MP status - ")
 
 
-def test_grpc_health_service_reports_serving(server: ServerProcess) -> None:
+def test_grpc_health_service_follows_server_readiness(server: ServerProcess) -> None:
     with grpc.insecure_channel(server.grpc_url) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for service in ("", "inference.GRPCInferenceService"):
             reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING  # `broken`
 
 
 def test_grpc_reflection_lists_the_inference_service(server: ServerProcess) -> None:

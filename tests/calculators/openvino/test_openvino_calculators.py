@@ -13,7 +13,7 @@ import pytest
 import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.openvino.models import (
     ModelDirectory,
-    ModelNotFoundError,
+    ModelLoadError,
     WheelModels,
     compile_model,
     keep_outputs,
@@ -297,7 +297,7 @@ def test_model_directory_resolves_versions_and_names_what_is_missing(
 ) -> None:
     assert sum_models.model_file("sum").parent.name == "2"
     assert sum_models.model_file("sum", "1").parent.name == "1"
-    with pytest.raises(ModelNotFoundError, match="model 'sum' version 3: no version folder"):
+    with pytest.raises(ModelLoadError, match="model 'sum': no version folder 3 in "):
         sum_models.model_file("sum", "3")
 
 

@@ -43,7 +43,8 @@ def _max_violation(name: str, session: InferenceSession, ref: TfliteRun) -> floa
 
 def _reference(name: str, image: np.ndarray, session: InferenceSession) -> TfliteRun:
     size, value_range = MODEL_INPUTS[name]
-    return run_tflite(WHEEL_MODELS[name], image, size, value_range, len(session.output_names))
+    model = WHEEL_MODELS[name].removeprefix("mediapipe://modules/")
+    return run_tflite(model, image, size, value_range, len(session.output_names))
 
 
 @pytest.mark.parametrize("name", sorted(MODEL_INPUTS))

@@ -1,4 +1,4 @@
-"""Non-maximum suppression over detections (MediaPipe's default and weighted algorithms)."""
+"""Non-maximum suppression algorithms over detection boxes (MediaPipe's default and weighted)."""
 
 from __future__ import annotations
 

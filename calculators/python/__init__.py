@@ -1,0 +1,1 @@
+"""OVMS's Python nodes: PythonExecutorCalculator, its per-definition models, converters."""

@@ -1,0 +1,5 @@
+"""Test handler: defines no OvmsPythonModel."""
+
+
+def execute(inputs):
+    return inputs
