@@ -46,7 +46,8 @@ def write_config(folder: Path, graphs: dict[str, str]) -> Path:
 
 
 class LocalServer:
-    """``python -m pipeserve.cli`` serving ``config``; ``url`` is its gRPC address.
+    """``python -m pipeserve.cli`` serving ``config`` (plus ``flags``); ``url`` is its gRPC
+    address.
 
     The server's output goes to ``log`` (default: a new temporary file); ``with`` waits
     until it is ready and stops it.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from pipeserve.cpus import cpu_share
 from pipeserve.errors import GraphConfigError
 
 from .calculator import Calculator
@@ -54,7 +54,7 @@ class GraphSpec:
         self.config = expand_subgraphs(config)
         self.input_streams = TagMap.parse(self.config.input_stream, "graph input")
         self.output_streams = TagMap.parse(self.config.output_stream, "graph output")
-        self.num_threads = self.config.num_threads or max(2, os.cpu_count() or 2)
+        self.num_threads = self.config.num_threads or max(2, cpu_share())
         size = self.config.max_queue_size
         self.max_queue_size = DEFAULT_MAX_QUEUE_SIZE if size == 0 else size
         self.nodes = [self._resolve_node(i, n) for i, n in enumerate(self.config.node)]

@@ -35,6 +35,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("file_system_poll_wait_seconds", float, "config reload check interval; 0 disables"),
     ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
     ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
+    ("workers", str, "server processes sharing the ports; auto = one per CPU (default 1)"),
     ("max_streams", int, "open streams server-wide (default 256)"),
     ("max_stream_buffer_mb", int, "outputs one stream holds for a slow client, MiB (64)"),
     ("stream_idle_timeout_seconds", float, "end a stream idle this long; 0 off (default)"),
@@ -102,7 +103,6 @@ def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
     from pydantic import ValidationError
 
-    from pipeserve.server.runner import serve
     from pipeserve.server.settings import Settings
 
     try:
@@ -117,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     debug = settings.log_level == "DEBUG"
     try:
+        if settings.workers > 1:  # the supervisor imports no graph or model code
+            from pipeserve.server.supervisor import Supervisor
+
+            return Supervisor(settings).run()
+        from pipeserve.server.runner import serve
+
         asyncio.run(serve(settings))
     except PipeserveError as exc:
         return _fail(str(exc), EXIT_STARTUP, debug)

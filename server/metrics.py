@@ -6,10 +6,17 @@ and labels, so OVMS dashboards and alerts keep working: ``ovms_requests_accepted
 ``ovms_current_graphs`` (``name``) and ``ovms_request_time_us`` (``interface, name,
 version``; microseconds). ``api`` is always ``KServe``; ``interface`` is ``gRPC`` or
 ``REST``; ``method`` is ``Unary`` or ``Stream``.
+
+With ``--workers`` the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` before the workers
+start: every worker then writes its values there (prometheus-client's multiprocess mode) and
+``/metrics`` in any worker reports all of them (counters and histograms summed, open-stream
+gauges summed over live workers). The scrape-time leak gauges of ``watch`` are per process,
+so a multi-worker server leaves them out.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +29,12 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LABELS = ("name", "method")
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 GRAPH_THREAD_PREFIX = "graph-"
 """Graph worker threads are named ``graph-<graph>-<n>`` (see ``graphs/workers.py``)."""
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -104,6 +113,7 @@ class Metrics:
             "Streams (graph instances) currently open",
             LABELS,
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self._latency = Histogram(
             "pipeserve_processing_seconds",
@@ -115,7 +125,10 @@ class Metrics:
         self._ovms = OvmsMetrics(self.registry)
 
     def watch(self, live_graphs: Callable[[], float], held_bytes: Callable[[], float]) -> None:
-        """Gauges read at scrape time that show a leak: graphs, their threads, held output."""
+        """Gauges read at scrape time that show a leak: graphs, their threads, held output
+        (one process's: not with ``--workers``)."""
+        if MULTIPROC_DIR in os.environ:
+            return
         Gauge(
             "pipeserve_graphs_live",
             "Graph instances not yet released (starting, streaming or in a unary call)",
@@ -151,7 +164,11 @@ class Metrics:
         return f"Metrics({len(list(self.registry.collect()))} families)"
 
     def render(self) -> bytes:
-        """The text exposition format."""
+        """The text exposition format (of every worker's values in multiprocess mode)."""
+        if MULTIPROC_DIR in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)
 
 
@@ -175,7 +192,11 @@ class OvmsMetrics:
             "ovms_responses", "Responses a graph produced", OVMS_LABELS, registry=registry
         )
         self.current_graphs = Gauge(
-            "ovms_current_graphs", "Graph instances running", ("name",), registry=registry
+            "ovms_current_graphs",
+            "Graph instances running",
+            ("name",),
+            registry=registry,
+            multiprocess_mode="livesum",
         )
         self.request_time = Histogram(
             "ovms_request_time_us",

@@ -10,14 +10,14 @@ import asyncio
 import contextlib
 import logging
 import signal
-import socket
 import ssl
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import grpc
 import uvicorn
 
 from pipeserve.errors import Code, PipeserveError
@@ -26,19 +26,26 @@ from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots, StreamLimits
+from .limits import LocalStreamSlots, StreamLimits, StreamSlots
 from .metrics import Metrics
+from .ports import StartupError, listen_socket
 from .reloader import ConfigReloader
 from .rest.app import create_app
 from .rest.connections import header_timeout_protocol
 from .servables import Servables, ServableStore
 from .settings import Settings
+from .supervisor import WorkerLink
 
 log = logging.getLogger(__name__)
 
 
 class RestServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the runner owns SIGTERM and SIGINT."""
+    """uvicorn without its own signal handling: the runner owns SIGTERM and SIGINT.
+
+    ``serving`` is the task running it.
+    """
+
+    serving: asyncio.Task[None]
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -47,12 +54,6 @@ class RestServer(uvicorn.Server):
 
 BLOCKING_THREADS = 64
 """Threads for blocking graph calls (starts, full-queue pushes, drains) across all streams."""
-
-
-class StartupError(PipeserveError):
-    """The server cannot start; the message is the one line the command prints."""
-
-    code = Code.FAILED_PRECONDITION
 
 
 def default_config_path() -> Path:
@@ -80,20 +81,6 @@ def initial_config(settings: Settings) -> ServerConfig:
     path = default_config_path()
     log.info("no --config_path or --model_path: serving the bundled default config %s", path)
     return load_config(path)
-
-
-def listen_socket(host: str, port: int, protocol: str) -> socket.socket:
-    """A socket bound to ``host:port``; StartupError naming the protocol when it is taken."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        reason = (exc.strerror or str(exc)).lower()
-        raise StartupError(f"cannot listen on {host}:{port} for {protocol}: {reason}") from exc
-    return sock
 
 
 def _check_single_servable(settings: Settings, servables: Servables) -> None:
@@ -129,22 +116,31 @@ def rest_config(settings: Settings, app: Any) -> uvicorn.Config:
     return config
 
 
-async def serve(settings: Settings) -> None:
-    """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout."""
+async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, then drain open streams for up to the shutdown timeout.
+
+    ``worker`` links a worker process of ``--workers`` to its supervisor: shared ports,
+    stream slots counted across workers, and a message once it serves.
+    """
     sys.setswitchinterval(settings.switch_interval_ms / 1000)
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)
+    shared = worker is not None  # the workers of one server share its ports
     rest_socket = None
     if settings.rest_port:
-        rest_socket = listen_socket(settings.rest_bind_address, settings.rest_port, "REST")
-    listen_socket(settings.grpc_bind_address, settings.port, "gRPC").close()
+        rest_socket = listen_socket(settings.rest_bind_address, settings.rest_port, "REST", shared)
+    listen_socket(settings.grpc_bind_address, settings.port, "gRPC", shared).close()
     servables = await asyncio.to_thread(Servables.build, config)
     _check_single_servable(settings, servables)
     store = ServableStore(servables)
     metrics = Metrics()
     data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
-    slots = LocalStreamSlots(settings.max_streams)
+    slots: StreamSlots = (
+        LocalStreamSlots(settings.max_streams)
+        if worker is None
+        else worker.stream_slots(settings.max_streams)
+    )
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
     )
@@ -154,35 +150,49 @@ async def serve(settings: Settings) -> None:
     log.info("gRPC listening on %s:%d (%s)", settings.grpc_bind_address, grpc_port, tls)
     if tokens is not None:
         log.info("bearer tokens required: %r", tokens)
-    tasks = []
     rest = None
     if rest_socket is not None:
         rest = RestServer(
             rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
         )
-        tasks.append(asyncio.create_task(rest.serve(sockets=[rest_socket])))
+        rest.serving = asyncio.create_task(rest.serve(sockets=[rest_socket]))
         scheme = "https" if settings.rest_tls_cert_path else "http"
         log.info(
             "REST listening on %s://%s:%d", scheme, settings.rest_bind_address, settings.rest_port
         )
+    reloading = None
     if settings.config_path is not None:
         reloader = ConfigReloader(
             settings.config_path.resolve(), store, settings.file_system_poll_wait_seconds
         )
         data_plane.reloader = reloader  # POST /v1/config/reload, even with polling off
         if settings.file_system_poll_wait_seconds > 0:
-            tasks.append(asyncio.create_task(reloader.run()))
+            reloading = asyncio.create_task(reloader.run())
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if worker is not None:
+        worker.started()
     await stop.wait()
+    await drain(data_plane, grpc_server, rest, settings.shutdown_timeout_seconds)
+    if reloading is not None:
+        reloading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reloading
+    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)
+
+
+async def drain(
+    data_plane: DataPlane, grpc_server: grpc.aio.Server, rest: RestServer | None, timeout: float
+) -> None:
+    """SIGTERM: not ready at once (every readiness answer and ``grpc.health.v1``), both ports
+    stop accepting, and open streams, gRPC and REST alike, have ``timeout`` seconds to end
+    before they are cancelled."""
     data_plane.readiness.drain()
     log.info("shutting down: draining %d open streams", data_plane.open_streams)
+    stopping: list[Awaitable[None]] = [grpc_server.stop(timeout)]
     if rest is not None:
-        rest.should_exit = True
-    await grpc_server.stop(settings.shutdown_timeout_seconds)
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)
+        rest.should_exit = True  # uvicorn waits up to the same timeout for open responses
+        stopping.append(rest.serving)
+    await asyncio.gather(*stopping)
+    log.info("drained")

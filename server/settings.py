@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeserve.cpus import available_cpus
+
 FOUR_K_RGB_BYTES = 3840 * 2160 * 3
 
 
@@ -44,6 +46,8 @@ class Settings(BaseSettings):
     reading that stream's requests until the client catches up."""
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     """On SIGTERM, how long open streams may drain before they are cancelled."""
+    workers: int = Field(1, ge=1)
+    """Server processes sharing the ports (``auto``: one per available CPU)."""
 
     max_streams: int = Field(256, ge=1)
     """Open streams (graph instances) server-wide; one more ends ``RESOURCE_EXHAUSTED``."""
@@ -102,6 +106,11 @@ class Settings(BaseSettings):
     def _channel_arguments(cls, value: str) -> str:
         parse_channel_arguments(value)
         return value
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _auto_workers(cls, value: object) -> object:
+        return available_cpus() if isinstance(value, str) and value.lower() == "auto" else value
 
     @field_validator("log_level", mode="before")
     @classmethod

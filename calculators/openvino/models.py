@@ -34,6 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import openvino as ov
 
+from pipeserve.cpus import worker_share
 from pipeserve.errors import Code, PipeserveError
 
 DEFAULT_COMPILE_CONFIG: Mapping[str, str] = {
@@ -125,8 +126,11 @@ def find_model(base_path: str | Path, version: str | None = None) -> ModelSource
 
 
 def compile_config(plugin_config: Mapping[str, object] | None = None) -> dict[str, str]:
-    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings)."""
+    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings);
+    in a worker process (``--workers``), inference threads default to the worker's CPU share."""
     config = dict(DEFAULT_COMPILE_CONFIG)
+    if (share := worker_share()) is not None:
+        config["INFERENCE_NUM_THREADS"] = str(share)
     config.update({k: str(v) for k, v in (plugin_config or {}).items()})
     return config
 

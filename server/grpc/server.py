@@ -27,7 +27,7 @@ def server_options(settings: Settings) -> list[tuple[str, int | str]]:
     return [
         ("grpc.max_receive_message_length", size),
         ("grpc.max_send_message_length", size),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", int(settings.workers > 1)),  # only among this server's workers
         ("grpc.keepalive_time_ms", _ms(settings.grpc_keepalive_time_seconds)),
         ("grpc.keepalive_timeout_ms", _ms(settings.grpc_keepalive_timeout_seconds)),
         ("grpc.max_connection_idle_ms", _ms(settings.grpc_max_connection_idle_seconds)),

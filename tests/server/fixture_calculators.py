@@ -5,6 +5,7 @@ The `sum` graph reuses ``TestScalarAddCalculator`` from ``tests/graphs/fixture_c
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -87,6 +88,17 @@ class SlowCalculator(Calculator):
     def process(self, cc: CalculatorContext) -> None:
         time.sleep(0.05)
         cc.outputs[0].add(np.asarray(cc.inputs[0].value.shape, np.int64))
+
+
+@register_calculator("TestServerPidCalculator")
+class PidCalculator(Calculator):
+    """Answers every packet with the serving process's pid (which worker ran the stream)."""
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        cc.outputs[0].add(np.array([os.getpid()], np.int64))
 
 
 @register_calculator("TestServerRequestEchoCalculator")

@@ -85,6 +85,11 @@ input_stream: "in"
 output_stream: "tick"
 node { calculator: "TestServerTickerCalculator" input_stream: "in" output_stream: "tick" }
 """,
+    "pid": """
+input_stream: "in"
+output_stream: "pid"
+node { calculator: "TestServerPidCalculator" input_stream: "in" output_stream: "pid" }
+""",
     "broken": """
 input_stream: "in"
 output_stream: "out"

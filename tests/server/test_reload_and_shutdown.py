@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from tritonclient.utils import InferenceServerException
 
 from .conftest import REPO, ServerProcess, wait_for
 from .graphs import GRAPHS, PASSTHROUGH, write_config
-from .streams import Stream, status_of
+from .streams import Stream, status_of, timestamp
 
 FP = np.float32
 
@@ -71,24 +70,31 @@ def test_reload_keeps_open_streams_on_their_graph_and_retires_removed_ones(
 
 def test_broken_new_config_keeps_the_old_one_serving(reloading: ServerProcess) -> None:
     reloading.config_path.write_text("{ not json")
-    time.sleep(0.5)
     assert wait_for(lambda: "config reload failed" in reloading.log, timeout=10)
     with Stream(reloading.grpc_url) as s:
         s.send("passthrough", {"in": np.array([1], FP)})
         assert s.data("out") == (0, [1])
 
 
-def test_sigterm_drains_open_streams_then_exits_zero(reloading: ServerProcess) -> None:
-    s = Stream(reloading.grpc_url)
-    for _ in range(5):
+def test_sigterm_drains_open_streams_then_exits_zero(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"slow": GRAPHS["slow"]}, model=False)
+    server = ServerProcess(config, "--log_level", "INFO")  # the drain is logged at INFO
+    try:
+        s = Stream(server.grpc_url)
         s.send("slow", {"in": np.zeros(4, FP)})
-    assert wait_for(lambda: reloading.metric("pipeserve_streams_open") == 1)
-    reloading.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.1)
-    left = s.close()  # the client half-closes while the server drains
-    assert [e for _, e in left if e is not None] == []
-    assert len(left) == 5
-    assert reloading.proc.wait(timeout=30) == 0
+        assert s.data("out")[0] == 0  # the stream is open and served
+        for _ in range(3):
+            s.send("slow", {"in": np.zeros(4, FP)})  # in flight when SIGTERM lands
+        server.proc.send_signal(signal.SIGTERM)
+        assert wait_for(lambda: "shutting down: draining 1 open streams" in server.log)
+        assert server.proc.poll() is None
+        s.send("slow", {"in": np.zeros(4, FP)})  # sent after the drain began: still served
+        left = s.close()  # the client half-closes while the server drains
+        assert [e for _, e in left if e is not None] == []
+        assert [timestamp(r) for r, _ in left] == [1, 2, 3, 4]
+        assert server.proc.wait(timeout=30) == 0
+    finally:
+        server.stop()
 
 
 def test_serve_one_graph_folder_with_model_path_and_name(tmp_path: Path) -> None:
