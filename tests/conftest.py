@@ -8,6 +8,8 @@ import pytest
 from matplotlib import cbook
 from skimage import data
 
+from tests.server.secured import secured  # noqa: F401  (the TLS + token server, shared)
+
 
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:

@@ -10,8 +10,8 @@ virtual environment for them and runs this script there on files:
 ``frame, x, y, w, h, score``: every candidate, low scores included), ``frames_path`` (a
 ``.npy`` of the RGB frames, for BoT-SORT's camera-motion compensation) and
 ``result:<name>`` arrays of trackers run elsewhere. Every peer runs at its documented
-defaults and on the shared grid ``GRID``; then every result (theirs and the ones given)
-is scored with ``trackers.eval`` (MOTA, IDF1, HOTA, ID switches) after the ignore-region
+defaults and on the shared grid ``GRID`` (once per sequence: their scores are kept in
+``OUT.peers.json`` and reused); every result (theirs and the ones given) is scored with ``trackers.eval`` (MOTA, IDF1, HOTA, ID switches) after the ignore-region
 step of ``mot_scoring.scored_frames``. ``OUT.json`` maps each name to its metrics.
 """
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mot_scoring
 
 PEERS = ("SORTTracker", "ByteTrackTracker", "OCSORTTracker", "BoTSORTTracker")
-GRID = {"lost_track_buffer": (30, 90), "minimum_consecutive_frames": (1, 3)}
+GRID = {"lost_track_buffer": (30, 90), "minimum_consecutive_frames": (1,)}
 """The shared grid: memory of a lost track (frames) x detections needed to confirm one."""
 REQUIREMENTS = ("trackers==2.6.1",)
 
@@ -54,12 +54,13 @@ def run_peer(tracker: Any, detections: np.ndarray, frames: np.ndarray) -> tuple[
     import supervision as sv
 
     rows, spent = [], 0.0
+    cmc = bool(getattr(tracker, "enable_cmc", False))  # BoT-SORT: camera motion from frames
     for t in range(len(frames)):
         d = detections[detections[:, 0] == t + 1]
         xyxy = np.column_stack([d[:, 1:3], d[:, 1:3] + d[:, 3:5]]).reshape(-1, 4)
         dets = sv.Detections(xyxy=xyxy, confidence=d[:, 5], class_id=np.zeros(len(d), int))
         start = time.perf_counter()
-        out = tracker.update(dets, frame=frames[t])
+        out = tracker.update(dets, frame=frames[t]) if cmc else tracker.update(dets)
         spent += time.perf_counter() - start
         keep = out.tracker_id >= 0
         box = out.xyxy[keep]
@@ -110,10 +111,16 @@ def main() -> None:
     job = np.load(job_path)
     gt, detections = job["gt"], job["detections"]
     frames = np.load(str(job["frames_path"]), mmap_mode="r")
-    report: dict[str, dict[str, float]] = {}
-    for name, cls, kwargs in peer_configs():
-        rows, ms = run_peer(getattr(trackers, cls)(**kwargs), detections, frames)
-        report[name] = {**evaluate(gt, rows), "tracker_ms": ms, "peer": 1}
+    # the peers' scores depend only on the sequence: kept beside the report for reruns
+    peers_path = Path(out_path).with_suffix(".peers.json")
+    if peers_path.exists():
+        report: dict[str, dict[str, float]] = json.loads(peers_path.read_text())
+    else:
+        report = {}
+        for name, cls, kwargs in peer_configs():
+            rows, ms = run_peer(getattr(trackers, cls)(**kwargs), detections, frames)
+            report[name] = {**evaluate(gt, rows), "tracker_ms": ms, "peer": 1}
+        peers_path.write_text(json.dumps(report, indent=1))
     for key in job.files:
         if key.startswith("result:"):
             report[key.removeprefix("result:")] = {**evaluate(gt, job[key]), "peer": 0}
