@@ -18,6 +18,7 @@ The machine this runs on may be shared: the load average is printed before and a
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import multiprocessing
 import os
@@ -49,8 +50,8 @@ def client(
     url: str, frames: list[np.ndarray], window: int, arrivals: multiprocessing.Queue
 ) -> None:
     """One stream over its own connection; puts the arrival time of every result."""
-    stream = GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window)
-    times = [time.monotonic() for _ in stream.run(frames)]
+    with GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window) as stream:
+        times = [time.monotonic() for _ in stream.run(frames)]
     arrivals.put(times)
 
 
@@ -133,28 +134,25 @@ def gil_ms_per_frame(
     ``py-spy record --gil`` and ``/proc`` over the same stretch of frames."""
     rate, seconds = 100, 8
     with tempfile.NamedTemporaryFile(suffix=".txt") as out:
+        record = ["record", "--pid", str(pid), "--gil", "--rate", str(rate), "--nonblocking"]
+        command = [py_spy, *record, "--duration", str(seconds), "--format", "raw", "-o", out.name]
         stream = GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window)
         stream.open()
-        for frame in frames[:5]:  # warm up: the graph exists, tracking has started
-            stream.send(frame)
-        record = ["record", "--pid", str(pid), "--gil", "--rate", str(rate), "--nonblocking"]
-        spy = subprocess.Popen(
-            [py_spy, *record, "--duration", str(seconds), "--format", "raw", "-o", out.name],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        cpu0, done, k = cpu_seconds(pid), 0, 5
-        while spy.poll() is None:
-            stream.send(frames[k % len(frames)])
-            done += len(stream.results())
-            k += 1
+        spy, done, cpu0 = None, 0, 0.0
+        for count, _ in enumerate(stream.run(itertools.cycle(frames))):
+            if count == 5:  # warmed up: the graph exists and tracks
+                spy = subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                cpu0 = cpu_seconds(pid)
+            elif spy is not None:
+                done += 1
+                if spy.poll() is not None:
+                    break
         cpu = cpu_seconds(pid) - cpu0
-        stream.close()
-        samples = sum(
-            int(line.rsplit(" ", 1)[1])
-            for line in Path(out.name).read_text().split("\n")
-            if line.strip()
-        )
+        stream.cancel()
+        lines = Path(out.name).read_text().splitlines()
+        samples = sum(int(line.rsplit(" ", 1)[1]) for line in lines if line.strip())
     return 1000 * samples / rate / done, 1000 * cpu / done
 
 
@@ -199,6 +197,7 @@ def main() -> None:
                     )
                 if name == "--workers 1" and args.py_spy:
                     gil = gil_ms_per_frame(url, pid, frames, args.window, args.py_spy)
+                    print(f"GIL {gil[0]:.1f} ms, CPU {gil[1]:.0f} ms per frame", flush=True)
     print(report(table, gil, args.streams))
     print(f"load average after: {load_average()}")
 
