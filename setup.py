@@ -1,8 +1,8 @@
 """The build steps ``pyproject.toml`` cannot declare.
 
 - Packages: every folder below a ``package-dir`` entry that has an ``__init__.py``, plus the
-  demo folders that hold graphs (``*.pbtxt``), shipped as data only: the bundled default
-  config serves them.
+  demo folders that hold graphs or configs (``*.pbtxt``, ``*.json``), shipped as data only:
+  the bundled default config serves them.
 - Protobuf stubs: ``proto/build.py`` generates the ``_pb2`` modules into ``proto/`` before
   the wheel or the sdist collects the package's files, so both contain them (the build
   requirements in ``pyproject.toml`` give it grpcio-tools and mediapipe's descriptors).
@@ -32,8 +32,8 @@ def _packages() -> list[str]:
         for init in sorted(base.rglob("__init__.py")):
             found.append(".".join((package, *init.parent.relative_to(base).parts)))
     demos = ROOT / MAPPING[DATA_ONLY]
-    graph_folders = sorted({p.parent for p in demos.rglob("*.pbtxt")} - {demos})
-    found += [".".join((DATA_ONLY, *d.relative_to(demos).parts)) for d in graph_folders]
+    data = {p.parent for pattern in ("*.pbtxt", "*.json") for p in demos.rglob(pattern)}
+    found += [".".join((DATA_ONLY, *d.relative_to(demos).parts)) for d in sorted(data - {demos})]
     return found
 
 

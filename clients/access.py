@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import tritonclient.grpc as grpcclient
+if TYPE_CHECKING:  # imported when a client is made: `pipeserve-client` checks its extra first
+    import tritonclient.grpc as grpcclient
 
 TOKEN_VARIABLE = "PIPESERVE_TOKEN"
 """Environment variable ``pipeserve-client`` reads a token from (kept off the command line)."""
@@ -41,6 +43,8 @@ class ServerAccess:
 
     def client(self, url: str) -> grpcclient.InferenceServerClient:
         """A tritonclient gRPC client for ``url`` with these TLS settings."""
+        import tritonclient.grpc as grpcclient
+
         return grpcclient.InferenceServerClient(
             url,
             ssl=self.uses_tls,

@@ -12,21 +12,25 @@ output as an mp4; ``--mot`` writes its ``tracked_detections`` as MOTChallenge li
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
-import numpy as np
-from tqdm import tqdm
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .video import FrameSource
 
 from .access import TOKEN_VARIABLE, ServerAccess, read_token
-from .mot import MotWriter
-from .stream import GraphStream, StreamError
-from .video import FrameSource, Mp4Writer, open_source
 
 DEFAULT_FPS = 30.0
+CLIENT_EXTRA = ("tritonclient.grpc", "tqdm")
+"""What ``pip install 'pipeserve[client]'`` adds (the server's own install lacks them)."""
+EXIT_MISSING_EXTRA = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +97,12 @@ def _frames(
 
 def run_video(args: argparse.Namespace) -> int:
     """Stream the input through the graph; write the outputs asked for."""
+    from tqdm import tqdm
+
+    from .mot import MotWriter
+    from .stream import GraphStream
+    from .video import Mp4Writer, open_source
+
     if not (args.output or args.mot):
         raise SystemExit("pipeserve-client video: give --output and/or --mot")
     expected = [args.output_stream] if args.output else []
@@ -140,8 +150,28 @@ def run_video(args: argparse.Namespace) -> int:
     return 0
 
 
+def missing_extra() -> str | None:
+    """The first module of the ``client`` extra that cannot be imported, if any."""
+    for module in CLIENT_EXTRA:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return module
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    missing = missing_extra()
+    if missing is not None:
+        print(
+            f"pipeserve-client: needs the client extra ({missing} is not installed): "
+            "pip install 'pipeserve[client]'",
+            file=sys.stderr,
+        )
+        return EXIT_MISSING_EXTRA
+    from .stream import StreamError
+
     try:
         return run_video(args)
     except (StreamError, OSError, ValueError) as exc:

@@ -179,7 +179,7 @@ def _bytes_items(inp: RequestInput, contents: Sequence) -> list[bytes]:
 
 
 def _checked_cast(inp: RequestInput, dtype: np.dtype, values: np.ndarray) -> np.ndarray:
-    """``values`` as ``dtype`` if every one is of the right kind and in range (§10)."""
+    """``values`` as ``dtype`` if every one is of the right kind and in range (docs/streaming.md §10)."""
     kind = values.dtype.kind
     if kind == "O" and all(map(_is_int, values.flat)):
         kind = "i"  # Python ints beyond int64

@@ -19,6 +19,7 @@ from .config_status import VersionStatus, config_status
 from .errors import ModelNotFoundError
 from .inputs import decode_request
 from .limits import StreamLimits
+from .memory import MemoryTrimmer
 from .metrics import CallMetrics, Metrics
 from .readiness import Readiness
 from .reloader import ConfigReloader
@@ -54,6 +55,7 @@ class DataPlane:
         self.readiness = Readiness(store)
         self.reloader: ConfigReloader | None = None
         self._sessions: set[StreamSession] = set()
+        self._trimmer = MemoryTrimmer()
         metrics.watch(lambda: self.open_streams, self.held_bytes)
 
     async def live(self) -> bool:
@@ -174,6 +176,8 @@ class DataPlane:
         """Cancel whatever still runs and forget the session (however it ended)."""
         session.cancel()
         self._sessions.discard(session)
+        if not self._sessions:
+            self._trimmer.request()  # the last graph of a burst: return its memory
 
     async def infer_stream(
         self, requests: RequestStream, method: str = "stream"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -41,6 +43,9 @@ LATENCY_WINDOW = 1024
 """Pushed requests awaiting their first output, for the latency metric (oldest dropped)."""
 SETTLE_SECONDS = 5.0
 """How long a rejection waits for the outputs of earlier requests before it is sent."""
+START_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+"""Graphs opening at once: a storm of streams that leave while starting costs no more than
+this many opens (a start cancelled while it waits for a slot does no work at all)."""
 _END = object()
 Values = list[tuple[str, Any]]
 
@@ -72,7 +77,10 @@ def start_graph(
     side_packets = {k: v for k, v in parameters.items() if k in names}
     side_packets.update(server_side_packets or {})
     try:
-        graph.start(side_packets)
+        with START_SLOTS:
+            if graph.error is not None:  # cancelled while waiting: nothing to undo
+                raise graph.error
+            graph.start(side_packets)
     except PipeserveError as exc:
         graph.cancel()
         raise PipeserveError(

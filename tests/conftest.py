@@ -8,6 +8,8 @@ import pytest
 from matplotlib import cbook
 from skimage import data
 
+from tests.server.secured import secured  # noqa: F401  (the TLS + token server, shared)
+
 
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
@@ -24,7 +26,8 @@ def grace_hopper() -> np.ndarray:
 
 @pytest.fixture(scope="session", autouse=True)
 def holistic_model_links() -> None:
-    """Link the wheel's holistic models where the default config expects them (`make models`)."""
+    """Link the wheel's holistic models where OVMS's config_holistic.json expects them
+    (`make models`; the default config names them as mediapipe:// files instead)."""
     from demos.holistic_tracking.setup_models import HERE, link_models
 
     link_models(HERE / "config_holistic.json")

@@ -47,10 +47,14 @@ class TrackerConfig:
     """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost."""
     min_hits: int = 3
     """Consecutive detections that confirm a new track (it gets its ID then)."""
+    confirm_score: float = 0.8
+    """A new track whose latest detection scores at least this is confirmed at once."""
     max_age: int = 60
     """Frames an unseen confirmed track is still matched by motion."""
-    max_coast_frames: int = 2
+    max_coast_frames: int = 1
     """Frames an unseen confirmed track is still output at its predicted box."""
+    max_weak_frames: int = 10
+    """Frames in a row a track matched only to weak detections is still output."""
     reid_max_age: int = 900
     """Frames an unseen confirmed track is kept for re-identification."""
     reid_similarity: float = 0.75
@@ -58,8 +62,10 @@ class TrackerConfig:
     near_similarity: float = 0.45
     near_growth: float = 0.05
     reid_defer: int = 6
-    """Extra detections a new track waits for an ID while lost tracks might claim it."""
-    reid_window: int = 60
+    """Extra detections a new track waits for an ID while a lost track might claim it."""
+    defer_similarity: float = 0.5
+    """Least similarity to a lost track that makes a new track wait (partial ones always do)."""
+    reid_window: int = 0
     """Frames after its birth during which a track may still take a lost track's ID."""
     gallery_size: int = 8
     """Embeddings kept per track; re-identification uses the best-matching one."""
@@ -79,6 +85,8 @@ class Track:
     track_id: int = 0
     hits: int = 1
     unseen: int = 0
+    weak_run: int = 0
+    """Consecutive frames matched only to weak detections."""
     snapshot: int = 0
     detection: int = -1
     """Index of the detection matched in the current frame (-1 if none)."""
@@ -155,6 +163,12 @@ def _gallery_similarity(tracks: list[Track], queries: np.ndarray) -> np.ndarray:
     return np.stack([appearance.similarity(t.gallery, queries).max(axis=0) for t in tracks])
 
 
+def _gated_iou_cost(tracks: list[Track], boxes: np.ndarray, least: float) -> np.ndarray:
+    """1 - IoU of each track's predicted box with each box; infeasible below ``least``."""
+    iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), boxes)
+    return np.where(iou >= least, 1.0 - iou, _INFEASIBLE)
+
+
 CostFn = Callable[[list[Track], FrameDetections, list[int]], np.ndarray]
 
 
@@ -190,9 +204,10 @@ class ObjectTracker:
         free = self._match(active, dets, free, self._motion_cost)
         recent = [t for t in active if t.unseen > 0]
         free = self._match(recent, dets, free, self._near_cost)
-        self._match([t for t in active if t.unseen > 0], dets, weak, self._weak_cost)
+        weak = self._match([t for t in active if t.unseen > 0], dets, weak, self._weak_cost)
         tentative = [t for t in self.tracks if not t.confirmed]
         free = self._match(tentative, dets, free, self._iou_cost)
+        self._match([t for t in tentative if t.unseen > 0], dets, weak, self._weak_cost)
         lost = [t for t in self.tracks if t.confirmed and t.unseen > 0]
         free = self._match(lost, dets, free, self._reid_cost)
         for d in free:
@@ -208,15 +223,13 @@ class ObjectTracker:
             )
             self.tracks.append(track)
         self._confirm_and_reidentify(dets)
-        return self._output()
+        return self._output(image.shape[1], image.shape[0])
 
     def _iou_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
-        iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), dets.boxes[free])
-        return np.where(iou >= self.config.min_iou, 1.0 - iou, _INFEASIBLE)
+        return _gated_iou_cost(tracks, dets.boxes[free], self.config.min_iou)
 
     def _weak_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
-        iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), dets.boxes[free])
-        return np.where(iou >= self.config.low_min_iou, 1.0 - iou, _INFEASIBLE)
+        return _gated_iou_cost(tracks, dets.boxes[free], self.config.low_min_iou)
 
     def _motion_cost(
         self, tracks: list[Track], dets: FrameDetections, free: list[int]
@@ -274,6 +287,7 @@ class ObjectTracker:
         track.hits = track.hits + 1 if track.unseen <= 1 else 1
         track.unseen = 0
         track.score = float(dets.scores[d])
+        track.weak_run = track.weak_run + 1 if track.score < self.config.high_score else 0
         track.box = box
         track.detection = d
         if (
@@ -297,10 +311,14 @@ class ObjectTracker:
                 if self.frame - track.born <= cfg.reid_window:
                     self._reidentify(track, dets)
                 continue
-            if track.hits < cfg.min_hits:
-                continue
-            self._reidentify(track, dets)
-            waiting = track.hits < cfg.min_hits + cfg.reid_defer and self._lost_before(track)
+            if track.score < cfg.high_score or (
+                track.hits < cfg.min_hits and track.score < cfg.confirm_score
+            ):
+                continue  # confirmed on a strong detection only: after min_hits, or a sure one
+            resemblance = self._reidentify(track, dets)
+            waiting = track.hits < cfg.min_hits + cfg.reid_defer and (
+                resemblance >= cfg.defer_similarity or self._near_lost(track)
+            )
             if not track.confirmed and not waiting:
                 track.track_id = self.next_id
                 self.next_id += 1
@@ -309,11 +327,28 @@ class ObjectTracker:
         """Confirmed tracks unseen since before ``track`` was born (candidates for its ID)."""
         return [t for t in self.tracks if t.confirmed and t.unseen > self.frame - track.born]
 
-    def _reidentify(self, track: Track, dets: FrameDetections) -> None:
-        """Give ``track`` the ID of a resembling track lost before it was born, if any."""
+    def _near_lost(self, track: Track) -> bool:
+        """Whether a track lost before ``track`` was born is predicted within its reach."""
+        centre = track.box[:2] + track.box[2:] / 2
+        for lost in self._lost_before(track):
+            if lost.unseen > self.config.max_age:
+                continue
+            reach = lost.kalman.pos[3] * (1.0 + self.config.near_growth * lost.unseen)
+            if np.hypot(*(lost.kalman.pos[:2] - centre)) <= reach:
+                return True
+        return False
+
+    def _reidentify(self, track: Track, dets: FrameDetections) -> float:
+        """Give ``track`` the ID of a resembling track lost before it was born, if any.
+
+        Returns the best similarity to such a lost track: -1 if there is none, 1 if the
+        detection is not clean (partial or overlapped: it might be any of them).
+        """
         lost = self._lost_before(track)
-        if not lost or track.detection < 0 or not dets.clean[track.detection]:
-            return
+        if not lost:
+            return -1.0
+        if track.detection < 0 or not dets.clean[track.detection]:
+            return 1.0
         sims = _gallery_similarity(lost, dets.embeddings([track.detection]))[:, 0]
         best = int(np.argmax(sims))
         if sims[best] >= self.config.reid_similarity:
@@ -324,12 +359,16 @@ class ObjectTracker:
                 -self.config.gallery_size :
             ]
             self.tracks.remove(old)
+        return float(sims[best])
 
-    def _output(self) -> list[TrackedObject]:
+    def _output(self, width: int, height: int) -> list[TrackedObject]:
+        """Confirmed tracks seen now, and coasting ones whose predicted centre is in the frame."""
         result = []
         for t in sorted((t for t in self.tracks if t.confirmed), key=lambda t: t.track_id):
-            if t.unseen == 0:
-                result.append(TrackedObject(t.track_id, t.box, t.score))
-            elif t.unseen <= self.config.max_coast_frames:
+            if t.unseen == 0 and t.weak_run <= self.config.max_weak_frames:
                 result.append(TrackedObject(t.track_id, t.kalman.box, t.score))
+            elif t.unseen <= self.config.max_coast_frames:
+                cx, cy = t.kalman.pos[:2]
+                if 0 <= cx < width and 0 <= cy < height:
+                    result.append(TrackedObject(t.track_id, t.kalman.box, t.score))
         return result

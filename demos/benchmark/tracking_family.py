@@ -16,7 +16,7 @@ For each preset of ``tracking_sequences.FAMILY`` and each seed:
 
     python demos/benchmark/tracking_family.py --out out/family            # scoring seeds
     python demos/benchmark/tracking_family.py --seeds 1 2 --ours-only     # tuning loop
-    python demos/benchmark/tracking_family.py --timing                     # ms per frame
+    python demos/benchmark/tracking_family.py --timing    # ms/frame vs ByteTrack, SORT
 
 ``--ours-only`` skips the peers and scores with py-motmetrics (no HOTA); ``--set
 key=value`` overrides a tracker option (``TrackerConfig`` field) for tuning.
@@ -30,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 from typing import Any
@@ -100,17 +101,22 @@ def run_graph(frames: np.ndarray) -> np.ndarray:
     return np.concatenate(rows)
 
 
-def run_ours(frames: np.ndarray, candidates: np.ndarray, **options: Any) -> np.ndarray:
-    """Our tracker in-process (with option overrides) on the candidates: MOT rows."""
+def run_ours(
+    frames: np.ndarray, candidates: np.ndarray, **options: Any
+) -> tuple[np.ndarray, float]:
+    """Our tracker in-process (with option overrides) on the candidates: MOT rows, ms/frame."""
     from pipeserve.calculators.tracking.tracker import ObjectTracker, TrackerConfig
 
     tracker = ObjectTracker(TrackerConfig(**options))
-    rows = []
-    for t, frame in enumerate(frames):
+    rows, spent = [], 0.0
+    for t in range(len(frames)):
+        frame = np.asarray(frames[t])
         d = candidates[candidates[:, 0] == t + 1]
-        for o in tracker.update(np.asarray(frame), d[:, 1:5], d[:, 5]):
-            rows.append([t + 1, o.track_id, *o.box, o.score])
-    return np.array(rows, np.float64).reshape(-1, 7)
+        start = time.perf_counter()
+        objects = tracker.update(frame, d[:, 1:5], d[:, 5])
+        spent += time.perf_counter() - start
+        rows.extend([t + 1, o.track_id, *o.box, o.score] for o in objects)
+    return np.array(rows, np.float64).reshape(-1, 7), 1000 * spent / len(frames)
 
 
 def run_norfair(candidates: np.ndarray, frames: int, **kwargs: Any) -> np.ndarray:
@@ -149,7 +155,7 @@ def score_sequence(
     """Every tracker's metrics on one sequence (only ours with ``--ours-only``)."""
     frames_path, gt, candidates = prepare(preset, seed, args.cache)
     frames = np.load(frames_path, mmap_mode="r")
-    ours = run_ours(frames, candidates, **overrides)
+    ours, ours_ms = run_ours(frames, candidates, **overrides)
     if args.ours_only:
         return {"ours": mot_scoring.score(gt, ours)}
     results = {"ours": ours}
@@ -167,6 +173,7 @@ def score_sequence(
     report: dict[str, dict[str, float]] = json.loads(report_path.read_text())
     for name in results:
         report[name]["peer"] = 0 if name == "ours" else 1
+    report["ours"]["tracker_ms"] = ours_ms
     report_path.write_text(json.dumps(report, indent=1))
     return report
 
@@ -197,34 +204,6 @@ def print_sequence(name: str, report: dict[str, dict[str, float]]) -> None:
         )
 
 
-def timing(repeats: int = 5, frames: int = 200) -> None:
-    """Tracker ms per frame for 5, 20 and 50 moving objects (median of ``repeats`` runs)."""
-    import time
-
-    from pipeserve.calculators.tracking.tracker import ObjectTracker
-
-    rng = np.random.default_rng(0)
-    image = rng.integers(0, 255, (720, 1280, 3), np.uint8)
-    print("| objects | ms/frame (median of runs) | runs |")
-    print("|---|---|---|")
-    for count in (5, 20, 50):
-        start = rng.uniform([0, 0], [1200, 640], (count, 2))
-        velocity = rng.uniform(-3, 3, (count, 2))
-        runs = []
-        for _ in range(repeats):
-            tracker, spent = ObjectTracker(), 0.0
-            for t in range(frames):
-                xy = start + velocity * t + rng.normal(0, 1, (count, 2))
-                boxes = np.column_stack([xy, np.full((count, 2), 48.0)])
-                scores = rng.uniform(0.3, 1.0, count)
-                begin = time.perf_counter()
-                tracker.update(image, boxes, scores)
-                spent += time.perf_counter() - begin
-            runs.append(1000 * spent / frames)
-        text = ", ".join(f"{r:.3f}" for r in runs)
-        print(f"| {count} | {np.median(runs):.3f} | {text} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="*", default=sorted(tracking_sequences.FAMILY))
@@ -234,11 +213,12 @@ def main() -> None:
     parser.add_argument("--peers-venv", type=Path, default=ROOT / "out" / "peers-venv")
     parser.add_argument("--ours-only", action="store_true", help="skip peers (tuning)")
     parser.add_argument("--set", nargs="*", default=[], help="tracker option overrides k=v")
-    parser.add_argument("--timing", action="store_true", help="only time the tracker")
+    parser.add_argument("--timing", action="store_true", help="only time the trackers")
     args = parser.parse_args()
     if args.timing:
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        timing()
+        script = HERE / "peer_trackers.py"
+        subprocess.run([peers_python(args.peers_venv), script, "--timing"], check=True)
         return
     overrides = {k: float(v) if "." in v else int(v) for k, v in (s.split("=") for s in args.set)}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,3 +78,15 @@ def test_max_frames_limits_what_is_sent(
 def test_an_output_is_required(tmp_path):
     with pytest.raises(SystemExit, match="give --output and/or --mot"):
         main(["video", "--graph", "g", "--input", str(tmp_path)])
+
+
+def test_without_the_client_extra_it_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if `pipeserve[client]` were not installed
+    code = main(["video", "--graph", "g", "--input", str(tmp_path), "--mot", "m.txt"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "pipeserve-client: needs the client extra (tqdm is not installed): "
+        "pip install 'pipeserve[client]'\n"
+    )

@@ -1,13 +1,11 @@
 """Tokens (--auth_token_path) over TLS, gRPC and REST: probes open, everything else needs one.
 
 The clients are unchanged tritonclient (``ssl=True, root_certificates=..., headers=...``),
-grpcio's health stub and httpx, trusting a CA the test makes with ``openssl``.
+grpcio's health stub and httpx, trusting a CA the test makes with ``openssl``; the shared
+``secured`` server (``secured.py``) also asks gRPC clients for a certificate.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from typing import Any
 
 import grpc
 import httpx
@@ -17,44 +15,12 @@ import tritonclient.grpc as grpcclient
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
-from .conftest import ServerProcess
-from .graphs import GRAPHS, write_config
-from .pki import Pki
+from .secured import GOOD, TOKEN, WRONG, SecuredServer
 from .streams import Stream, status_of
 
-TOKEN = "s3cret-token-Zq81"
-GOOD = {"authorization": f"Bearer {TOKEN}"}
-WRONG = {"authorization": "Bearer not-the-token"}
 
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki.create(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[ServerProcess]:
-    """gRPC and REST over TLS, with tokens."""
-    root = tmp_path_factory.mktemp("auth")
-    config = write_config(root, {"passthrough": GRAPHS["passthrough"]})
-    tokens = root / "tokens.txt"
-    tokens.write_text(f"# accepted tokens\n\nother-token\n{TOKEN}\n")
-    cert, key = pki.server()
-    tls = ("--grpc_tls_cert_path", str(cert), "--grpc_tls_key_path", str(key))
-    tls += ("--rest_tls_cert_path", str(cert), "--rest_tls_key_path", str(key))
-    flags = ("--auth_token_path", str(tokens), "--log_level", "DEBUG", *tls)
-    proc = ServerProcess(config, *flags, rest_ca=pki.ca)
-    yield proc
-    proc.stop()
-
-
-def tls(pki: Pki) -> dict[str, Any]:
-    """tritonclient's TLS arguments trusting the test CA."""
-    return {"ssl": True, "root_certificates": str(pki.ca)}
-
-
-def test_grpc_calls_need_a_token_but_probes_do_not(guarded: ServerProcess, pki: Pki) -> None:
-    client = grpcclient.InferenceServerClient(guarded.grpc_url, **tls(pki))
+def test_grpc_calls_need_a_token_but_probes_do_not(secured: SecuredServer) -> None:
+    client = grpcclient.InferenceServerClient(secured.grpc_url, **secured.client_tls())
     assert client.is_server_live() and client.is_server_ready()
     for headers in (None, WRONG, {"authorization": TOKEN}):
         with pytest.raises(InferenceServerException) as refused:
@@ -69,27 +35,31 @@ def test_grpc_calls_need_a_token_but_probes_do_not(guarded: ServerProcess, pki: 
     assert status_of(refused.value) == "StatusCode.UNAUTHENTICATED"
     assert client.infer("double", [x], headers=GOOD).as_numpy("y").tolist() == [[2, 2, 2]]
     client.close()
-    credentials = grpc.ssl_channel_credentials(pki.ca.read_bytes())
-    with grpc.secure_channel(guarded.grpc_url, credentials) as channel:
+    credentials = grpc.ssl_channel_credentials(
+        secured.pki.ca.read_bytes(),
+        secured.client_key.read_bytes(),
+        secured.client_cert.read_bytes(),
+    )
+    with grpc.secure_channel(secured.grpc_url, credentials) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         reply = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-def test_grpc_streams_need_a_token(guarded: ServerProcess, pki: Pki) -> None:
-    refused = Stream(guarded.grpc_url, headers=WRONG, **tls(pki))
+def test_grpc_streams_need_a_token(secured: SecuredServer) -> None:
+    refused = Stream(secured.grpc_url, headers=WRONG, **secured.client_tls())
     assert status_of(refused.error()) == "StatusCode.UNAUTHENTICATED"
     refused.close()
-    with Stream(guarded.grpc_url, headers=GOOD, **tls(pki)) as stream:
+    with Stream(secured.grpc_url, headers=GOOD, **secured.client_tls()) as stream:
         stream.send("passthrough", {"in": np.array([5], np.int32)})
         assert stream.data("out")[1].tolist() == [5]
 
 
 def test_rest_needs_a_token_except_for_probes_and_metrics_follows_the_rule(
-    guarded: ServerProcess,
+    secured: SecuredServer,
 ) -> None:
-    assert guarded.rest_url.startswith("https://")
-    with httpx.Client(base_url=guarded.rest_url, timeout=10, verify=guarded.rest_verify) as http:
+    assert secured.rest_url.startswith("https://")
+    with httpx.Client(base_url=secured.rest_url, timeout=10, verify=secured.rest_verify) as http:
         assert http.get("/v2/health/live").status_code == 200
         assert http.get("/v2/health/ready").status_code == 200
         for path in ("/v2", "/v2/models/passthrough", "/metrics", "/v2/models/double/ready"):
@@ -105,19 +75,19 @@ def test_rest_needs_a_token_except_for_probes_and_metrics_follows_the_rule(
         assert done.status_code == 200 and done.json()["outputs"][0]["data"] == [2, 4, 6]
 
 
-def test_plaintext_clients_are_refused(guarded: ServerProcess) -> None:
-    client = grpcclient.InferenceServerClient(guarded.grpc_url)
+def test_plaintext_clients_are_refused(secured: SecuredServer) -> None:
+    client = grpcclient.InferenceServerClient(secured.grpc_url)
     with pytest.raises(InferenceServerException) as refused:
         client.is_server_live()
     assert status_of(refused.value) == "StatusCode.UNAVAILABLE"
     client.close()
     with pytest.raises(httpx.HTTPError):
-        httpx.get(f"http://127.0.0.1:{guarded.rest_port}/v2/health/live", timeout=5)
+        httpx.get(f"http://127.0.0.1:{secured.rest_port}/v2/health/live", timeout=5)
 
 
-def test_tokens_never_reach_the_log(guarded: ServerProcess) -> None:
+def test_tokens_never_reach_the_log(secured: SecuredServer) -> None:
     for headers in (GOOD, WRONG):
-        httpx.get(f"{guarded.rest_url}/v2", headers=headers, timeout=10, verify=guarded.rest_verify)
-    log = guarded.log
+        httpx.get(f"{secured.rest_url}/v2", headers=headers, timeout=10, verify=secured.rest_verify)
+    log = secured.log
     assert "tokens required" in log  # DEBUG logging is on, so the check means something
     assert TOKEN not in log and "not-the-token" not in log

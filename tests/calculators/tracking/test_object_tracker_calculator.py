@@ -87,11 +87,12 @@ def test_graph_output_equals_the_tracker_for_automatic_and_microsecond_timestamp
 
 
 def test_options_reach_the_tracker(crossing: Clip) -> None:
-    options = "options { [pipeserve.ObjectTrackerCalculatorOptions.ext] { min_hits: 1 } }"
+    # the oracle's 0.9 confirms a track at once by default (confirm_score 0.8)
+    options = "options { [pipeserve.ObjectTrackerCalculatorOptions.ext] { confirm_score: 1.0 } }"
     out = run_graph(GRAPH % options, feed(crossing, [0, 1, 2]))
-    assert len(out["tracked"][0].value) == 2
+    assert [len(p.value) for p in out["tracked"]] == [0, 0, 2]
     default = run_graph(GRAPH % "", feed(crossing, [0, 1, 2]))
-    assert len(default["tracked"][0].value) == 0
+    assert [len(p.value) for p in default["tracked"]] == [2, 2, 2]
 
 
 def test_annotated_frame_shows_each_id_in_its_colour(crossing: Clip) -> None:

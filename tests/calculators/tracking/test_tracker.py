@@ -80,10 +80,13 @@ def test_interleaved_trackers_are_independent(crossing: Clip, newcomer: Clip) ->
 
 
 def test_unconfirmed_detections_are_not_reported() -> None:
-    tracker = ObjectTracker(TrackerConfig(min_hits=3, max_coast_frames=0))
+    config = TrackerConfig(min_hits=3, max_coast_frames=0)
+    tracker = ObjectTracker(config)
     frame = np.zeros((100, 100, 3), np.uint8)
     box = np.array([[10.0, 10.0, 20.0, 20.0]])
-    counts = [len(tracker.update(frame, box, np.array([0.9]))) for _ in range(4)]
+    score = np.array([0.7])  # strong, not sure enough to confirm at once
+    assert config.high_score <= score[0] < config.confirm_score
+    counts = [len(tracker.update(frame, box, score)) for _ in range(4)]
     assert counts == [0, 0, 1, 1]
     assert tracker.update(frame, np.zeros((0, 4)), np.zeros(0)) == []
 
@@ -105,3 +108,45 @@ def test_degenerate_boxes_keep_the_motion_state_finite() -> None:
     kalman.predict()
     assert np.isfinite(kalman.pos).all() and np.isfinite(kalman.p_pp).all()
     assert 10.0 < kalman.pos[0] <= 11.0
+
+
+def moving_box(t: int) -> np.ndarray:
+    return np.array([[10.0 + 2 * t, 30.0, 24.0, 24.0]])
+
+
+def test_object_seen_only_at_low_score_for_a_few_frames_keeps_its_id_and_is_reported() -> None:
+    config = TrackerConfig()
+    tracker = ObjectTracker(config)
+    frame = np.zeros((120, 160, 3), np.uint8)
+    weak = range(10, 16)
+    reported = []
+    for t in range(25):
+        score = 0.4 if t in weak else 0.9
+        assert (score < config.high_score) == (t in weak)
+        objects = tracker.update(frame, moving_box(t), np.array([score]))
+        reported.append([(o.track_id, o.score) for o in objects])
+        if t in weak:  # reported where the weak detection is (smoothed by the motion model)
+            np.testing.assert_allclose(objects[0].box, moving_box(t)[0], atol=1.0)
+    assert all(r == [(1, 0.4)] for r in reported[10:16])
+    assert {ids for r in reported for ids, _ in r} == {1}
+    assert all(len(r) == 1 for r in reported[config.min_hits :])
+
+
+def test_a_low_score_false_positive_never_starts_a_reported_track() -> None:
+    tracker = ObjectTracker(TrackerConfig(min_hits=1))
+    frame = np.zeros((120, 160, 3), np.uint8)
+    ghost = np.array([[100.0, 60.0, 20.0, 20.0]])
+    for t in range(40):
+        boxes = np.concatenate([moving_box(t), ghost])
+        objects = tracker.update(frame, boxes, np.array([0.9, 0.55]))
+        assert [o.track_id for o in objects] == [1]
+
+
+def test_coasting_ends_after_its_limit() -> None:
+    config = TrackerConfig()
+    tracker = ObjectTracker(config)
+    frame = np.zeros((120, 160, 3), np.uint8)
+    for t in range(10):
+        tracker.update(frame, moving_box(t), np.array([0.9]))
+    counts = [len(tracker.update(frame, np.zeros((0, 4)), np.zeros(0))) for _ in range(40)]
+    assert counts == [1] * config.max_coast_frames + [0] * (40 - config.max_coast_frames)
