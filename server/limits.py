@@ -14,6 +14,8 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Protocol, TypeVar
 
+from prometheus_client import Gauge
+
 from pipeserve.errors import Code, PipeserveError
 
 from .settings import Settings
@@ -54,6 +56,27 @@ class LocalStreamSlots:
 
     def __repr__(self) -> str:
         return f"LocalStreamSlots({self.in_use}/{self.limit})"
+
+
+class MeteredStreamSlots:
+    """``slots`` that keep ``gauge`` at the number of slots taken (a leak shows there)."""
+
+    def __init__(self, slots: StreamSlots, gauge: Gauge) -> None:
+        self.limit = slots.limit
+        self._slots, self._gauge = slots, gauge
+
+    def acquire(self) -> bool:
+        if not self._slots.acquire():
+            return False
+        self._gauge.inc()
+        return True
+
+    def release(self) -> None:
+        self._slots.release()
+        self._gauge.dec()
+
+    def __repr__(self) -> str:
+        return f"Metered{self._slots!r}"
 
 
 class TooManyStreamsError(PipeserveError):
