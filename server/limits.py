@@ -11,14 +11,17 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Protocol, TypeVar
+
+from prometheus_client import Gauge
 
 from pipeserve.errors import Code, PipeserveError
 
 from .settings import Settings
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class StreamSlots(Protocol):
@@ -55,6 +58,27 @@ class LocalStreamSlots:
         return f"LocalStreamSlots({self.in_use}/{self.limit})"
 
 
+class MeteredStreamSlots:
+    """``slots`` that keep ``gauge`` at the number of slots taken (a leak shows there)."""
+
+    def __init__(self, slots: StreamSlots, gauge: Gauge) -> None:
+        self.limit = slots.limit
+        self._slots, self._gauge = slots, gauge
+
+    def acquire(self) -> bool:
+        if not self._slots.acquire():
+            return False
+        self._gauge.inc()
+        return True
+
+    def release(self) -> None:
+        self._slots.release()
+        self._gauge.dec()
+
+    def __repr__(self) -> str:
+        return f"Metered{self._slots!r}"
+
+
 class TooManyStreamsError(PipeserveError):
     """Every stream slot is taken; names the limit and the flag that sets it."""
 
@@ -85,10 +109,6 @@ class StreamClock:
         self.idle, self.lifetime = idle, lifetime
         self._started = self._last = time.monotonic()
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.idle or self.lifetime)
-
     def touch(self) -> None:
         self._last = time.monotonic()
 
@@ -118,19 +138,48 @@ class StreamClock:
         return f"StreamClock(idle={self.idle:g}, lifetime={self.lifetime:g})"
 
 
-async def touching(requests: AsyncIterator[T], clock: StreamClock) -> AsyncIterator[T]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class StreamTimeouts:
+    """The server's idle timeout and maximum lifetime for streams (seconds, 0 = off): the
+    one rule both transports apply to every stream (gRPC ``ModelStreamInfer``, REST
+    ``infer_stream``)."""
+
+    idle: float = 0.0
+    lifetime: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StreamTimeouts:
+        return cls(settings.stream_idle_timeout_seconds, settings.stream_max_lifetime_seconds)
+
+    def apply(
+        self, run: Callable[[AsyncIterator[T]], AsyncGenerator[R, None]], requests: AsyncIterator[T]
+    ) -> AsyncGenerator[R, None]:
+        """``run(requests)``'s responses, ended by ``StreamExpiredError`` once the stream has
+        had no request or response for ``idle`` seconds, or is ``lifetime`` seconds old.
+
+        Both off: ``run(requests)`` itself, so the default costs nothing per message.
+        """
+        if not (self.idle or self.lifetime):
+            return run(requests)
+        clock = StreamClock(self.idle, self.lifetime)
+        return _expiring(run(_touching(requests, clock)), clock)
+
+
+async def _touching(requests: AsyncIterator[T], clock: StreamClock) -> AsyncIterator[T]:
     """``requests``, each one recorded as traffic on ``clock``."""
     async for request in requests:
         clock.touch()
         yield request
 
 
-async def expiring(responses: AsyncGenerator[T, None], clock: StreamClock) -> AsyncIterator[T]:
+async def _expiring(
+    responses: AsyncGenerator[R, None], clock: StreamClock
+) -> AsyncGenerator[R, None]:
     """``responses`` until they end, or ``StreamExpiredError`` once ``clock`` runs out.
 
     The expired stream's generator is closed (which cancels its graph) before the error.
     """
-    pending: asyncio.Future[T] = asyncio.ensure_future(anext(responses))
+    pending: asyncio.Future[R] = asyncio.ensure_future(anext(responses))
     try:
         while True:
             remaining = clock.remaining()

@@ -122,6 +122,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.stream_slots = Gauge(
+            "pipeserve_stream_slots_in_use",
+            "Stream slots taken, out of --max_streams (gRPC and REST streams)",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
         self._ovms = OvmsMetrics(self.registry)
 
     def watch(self, live_graphs: Callable[[], float], held_bytes: Callable[[], float]) -> None:

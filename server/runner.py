@@ -26,7 +26,7 @@ from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
-from .limits import LocalStreamSlots, StreamLimits, StreamSlots
+from .limits import LocalStreamSlots, MeteredStreamSlots, StreamLimits, StreamSlots
 from .metrics import Metrics
 from .ports import StartupError, listen_socket
 from .reloader import ConfigReloader
@@ -141,6 +141,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
         if worker is None
         else worker.stream_slots(settings.max_streams)
     )
+    slots = MeteredStreamSlots(slots, metrics.stream_slots)
     tokens = (
         None if settings.auth_token_path is None else TokenRule.from_file(settings.auth_token_path)
     )

@@ -16,7 +16,7 @@ For each preset of ``tracking_sequences.FAMILY`` and each seed:
 
     python demos/benchmark/tracking_family.py --out out/family            # scoring seeds
     python demos/benchmark/tracking_family.py --seeds 1 2 --ours-only     # tuning loop
-    python demos/benchmark/tracking_family.py --timing                     # ms per frame
+    python demos/benchmark/tracking_family.py --timing    # ms/frame vs ByteTrack, SORT
 
 ``--ours-only`` skips the peers and scores with py-motmetrics (no HOTA); ``--set
 key=value`` overrides a tracker option (``TrackerConfig`` field) for tuning.
@@ -204,32 +204,6 @@ def print_sequence(name: str, report: dict[str, dict[str, float]]) -> None:
         )
 
 
-def timing(repeats: int = 5, frames: int = 200) -> None:
-    """Tracker ms per frame for 5, 20 and 50 moving objects (median of ``repeats`` runs)."""
-    from pipeserve.calculators.tracking.tracker import ObjectTracker
-
-    rng = np.random.default_rng(0)
-    image = rng.integers(0, 255, (720, 1280, 3), np.uint8)
-    print("| objects | ms/frame (median of runs) | runs |")
-    print("|---|---|---|")
-    for count in (5, 20, 50):
-        start = rng.uniform([0, 0], [1200, 640], (count, 2))
-        velocity = rng.uniform(-3, 3, (count, 2))
-        runs = []
-        for _ in range(repeats):
-            tracker, spent = ObjectTracker(), 0.0
-            for t in range(frames):
-                xy = start + velocity * t + rng.normal(0, 1, (count, 2))
-                boxes = np.column_stack([xy, np.full((count, 2), 48.0)])
-                scores = rng.uniform(0.3, 1.0, count)
-                begin = time.perf_counter()
-                tracker.update(image, boxes, scores)
-                spent += time.perf_counter() - begin
-            runs.append(1000 * spent / frames)
-        text = ", ".join(f"{r:.3f}" for r in runs)
-        print(f"| {count} | {np.median(runs):.3f} | {text} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="*", default=sorted(tracking_sequences.FAMILY))
@@ -239,11 +213,12 @@ def main() -> None:
     parser.add_argument("--peers-venv", type=Path, default=ROOT / "out" / "peers-venv")
     parser.add_argument("--ours-only", action="store_true", help="skip peers (tuning)")
     parser.add_argument("--set", nargs="*", default=[], help="tracker option overrides k=v")
-    parser.add_argument("--timing", action="store_true", help="only time the tracker")
+    parser.add_argument("--timing", action="store_true", help="only time the trackers")
     args = parser.parse_args()
     if args.timing:
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        timing()
+        script = HERE / "peer_trackers.py"
+        subprocess.run([peers_python(args.peers_venv), script, "--timing"], check=True)
         return
     overrides = {k: float(v) if "." in v else int(v) for k, v in (s.split("=") for s in args.set)}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The gRPC server's guard: tokens on every call but probes, slots and clocks on streams."""
+"""The gRPC server's guard: tokens on every call but probes, slots and timeouts on streams."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import grpc
 from pipeserve.errors import PipeserveError
 
 from ..auth import AUTHORIZATION, GRPC_PROBES, TokenRule, UnauthenticatedError
-from ..limits import StreamClock, StreamSlots, TooManyStreamsError, expiring, touching
+from ..limits import StreamSlots, StreamTimeouts, TooManyStreamsError
 from .errors import abort
 from .servicer import SERVICE_NAME
 
@@ -23,11 +23,11 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
     """Refuse calls without an accepted token; hold a stream slot for each stream's life."""
 
     def __init__(
-        self, tokens: TokenRule | None, slots: StreamSlots, idle: float, lifetime: float
+        self, tokens: TokenRule | None, slots: StreamSlots, timeouts: StreamTimeouts
     ) -> None:
         self.tokens = tokens
         self.slots = slots
-        self.idle, self.lifetime = idle, lifetime
+        self.timeouts = timeouts
 
     def __repr__(self) -> str:
         return f"GuardInterceptor({self.tokens!r}, {self.slots!r})"
@@ -48,18 +48,13 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
 
     def _limited(self, handler: Handler) -> Handler:
         inner: Any = handler.stream_stream
-        slots, idle, lifetime = self.slots, self.idle, self.lifetime
+        slots, timeouts = self.slots, self.timeouts
 
         async def stream(requests: AsyncIterator[Any], context: Any) -> AsyncIterator[Any]:
             if not slots.acquire():
                 await abort(context, TooManyStreamsError(slots.limit))
             try:
-                clock = StreamClock(idle, lifetime)
-                if clock.enabled:
-                    responses = expiring(inner(touching(requests, clock), context), clock)
-                else:
-                    responses = inner(requests, context)
-                async for response in responses:
+                async for response in timeouts.apply(lambda r: inner(r, context), requests):
                     yield response
             except PipeserveError as exc:
                 await abort(context, exc)

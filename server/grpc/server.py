@@ -14,7 +14,7 @@ from pipeserve.errors import Code, PipeserveError
 
 from ..auth import TokenRule
 from ..dataplane import DataPlane
-from ..limits import LocalStreamSlots, StreamSlots
+from ..limits import LocalStreamSlots, StreamSlots, StreamTimeouts
 from ..readiness import Readiness
 from ..settings import Settings, parse_channel_arguments
 from .guards import GuardInterceptor
@@ -77,8 +77,7 @@ async def create_grpc_server(
     guard = GuardInterceptor(
         tokens,
         slots or LocalStreamSlots(settings.max_streams),
-        settings.stream_idle_timeout_seconds,
-        settings.stream_max_lifetime_seconds,
+        StreamTimeouts.from_settings(settings),
     )
     server = grpc.aio.server(interceptors=[guard], options=server_options(settings))
     server.add_generic_rpc_handlers((method_handlers(InferenceServicer(data_plane)),))

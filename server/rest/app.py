@@ -12,7 +12,7 @@ from pipeserve.errors import PipeserveError
 
 from ..auth import TokenRule
 from ..dataplane import DataPlane
-from ..limits import LocalStreamSlots, StreamSlots
+from ..limits import LocalStreamSlots, StreamSlots, StreamTimeouts
 from ..metrics import Metrics
 from ..settings import Settings
 from .endpoints import Endpoints
@@ -36,7 +36,7 @@ def create_app(
     ``slots`` counts open streams (default: this process's, ``--max_streams`` of them);
     ``tokens`` is the token rule, if the server asks for one.
     """
-    e = Endpoints(data_plane, metrics)
+    e = Endpoints(data_plane, metrics, StreamTimeouts.from_settings(settings))
     routes: list[BaseRoute] = [
         APIRoute("/v2/health/live", e.live, methods=["GET"]),
         APIRoute("/v2/health/ready", e.ready, methods=["GET"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ from pipeserve.errors import PipeserveError
 
 from ..config_status import VersionStatus
 from ..dataplane import DataPlane
+from ..limits import StreamTimeouts
 from ..metrics import CONTENT_TYPE, Metrics
 from ..types import InferRequest, InferResponse, InStreamError, StreamItem
 from .binary import HEADER_LENGTH, encode_response, split_request
@@ -31,9 +33,10 @@ JSON_LINES = ("application/x-ndjson", "application/jsonl")
 class Endpoints:
     """Handlers bound to one data plane (the route table is in ``app.py``)."""
 
-    def __init__(self, data_plane: DataPlane, metrics: Metrics) -> None:
+    def __init__(self, data_plane: DataPlane, metrics: Metrics, timeouts: StreamTimeouts) -> None:
         self.data_plane = data_plane
         self.metrics = metrics
+        self.timeouts = timeouts
 
     async def live(self) -> Response:
         return _health("live", await self.data_plane.live())
@@ -64,7 +67,8 @@ class Endpoints:
         """One request through a fresh graph; every output packet as an SSE event or JSON line."""
         lines = any(t in request.headers.get("accept", "") for t in JSON_LINES)
         one = InferRequestConverter.to_types(body, name, version)
-        items = self.data_plane.infer_stream(_single(one), method="rest_infer_stream")
+        run = functools.partial(self.data_plane.infer_stream, method="rest_infer_stream")
+        items = self.timeouts.apply(run, _single(one))
         try:
             first = await anext(items, None)  # a rejected request gets a status
             if isinstance(first, InStreamError) and not first.ends_stream:
@@ -140,8 +144,9 @@ async def _encode(
         while item is not None:
             yield _chunk(item, lines)
             item = await anext(rest, None)
-    except PipeserveError:
-        return  # the in-stream error was the last item sent
+    except PipeserveError as exc:
+        if not isinstance(item, InStreamError):  # ended by the server (a stream timeout)
+            yield _chunk(InStreamError(exc.message, exc.code, ends_stream=True), lines)
 
 
 def _chunk(item: StreamItem, lines: bool) -> str:

@@ -1,4 +1,4 @@
-"""A slow generator for disconnect tests (registered by the test server)."""
+"""Slow generators for disconnect and timeout tests (registered by the test server)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,22 @@ class TickerCalculator(Calculator):
         for tick in range(TICKS):
             cc.outputs[0].add(tick, cc.input_timestamp * TICKS + tick)
             time.sleep(TICK_SECONDS)
+
+
+@register_calculator("TestServerPaceCalculator")
+class PaceCalculator(Calculator):
+    """Per input packet ``[count, seconds]``: emits ints 0..count-1, the first at once, then
+    one every ``seconds`` (a stream that stays busy, or goes quiet, for as long as asked).
+
+    Ports: "" float tensor [2] in; "" int out.
+    """
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        count, seconds = (float(x) for x in cc.inputs[0].value)
+        for tick in range(int(count)):
+            if tick:
+                time.sleep(seconds)
+            cc.outputs[0].add(tick, cc.input_timestamp * int(count) + tick)

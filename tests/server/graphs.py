@@ -90,6 +90,11 @@ input_stream: "in"
 output_stream: "pid"
 node { calculator: "TestServerPidCalculator" input_stream: "in" output_stream: "pid" }
 """,
+    "pace": """
+input_stream: "in"
+output_stream: "tick"
+node { calculator: "TestServerPaceCalculator" input_stream: "in" output_stream: "tick" }
+""",
     "broken": """
 input_stream: "in"
 output_stream: "out"

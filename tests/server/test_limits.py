@@ -32,7 +32,7 @@ WORDS = {
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """At most 2 streams, 1 MiB REST bodies."""
-    graphs = {name: GRAPHS[name] for name in ("passthrough", "words")}
+    graphs = {name: GRAPHS[name] for name in ("passthrough", "words", "pace")}
     config = write_config(tmp_path_factory.mktemp("limited"), graphs, model=False)
     proc = ServerProcess(config, "--max_streams", "2", "--rest_max_body_mb", "1")
     yield proc
@@ -86,6 +86,29 @@ def test_rest_streams_share_the_stream_slots(limited: ServerProcess) -> None:
     admitted = httpx.post(url, json=WORDS, timeout=10)
     assert admitted.status_code == 200 and "event: error" not in admitted.text
     second.close()
+
+
+def test_the_slots_in_use_gauge_counts_grpc_and_rest_streams(limited: ServerProcess) -> None:
+    def in_use() -> float:
+        return limited.metric("pipeserve_stream_slots_in_use")
+
+    assert in_use() == 0
+    grpc_stream = open_stream(limited)
+    assert in_use() == 1
+    url = f"{limited.rest_url}/v2/models/pace/infer_stream"
+    body = {"inputs": [{"name": "in", "shape": [2], "datatype": "FP32", "data": [2, 30]}]}
+    with httpx.stream("POST", url, json=body, timeout=10) as rest_stream:
+        assert rest_stream.status_code == 200
+        lines = rest_stream.iter_lines()  # kept: dropping it would close the response
+        assert next(lines).startswith("data: ")  # the first tick; the next is 30 s away
+        assert in_use() == 2
+        refused = Stream(limited.grpc_url)
+        assert status_of(refused.error()) == "StatusCode.RESOURCE_EXHAUSTED"
+        refused.close()
+        assert in_use() == 2  # a refused stream takes no slot
+    assert wait_for(lambda: in_use() == 1)  # the REST client left: its slot is free
+    grpc_stream.close()
+    assert wait_for(lambda: in_use() == 0)
 
 
 def test_rest_body_over_the_limit_gets_413_with_a_json_error(limited: ServerProcess) -> None:

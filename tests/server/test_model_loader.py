@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from pipeserve.server.config import load_config
 from pipeserve.server.servables import Servables
 
 from .graphs import MODEL_NAME, write_double_model
+from .onnx_writer import write_scale_model
 
 GRAPH = f"""
 input_stream: "x"
@@ -46,16 +46,17 @@ node {{
 
 @pytest.fixture()
 def two_format_folder(tmp_path: Path) -> Path:
-    """``models/double/1`` with ``double.xml`` (y = 2x) and a TFLite model beside it whose
-    name sorts first (``a.tflite``): the IR must win for everyone."""
-    write_double_model(tmp_path / "models" / MODEL_NAME)
-    shutil.copy(
-        WheelModels().model_file("hand_recrop"), tmp_path / "models" / MODEL_NAME / "1" / "a.tflite"
-    )
+    """``models/double/1`` with ``model.xml`` (y = 2x) and ``model.onnx`` (y = 3x, and
+    first by name): the IR must win for everyone."""
+    folder = tmp_path / "models" / MODEL_NAME
+    write_double_model(folder)
+    for suffix in ("xml", "bin"):
+        (folder / "1" / f"{MODEL_NAME}.{suffix}").rename(folder / "1" / f"model.{suffix}")
+    write_scale_model(folder / "1" / "model.onnx", 3.0)
     return tmp_path
 
 
-def test_a_folder_with_two_formats_resolves_to_the_ir_for_every_user(
+def test_a_folder_with_xml_and_onnx_resolves_to_the_xml_for_every_user(
     two_format_folder: Path,
 ) -> None:
     root = two_format_folder
@@ -72,26 +73,30 @@ def test_a_folder_with_two_formats_resolves_to_the_ir_for_every_user(
 
     servables = Servables.build(load_config(root / "config.json"))
     served = servables.models.get(MODEL_NAME)
-    in_graph = run_graph(
+    inside = run_graph(
         servables.graphs["g"].require_spec().config,
         {"x": [(x, 0)]},
         services={"models": servables.models},
     )
     outside = ModelDirectory(root / "models")
 
-    assert served.path.name == "double.xml"
-    assert [t.name for t in served.metadata.inputs] == ["x"]
-    np.testing.assert_array_equal(in_graph["y"][0].value, 2 * x)
+    assert served.path.name == "model.xml"
+    np.testing.assert_array_equal(servables.models.infer(MODEL_NAME, None, {"x": x})["y"], 2 * x)
+    np.testing.assert_array_equal(inside["y"][0].value, 2 * x)
     assert outside.model_file(MODEL_NAME) == served.path
     result = outside.compiled_model(MODEL_NAME).create_infer_request().infer({"x": x})
     np.testing.assert_array_equal(next(iter(result.values())), 2 * x)
 
 
-def test_without_the_ir_the_tflite_file_is_chosen(two_format_folder: Path) -> None:
+def test_without_the_xml_the_onnx_file_is_served(two_format_folder: Path) -> None:
     folder = two_format_folder / "models" / MODEL_NAME
-    for ir in (folder / "1").glob("double.*"):
+    for ir in (folder / "1").glob("model.[xb]*"):
         ir.unlink()
-    assert find_model(folder).path.name == "a.tflite"
+    source = find_model(folder)
+    assert (source.version, source.path.name) == ("1", "model.onnx")
+    x = np.array([[1, 2, 3]], np.float32)
+    result = ModelDirectory(folder.parent).compiled_model(MODEL_NAME).create_infer_request()
+    np.testing.assert_array_equal(next(iter(result.infer({"x": x}).values())), 3 * x)
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,15 @@ import json
 import selectors
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import numpy as np
 import pytest
+from httpx_sse import connect_sse
 from tritonclient.utils import InferenceServerException
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, wait_for
 from .graphs import GRAPHS, write_config
 from .streams import Stream, status_of
 
@@ -30,9 +32,8 @@ FLAGS = {
 
 @pytest.fixture(scope="module")
 def timed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    config = write_config(
-        tmp_path_factory.mktemp("timed"), {"passthrough": GRAPHS["passthrough"]}, model=False
-    )
+    graphs = {name: GRAPHS[name] for name in ("passthrough", "pace")}
+    config = write_config(tmp_path_factory.mktemp("timed"), graphs, model=False)
     proc = ServerProcess(config, *(x for pair in FLAGS.items() for x in pair))
     yield proc
     proc.stop()
@@ -120,3 +121,50 @@ def test_a_busy_stream_ends_at_its_maximum_lifetime(timed: ServerProcess) -> Non
     assert "--stream_max_lifetime_seconds" in error.message()
     assert time.monotonic() - started >= 2 and answered >= 4
     stream.close()
+
+
+def pace(count: int, seconds: float) -> dict[str, object]:
+    """A REST request for the ``pace`` graph: ``count`` outputs, ``seconds`` apart."""
+    return {"inputs": [{"name": "in", "shape": [2], "datatype": "FP32", "data": [count, seconds]}]}
+
+
+def test_an_idle_rest_stream_ends_with_an_error_event(timed: ServerProcess) -> None:
+    started, ticks, errors = time.monotonic(), [], []
+    with (
+        httpx.Client(base_url=timed.rest_url, timeout=10) as http,
+        connect_sse(http, "POST", "/v2/models/pace/infer_stream", json=pace(2, 5.0)) as events,
+    ):
+        assert events.response.status_code == 200
+        for event in events.iter_sse():
+            (errors if event.event == "error" else ticks).append(event.json())
+    assert len(ticks) == 1 and time.monotonic() - started < 5  # not the tick due at 5 s
+    assert len(errors) == 1 and "idle for 1 s" in errors[0]["error"]
+    assert "--stream_idle_timeout_seconds" in errors[0]["error"]
+    assert wait_for(lambda: timed.metric("pipeserve_streams_open", name="pace") == 0)
+
+
+def test_a_busy_rest_stream_ends_at_its_maximum_lifetime(timed: ServerProcess) -> None:
+    started, lines = time.monotonic(), []
+    url = f"{timed.rest_url}/v2/models/pace/infer_stream"
+    accept = {"accept": "application/x-ndjson"}
+    with httpx.stream("POST", url, json=pace(40, 0.1), headers=accept, timeout=10) as response:
+        assert response.status_code == 200
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    elapsed = time.monotonic() - started
+    *ticks, last = lines
+    assert "--stream_max_lifetime_seconds" in last["error"]
+    assert all("outputs" in tick for tick in ticks) and 5 <= len(ticks) < 40
+    assert 2 <= elapsed < 4  # 40 ticks would take 4 s
+    assert wait_for(lambda: timed.metric("pipeserve_streams_open", name="pace") == 0)
+
+
+def test_without_timeouts_streams_are_not_wrapped() -> None:
+    from pipeserve.server.limits import StreamTimeouts
+
+    async def run(requests: object) -> AsyncIterator[int]:
+        yield 1
+
+    off = StreamTimeouts()
+    responses = run(None)
+    assert off.apply(lambda _: responses, None) is responses  # type: ignore[arg-type]
+    assert StreamTimeouts(idle=1).apply(lambda _: responses, None) is not responses  # type: ignore[arg-type]
