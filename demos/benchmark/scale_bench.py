@@ -3,8 +3,9 @@
 
 Each stream runs in its own client process (so it has its own connection, and the clients'
 own Python work does not share one GIL) and streams the holistic demo's sample frames to
-``holisticTracking``. Aggregate frames/s counts the results every stream received while all
-of them were running. Each figure is printed with its ratio to ``--workers 1`` with one
+``holisticTracking``. Every stream sends its first frame (graph start), then all are
+released at once; aggregate frames/s is the results of all streams over the time from the
+release to the last result. Each figure is printed with its ratio to ``--workers 1`` with one
 stream, measured in the same run. The server's CPU ms per frame comes from ``/proc`` (all
 of its processes); with ``py-spy`` on PATH (``pip install py-spy``), the ms per frame a
 frame holds the GIL is sampled as well (``py-spy record --gil`` on a one-process server with
@@ -18,6 +19,7 @@ The machine this runs on may be shared: the load average is printed before and a
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import multiprocessing
 import os
@@ -29,6 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -46,30 +49,48 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def client(
-    url: str, frames: list[np.ndarray], window: int, arrivals: multiprocessing.Queue
+    url: str, frames: list[np.ndarray], window: int, start: Any, arrivals: multiprocessing.Queue
 ) -> None:
-    """One stream over its own connection; puts the arrival time of every result."""
-    stream = GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window)
-    times = [time.monotonic() for _ in stream.run(frames)]
-    arrivals.put(times)
+    """One stream over its own connection: the first frame (graph start) before ``start``
+    releases every stream at once, then the rest; puts (release time, result times)."""
+    times: list[float] = []
+    with GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window) as stream:
+        stream.send(frames[0])
+        while not stream.results(block=True):
+            pass
+        start.wait()
+        released, pending = time.monotonic(), 0
+        for frame in frames[1:]:
+            if pending >= window:
+                pending -= _collect(stream.results(block=True), times)
+            stream.send(frame)
+            pending += 1 - _collect(stream.results(), times)
+        while pending:
+            pending -= _collect(stream.results(block=True), times)
+    arrivals.put((released, times))
+
+
+def _collect(results: list[Any], times: list[float]) -> int:
+    times.extend(time.monotonic() for _ in results)
+    return len(results)
 
 
 def aggregate_fps(url: str, frames: list[np.ndarray], streams: int, window: int) -> float:
-    """Frames/s of ``streams`` concurrent streams while all of them were running."""
+    """Frames/s of ``streams`` streams released together, over the time until the last ends."""
     context = multiprocessing.get_context("spawn")
     arrivals: multiprocessing.Queue = context.Queue()
-    workers = [
-        context.Process(target=client, args=(url, frames, window, arrivals)) for _ in range(streams)
+    start = context.Barrier(streams)
+    clients = [
+        context.Process(target=client, args=(url, frames, window, start, arrivals))
+        for _ in range(streams)
     ]
-    for worker in workers:
-        worker.start()
-    runs = [arrivals.get(timeout=600) for _ in workers]
-    for worker in workers:
-        worker.join()
-    start = max(times[1] for times in runs)  # after every stream's first result
-    end = min(times[-1] for times in runs)
-    counted = sum(sum(start < t <= end for t in times) for times in runs)
-    return counted / (end - start)
+    for process in clients:
+        process.start()
+    runs = [arrivals.get(timeout=900) for _ in clients]
+    for process in clients:
+        process.join()
+    released = min(r for r, _ in runs)
+    return sum(len(times) for _, times in runs) / (max(t[-1] for _, t in runs) - released)
 
 
 def descendants(pid: int) -> list[int]:
@@ -133,28 +154,25 @@ def gil_ms_per_frame(
     ``py-spy record --gil`` and ``/proc`` over the same stretch of frames."""
     rate, seconds = 100, 8
     with tempfile.NamedTemporaryFile(suffix=".txt") as out:
+        record = ["record", "--pid", str(pid), "--gil", "--rate", str(rate), "--nonblocking"]
+        command = [py_spy, *record, "--duration", str(seconds), "--format", "raw", "-o", out.name]
         stream = GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window)
         stream.open()
-        for frame in frames[:5]:  # warm up: the graph exists, tracking has started
-            stream.send(frame)
-        record = ["record", "--pid", str(pid), "--gil", "--rate", str(rate), "--nonblocking"]
-        spy = subprocess.Popen(
-            [py_spy, *record, "--duration", str(seconds), "--format", "raw", "-o", out.name],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        cpu0, done, k = cpu_seconds(pid), 0, 5
-        while spy.poll() is None:
-            stream.send(frames[k % len(frames)])
-            done += len(stream.results())
-            k += 1
+        spy, done, cpu0 = None, 0, 0.0
+        for count, _ in enumerate(stream.run(itertools.cycle(frames))):
+            if count == 5:  # warmed up: the graph exists and tracks
+                spy = subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                cpu0 = cpu_seconds(pid)
+            elif spy is not None:
+                done += 1
+                if spy.poll() is not None:
+                    break
         cpu = cpu_seconds(pid) - cpu0
-        stream.close()
-        samples = sum(
-            int(line.rsplit(" ", 1)[1])
-            for line in Path(out.name).read_text().split("\n")
-            if line.strip()
-        )
+        stream.cancel()
+        lines = Path(out.name).read_text().splitlines()
+        samples = sum(int(line.rsplit(" ", 1)[1]) for line in lines if line.strip())
     return 1000 * samples / rate / done, 1000 * cpu / done
 
 
@@ -199,6 +217,7 @@ def main() -> None:
                     )
                 if name == "--workers 1" and args.py_spy:
                     gil = gil_ms_per_frame(url, pid, frames, args.window, args.py_spy)
+                    print(f"GIL {gil[0]:.1f} ms, CPU {gil[1]:.0f} ms per frame", flush=True)
     print(report(table, gil, args.streams))
     print(f"load average after: {load_average()}")
 
