@@ -101,6 +101,7 @@ class StreamSession:
         self.name = servable.name
         self.servable = servable
         self._acquired = False
+        self._starting: asyncio.Future[None] | None = None
         spec = servable.require_spec()
         self._graph = CalculatorGraph(spec, services=services)
         self.tags = {s.name: s.tag for s in spec.input_streams}
@@ -133,11 +134,12 @@ class StreamSession:
         starting = asyncio.ensure_future(
             asyncio.to_thread(start_graph, self._graph, parameters, server_side_packets)
         )
+        self._starting = starting
         try:
             await asyncio.shield(starting)
         except asyncio.CancelledError:
-            self.cancel()
             starting.add_done_callback(_consume_result)
+            self.cancel()
             raise
 
     def prepare(self, request: InferRequest) -> tuple[int, Values]:
@@ -243,8 +245,13 @@ class StreamSession:
         the outputs held for the client."""
         self.outbox.close()
         self._graph.cancel()
-        if self._acquired:
-            self._acquired = False
+        if not self._acquired:
+            return
+        self._acquired = False
+        if self._starting is not None and not self._starting.done():
+            # the start still runs on its thread: release the definition once it returns
+            self._starting.add_done_callback(lambda _: self.servable.release())
+        else:
             self.servable.release()
 
     @property

@@ -8,6 +8,7 @@ from pipeserve.graphs import Calculator, CalculatorContext, Input, Output, regis
 
 TICKS = 40
 TICK_SECONDS = 0.05
+NAP_SECONDS = 0.1
 
 
 @register_calculator("TestServerTickerCalculator")
@@ -43,3 +44,15 @@ class PaceCalculator(Calculator):
             if tick:
                 time.sleep(seconds)
             cc.outputs[0].add(tick, cc.input_timestamp * int(count) + tick)
+
+
+@register_calculator("TestServerNapCalculator")
+class NapCalculator(Calculator):
+    """Passes each packet on after sleeping 0.1 s (many short steps a cancel can stop)."""
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        time.sleep(NAP_SECONDS)
+        cc.outputs[0].add(cc.inputs[0].value, cc.input_timestamp)

@@ -95,6 +95,12 @@ input_stream: "in"
 output_stream: "tick"
 node { calculator: "TestServerPaceCalculator" input_stream: "in" output_stream: "tick" }
 """,
+    "crawl": """
+input_stream: "in"
+output_stream: "out"
+node { calculator: "TestServerPaceCalculator" input_stream: "in" output_stream: "tick" }
+node { calculator: "TestServerNapCalculator" input_stream: "tick" output_stream: "out" }
+""",
     "broken": """
 input_stream: "in"
 output_stream: "out"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from tritonclient.utils import InferenceServerException
 
 from .conftest import ServerProcess, wait_for
 from .graphs import GRAPHS, write_config
-from .streams import Stream, status_of
+from .streams import Stream, status_of, tensor
 
 ONE = {"in": np.array([1], np.int32)}
 WORDS = {
@@ -32,7 +33,7 @@ WORDS = {
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """At most 2 streams, 1 MiB REST bodies."""
-    graphs = {name: GRAPHS[name] for name in ("passthrough", "words", "pace")}
+    graphs = {name: GRAPHS[name] for name in ("passthrough", "words", "pace", "crawl")}
     config = write_config(tmp_path_factory.mktemp("limited"), graphs, model=False)
     proc = ServerProcess(config, "--max_streams", "2", "--rest_max_body_mb", "1")
     yield proc
@@ -74,6 +75,25 @@ def test_streams_ended_by_their_client_deadline_free_their_slots(limited: Server
             assert status_of(stream.error()) == "StatusCode.DEADLINE_EXCEEDED"
             stream.close()
         assert wait_for(lambda: limited.metric("pipeserve_streams_open") == 0)
+
+
+def test_a_unary_graph_call_past_its_client_deadline_is_cancelled_on_the_server(
+    limited: ServerProcess,
+) -> None:
+    def graph_threads() -> float:
+        return limited.metric("pipeserve_graph_threads")
+
+    threads = graph_threads()
+    client = grpcclient.InferenceServerClient(limited.grpc_url)
+    work = tensor("in", np.array([200, 0], np.float32))  # 200 packets x 0.1 s: 20 s of work
+    started = time.monotonic()
+    with pytest.raises(InferenceServerException) as late:
+        client.infer("crawl", [work], client_timeout=1.0)
+    client.close()
+    assert status_of(late.value) == "StatusCode.DEADLINE_EXCEEDED"
+    assert wait_for(lambda: limited.metric("pipeserve_graphs_live") == 0, timeout=5)
+    assert wait_for(lambda: graph_threads() <= threads, timeout=5)
+    assert time.monotonic() - started < 12  # released long before the graph's 20 s end
 
 
 def test_rest_streams_share_the_stream_slots(limited: ServerProcess) -> None:
