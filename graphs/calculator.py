@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
+import numpy as np
+
 from pipeserve.errors import PacketError
 
 from .contract import CalculatorContract, Port
@@ -143,9 +145,15 @@ class OutputStream:
         self._context = context
 
     def add(self, value: Any, timestamp: int | None = None) -> None:
-        """Emit ``value`` at ``timestamp`` (default: the current input timestamp)."""
+        """Emit ``value`` at ``timestamp`` (default: the current input timestamp).
+
+        An ndarray payload becomes read-only (no copy: its flag is cleared), so a consumer
+        that writes into a shared frame or tensor fails loudly instead of corrupting others.
+        """
         if value is EMPTY:
             raise PacketError(f"cannot add an empty packet to {self.name!r}")
+        if type(value) is np.ndarray:
+            value.flags.writeable = False
         ts = self._context.input_timestamp if timestamp is None else timestamp
         self._emit(self._pos, Packet(value, ts))
 

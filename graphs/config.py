@@ -57,14 +57,21 @@ def node_options(node: NodeConfig, options_type: Any, node_name: str) -> Any:
     """
     if options_type is None:
         return None
-    result = options_type()
-    ext = getattr(options_type, "ext", None)
-    if ext is not None and node.HasField("options") and node.options.HasExtension(ext):
-        result.MergeFrom(node.options.Extensions[ext])
+    result = extension_options(node, options_type)
     full_name = options_type.DESCRIPTOR.full_name
     for packed in node.node_options:
         if _any_type_name(packed) == full_name and not packed.Unpack(result):
             raise GraphConfigError(f"cannot unpack node_options as {full_name}", node=node_name)
+    return result
+
+
+def extension_options(holder: Any, options_type: Any) -> Any:
+    """A default ``options_type`` merged with its extension in ``holder.options``, if set
+    (``holder``: a node, or a node's ``input_stream_handler``)."""
+    result = options_type()
+    ext = getattr(options_type, "ext", None)
+    if ext is not None and holder.HasField("options") and holder.options.HasExtension(ext):
+        result.MergeFrom(holder.options.Extensions[ext])
     return result
 
 

@@ -9,7 +9,7 @@ from pipeserve.cpus import cpu_share
 from pipeserve.errors import GraphConfigError
 
 from .calculator import Calculator
-from .config import check_option_types, node_options
+from .config import check_option_types, extension_options, node_options
 from .contract import CalculatorContract, check_ports
 from .registry import find_calculator
 from .stream_handlers import (  # noqa: F401  (registration)
@@ -110,7 +110,7 @@ class GraphSpec:
             contract=contract,
             handler=handler,
             handler_options=handler.resolve_options(
-                _handler_options(node, handler, name), contract.inputs, name
+                _handler_options(node, handler), contract.inputs, name
             ),
             back_edges=_back_edges(node, contract.inputs, name),
         )
@@ -248,12 +248,7 @@ def _back_edges(node: NodeConfig, inputs: TagMap, name: str) -> frozenset[int]:
     return frozenset(edges)
 
 
-def _handler_options(node: NodeConfig, handler: type[InputStreamHandler], name: str) -> Any:
+def _handler_options(node: NodeConfig, handler: type[InputStreamHandler]) -> Any:
     if handler.options_type is None:
         return None
-    result = handler.options_type()
-    ext = getattr(handler.options_type, "ext", None)
-    opts = node.input_stream_handler.options
-    if ext is not None and node.input_stream_handler.HasField("options") and opts.HasExtension(ext):
-        result.MergeFrom(opts.Extensions[ext])
-    return result
+    return extension_options(node.input_stream_handler, handler.options_type)

@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
+
 from pipeserve.graphs import (
     ANY_TAG,
     Calculator,
@@ -149,3 +151,17 @@ class TestThreadNameCalculator(Calculator):
 
     def process(self, cc: CalculatorContext) -> None:
         cc.outputs["OUT"].add(threading.current_thread().name)
+
+
+@register_calculator("TestMakeArrayCalculator")
+class TestMakeArrayCalculator(Calculator):
+    """Emits a new writable array per input (kept in ``made``) with ``add``."""
+
+    IN = Input("IN")
+    OUT = Output("OUT")
+    made: list[Any] = []
+
+    def process(self, cc: CalculatorContext) -> None:
+        array = np.full(3, cc.input_timestamp)
+        type(self).made.append(array)
+        cc.outputs["OUT"].add(array)

@@ -5,6 +5,8 @@ import pytest
 
 from pipeserve.graphs import EMPTY, Packet, as_scalar
 from pipeserve.graphs import timestamp as ts
+from pipeserve.graphs.testing import run_graph
+from tests.graphs.fixture_calculators import TestMakeArrayCalculator
 
 
 def test_special_values_match_mediapipe_int64_layout():
@@ -80,3 +82,17 @@ def test_as_scalar_accepts_python_scalars_and_one_element_arrays(value, kind, ex
 def test_as_scalar_rejects_non_scalars_naming_them(value):
     with pytest.raises(TypeError, match="expected"):
         as_scalar(value, float)
+
+
+def test_added_arrays_become_read_only_without_a_copy():
+    TestMakeArrayCalculator.made.clear()
+    out = run_graph(
+        'input_stream: "in" output_stream: "out" '
+        'node { calculator: "TestMakeArrayCalculator" input_stream: "IN:in" output_stream: "OUT:out" }',
+        {"in": [(0, 1), (0, 2)]},
+    )
+    arrays = [p.value for p in out["out"]]
+    assert [a is m for a, m in zip(arrays, TestMakeArrayCalculator.made, strict=True)] == [True] * 2
+    assert [a.flags.writeable for a in arrays] == [False, False]
+    with pytest.raises(ValueError, match="read-only"):
+        arrays[0][0] = 5
