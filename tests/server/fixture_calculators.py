@@ -90,6 +90,22 @@ class SlowCalculator(Calculator):
         cc.outputs[0].add(np.asarray(cc.inputs[0].value.shape, np.int64))
 
 
+@register_calculator("TestServerBurstCalculator")
+class BurstCalculator(Calculator):
+    """One [count, size] INT tensor in, ``count`` BYTES packets of ``size`` bytes out (at
+    successive timestamps), each starting with its index as 8 digits."""
+
+    IN = Input("")
+    OUT = Output("")
+
+    def process(self, cc: CalculatorContext) -> None:
+        count, size = (int(v) for v in np.asarray(cc.inputs[0].value).reshape(-1)[:2])
+        for i in range(count):
+            packet = np.empty(1, dtype=object)
+            packet[0] = f"{i:08d}".encode().ljust(size, b".")
+            cc.outputs[0].add(packet, cc.input_timestamp + i)
+
+
 @register_calculator("TestServerPidCalculator")
 class PidCalculator(Calculator):
     """Answers every packet with the serving process's pid (which worker ran the stream)."""

@@ -1,5 +1,5 @@
-"""A server for the hardening tests: the test graphs, holisticLandmarks and side-packet graphs,
-with a small per-stream output buffer; raw gRPC helpers that can misbehave on purpose."""
+"""A server for the hardening tests: the test graphs, holisticLandmarks, side-packet and burst
+graphs, with a small per-stream output buffer; raw gRPC helpers that can misbehave on purpose."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ BUFFER_MB = 8
 STREAM = "/inference.GRPCInferenceService/ModelStreamInfer"
 INFER = "/inference.GRPCInferenceService/ModelInfer"
 HOLISTIC = "holisticLandmarks"
-SIDE_GRAPHS = {
+EXTRA_GRAPHS = {
+    "burst": """
+input_stream: "in"
+output_stream: "out"
+node { calculator: "TestServerBurstCalculator" input_stream: "in" output_stream: "out" }
+""",
     "side_to_stream": """
 input_stream: "in"
 output_stream: "value"
@@ -32,7 +37,7 @@ node { calculator: "SidePacketToStreamCalculator" input_stream: "TICK:in"
 
 def hardening_config(root: Path) -> Path:
     """Test graphs plus holisticLandmarks (models from the mediapipe wheel)."""
-    path = write_config(root, {**GRAPHS, **SIDE_GRAPHS}, model=False)
+    path = write_config(root, {**GRAPHS, **EXTRA_GRAPHS}, model=False)
     demo = REPO / "demos" / "holistic_landmarks"
     (root / HOLISTIC).mkdir()
     shutil.copy(demo / "graph.pbtxt", root / HOLISTIC / "graph.pbtxt")

@@ -6,11 +6,13 @@ Regression tests of the hardening probes (docs/streaming.md §10), against a rea
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
 
 import grpc
+import httpx
 import numpy as np
 import pytest
 from tritonclient.grpc import service_pb2 as pb
@@ -65,6 +67,40 @@ def test_a_client_that_never_reads_is_held_to_its_buffer(hardened: ServerProcess
     assert answered > 10
     assert peak - before < BUFFER_MB + 50, (before, peak)
     assert (BUFFER_MB << 20) <= held < (BUFFER_MB + 1) << 20  # full, and no further
+    assert wait_for(lambda: _released(hardened), timeout=10)
+
+
+BURST = (96, 1 << 20)
+"""REST burst: 96 packets of 1 MiB from one request, 12x the buffer."""
+
+
+@pytest.mark.timeout(60)
+def test_a_rest_stream_that_is_not_read_is_held_to_its_buffer(hardened: ServerProcess) -> None:
+    """infer_stream (JSON lines) whose output exceeds the buffer while the client stalls:
+    the graph waits, the server answers others, and once read, every packet arrives."""
+    body = {"inputs": [{"name": "in", "datatype": "INT32", "shape": [2], "data": list(BURST)}]}
+    headers = {"accept": "application/x-ndjson"}
+    small = request("passthrough", [fp32(1)]).SerializeToString()
+    before = rss_mib(hardened)
+    peak = before
+    url = f"{hardened.rest_url}/v2/models/burst/infer_stream"
+    with httpx.stream("POST", url, json=body, headers=headers, timeout=60) as r:
+        assert r.status_code == 200
+        full = BUFFER_MB << 20
+        assert wait_for(lambda: hardened.metric("pipeserve_stream_buffer_bytes") >= full)
+        stall = time.monotonic() + 5
+        while time.monotonic() < stall:  # the client stalls while others are served
+            peak = max(peak, rss_mib(hardened))
+            other = Collected(hardened.grpc_url, [small, small])
+            assert other.code == grpc.StatusCode.OK and len(other.data) == 2
+        held = hardened.metric("pipeserve_stream_buffer_bytes")
+        lines = [json.loads(line) for line in r.iter_lines() if line]
+    print(f"REST stall: RSS {before:.0f} -> peak {peak:.0f} MiB, held {held / (1 << 20):.1f} MiB")
+    assert peak - before < BUFFER_MB + 50, (before, peak)
+    assert full <= held < full + (1 << 20)  # full, and no further
+    indexes = [int(line["outputs"][0]["data"][0][:8]) for line in lines]
+    assert indexes == list(range(BURST[0]))  # none dropped, in order
+    assert all(len(line["outputs"][0]["data"][0]) == BURST[1] for line in lines)
     assert wait_for(lambda: _released(hardened), timeout=10)
 
 
