@@ -87,8 +87,11 @@ def test_cli_writes_mot_lines_and_a_video_from_the_object_tracking_graph(
 ):
     frames = tmp_path / "frames"
     frames.mkdir()
-    for k in range(8):  # the astronaut's face drifting right by 4 px per frame
-        crop = cv2.resize(astronaut[:384, 64 - 8 * k : 576 - 8 * k], (256, 192))
+    # Every crop 512 px wide (black margin on the left: the photo is only 512 wide), so the
+    # scale stays 1/2 and the astronaut's face drifts right by exactly 4 px per frame.
+    padded = np.pad(astronaut[:384], ((0, 0), (64, 0), (0, 0)))
+    for k in range(8):
+        crop = cv2.resize(padded[:, 64 - 8 * k : 576 - 8 * k], (256, 192))
         cv2.imwrite(str(frames / f"{k:02d}.png"), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
     mot, video = tmp_path / "results.txt", tmp_path / "tracked.mp4"
     argv = ["video", "--graph", "objectTracking", "--url", server.url, "--input", str(frames)]
