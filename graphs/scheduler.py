@@ -277,12 +277,11 @@ class Scheduler:
         """Idle, every graph input and source done, yet nodes open (they wait on a back edge
         only they feed, e.g. a LOOPBACK): close the first open node, as MediaPipe closes
         the nodes left open when its scheduler goes idle (lock held)."""
-        if (
-            self.life.state is not _RUNNING
-            or not self._open_nodes
-            or any(route.bound != DONE for route in self._graph_inputs)
-        ):
+        if self.life.state is not _RUNNING or not self._open_nodes:
             return
+        for route in self._graph_inputs:  # a loop, not any(): this runs at every idle moment
+            if route.bound != DONE:
+                return
         opened = [node for node in self._open_order if node.state is _OPENED]
         if not opened or any(node.source for node in opened) or not self._claim(opened[0]):
             return

@@ -107,9 +107,9 @@ class DataPlane:
             if servables.is_graph(request.model_name):
                 response = await self._run_graph(request, calls)
             else:
-                response = await asyncio.to_thread(self._run_model, request)
+                response = await asyncio.to_thread(self._run_model, request, method, start)
                 calls.accepted.inc()
-                calls.latency.observe(time.perf_counter() - start)
+                calls.latency.ours.observe(time.perf_counter() - start)  # OVMS's: by version
         except PipeserveError:
             calls.rejected.inc()
             raise
@@ -117,14 +117,17 @@ class DataPlane:
         response.id = request.id
         return response
 
-    def _run_model(self, request: InferRequest) -> InferResponse:
+    def _run_model(self, request: InferRequest, method: str, start: float) -> InferResponse:
         models = self.store.current.models
         if request.model_name not in models:
             raise ModelNotFoundError(request.model_name)
         model = models.get(request.model_name, request.model_version or None)
-        tags = {t.name: "" for t in model.metadata.inputs}
-        values = dict(decode_request(request, tags, self.limits.max_request_bytes))
-        results = models.infer(model.name, model.version, values)
+        meter = self.metrics.model_call(model.name, model.version, method)
+        with meter.serving(start):
+            tags = {t.name: "" for t in model.metadata.inputs}
+            values = dict(decode_request(request, tags, self.limits.max_request_bytes))
+            with meter.inferring():
+                results = models.infer(model.name, model.version, values)
         outputs = [encode_output(name, value) for name, value in results.items()]
         return InferResponse(model.name, model.version, outputs)
 

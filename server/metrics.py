@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,7 @@ GRAPH_THREAD_PREFIX = "graph-"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 OVMS_LABELS = ("api", "interface", "method", "name")
 OVMS_TIME_LABELS = ("interface", "name", "version")
+OVMS_MODEL_LABELS = ("api", "interface", "method", "name", "version")
 OVMS_TIME_BUCKETS = tuple(b * 1e6 for b in LATENCY_BUCKETS)
 
 
@@ -80,6 +83,40 @@ class CallMetrics:
     graph_errors: Counter
     open_streams: Twin
     latency: Twin
+
+
+@dataclass(slots=True)
+class ModelCallMetrics:
+    """OVMS's children for one unary call on a plain model (``Metrics.model_call``)."""
+
+    success: Counter
+    fail: Counter
+    current: Gauge
+    inference: Histogram
+    request_time: Histogram
+
+    @contextmanager
+    def serving(self, start: float) -> Iterator[None]:
+        """Count the call in flight, then as a success (with its time since ``start``,
+        a ``perf_counter`` value) or a failure."""
+        self.current.inc()
+        try:
+            yield
+        except BaseException:
+            self.fail.inc()
+            raise
+        else:
+            self.request_time.observe((time.perf_counter() - start) * 1e6)
+            self.success.inc()
+        finally:
+            self.current.dec()
+
+    @contextmanager
+    def inferring(self) -> Iterator[None]:
+        """Time the OpenVINO inference inside the call."""
+        start = time.perf_counter()
+        yield
+        self.inference.observe((time.perf_counter() - start) * 1e6)
 
 
 class Metrics:
@@ -166,6 +203,18 @@ class Metrics:
             Twin(self._latency.labels(*labels), o.request_time.labels(interface, name, ""), 1e6),
         )
 
+    def model_call(self, name: str, version: str, method: str) -> ModelCallMetrics:
+        """OVMS's children for a unary call on model ``name`` at ``version``."""
+        interface, _ = ovms_labels(method)
+        o = self._ovms
+        return ModelCallMetrics(
+            o.success.labels("KServe", interface, "ModelInfer", name, version),
+            o.fail.labels("KServe", interface, "ModelInfer", name, version),
+            o.current_requests.labels(name, version),
+            o.inference_time.labels(name, version),
+            o.request_time.labels(interface, name, version),
+        )
+
     def __repr__(self) -> str:
         return f"Metrics({len(list(self.registry.collect()))} families)"
 
@@ -208,6 +257,29 @@ class OvmsMetrics:
             "ovms_request_time_us",
             "Processing time of requests, in microseconds",
             OVMS_TIME_LABELS,
+            buckets=OVMS_TIME_BUCKETS,
+            registry=registry,
+        )
+        self.success = Counter(
+            "ovms_requests_success",
+            "Successful requests to a model",
+            OVMS_MODEL_LABELS,
+            registry=registry,
+        )
+        self.fail = Counter(
+            "ovms_requests_fail", "Failed requests to a model", OVMS_MODEL_LABELS, registry=registry
+        )
+        self.current_requests = Gauge(
+            "ovms_current_requests",
+            "Requests to a model being processed",
+            ("name", "version"),
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.inference_time = Histogram(
+            "ovms_inference_time_us",
+            "OpenVINO inference time of model requests, in microseconds",
+            ("name", "version"),
             buckets=OVMS_TIME_BUCKETS,
             registry=registry,
         )

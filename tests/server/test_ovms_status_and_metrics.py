@@ -55,6 +55,45 @@ def test_ovms_metric_names_count_next_to_ours(server: ServerProcess) -> None:
     assert time >= 1
 
 
+def test_ovms_model_metrics_count_grpc_and_rest_calls(server: ServerProcess) -> None:
+    def metric(family: str, interface: str = "", **labels: str) -> float:
+        if interface:
+            labels.update(api="KServe", interface=interface, method="ModelInfer")
+        return server.metric(family, name=MODEL_NAME, version="1", **labels)
+
+    before = {
+        (family, interface): metric(family, interface)
+        for family in ("ovms_requests_success_total", "ovms_requests_fail_total")
+        for interface in ("gRPC", "REST")
+    }
+    inferences = metric("ovms_inference_time_us_count")
+    times = "ovms_request_time_us_count"
+    rest_times = server.metric(times, interface="REST", name=MODEL_NAME, version="1")
+    client = grpcclient.InferenceServerClient(server.grpc_url)
+    for shape in ([1, 3], [1, 3], [1, 4]):  # two good calls, one the model refuses
+        tensor = grpcclient.InferInput("x", shape, "FP32")
+        tensor.set_data_from_numpy(np.ones(shape, np.float32))
+        try:
+            client.infer(MODEL_NAME, [tensor])
+        except Exception:
+            assert shape == [1, 4]
+    client.close()
+    body = {"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}
+    reply = httpx.post(f"{server.rest_url}/v2/models/{MODEL_NAME}/infer", json=body, timeout=30)
+    assert reply.status_code == 200 and reply.json()["outputs"][0]["data"] == [2, 4, 6]
+
+    def grew(family: str, interface: str) -> float:
+        return metric(family, interface) - before[family, interface]
+
+    assert grew("ovms_requests_success_total", "gRPC") == 2
+    assert grew("ovms_requests_fail_total", "gRPC") == 1
+    assert grew("ovms_requests_success_total", "REST") == 1
+    assert grew("ovms_requests_fail_total", "REST") == 0
+    assert metric("ovms_inference_time_us_count") == inferences + 3  # the refused one ran too
+    assert server.metric(times, interface="REST", name=MODEL_NAME, version="1") == rest_times + 1
+    assert metric("ovms_current_requests") == 0
+
+
 def test_ovms_metric_flags_are_accepted(tmp_path: Path) -> None:
     missing = tmp_path / "none.json"
     flags = ["--metrics_enable", "--metrics_list", "ovms_requests_success,ovms_responses"]
