@@ -134,29 +134,39 @@ def _holistic_frame(image: np.ndarray) -> bytes:
     return request(HOLISTIC, [("image", "UINT8", shape, image.tobytes())]).SerializeToString()
 
 
-RSS_SLACK_MIB = 150
-"""Allowed RSS over the warmed baseline after 200 dropped holistic streams. A leaked graph
-holds over 2 MiB (200 of them: 400+ MiB); what remains without a leak is allocator and
-OpenVINO caching that plateaus (measured +47..+111 MiB over four storms in a row)."""
+RSS_SLACK_MIB = 100
+"""Allowed RSS over the warm baseline (after a first storm) once a second storm is released.
+Leaked graphs would add over 2 MiB each (400+ MiB for 200). Without a leak, RSS after each
+storm lands in a band about 85 MiB wide with no upward trend (OpenVINO/allocator caches; the
+same with MALLOC_ARENA_MAX=2): up to +74 MiB over the warm baseline measured in 6-storm runs,
+so a +-40 MiB target does not hold."""
+THREAD_SLACK = 10
+
+
+def _holistic_storm(server: ServerProcess, message: bytes) -> tuple[int, float]:
+    """150 holistic streams dropped during start, 50 after their first frame; threads and
+    RSS once every graph is released."""
+    asyncio.run(_storm(server.grpc_url, message, 150, wait_first=False))
+    asyncio.run(_storm(server.grpc_url, message, 50, wait_first=True))
+    assert wait_for(lambda: _released(server), timeout=10)
+    return server.threads(), rss_mib(server)
 
 
 @pytest.mark.timeout(120)
 def test_holistic_streams_dropped_during_start_and_after_a_frame_release_everything(
     hardened: ServerProcess, astronaut: np.ndarray
 ) -> None:
+    """After a first storm has warmed OpenVINO's and the allocator's caches (cold figures
+    printed), a second storm returns threads and RSS to that warm baseline."""
     message = _holistic_frame(astronaut)
-    asyncio.run(_storm(hardened.grpc_url, message, 40, wait_first=False))  # warm pools, caches
-    asyncio.run(_storm(hardened.grpc_url, message, 10, wait_first=True))
-    assert wait_for(lambda: _released(hardened), timeout=10)
-    threads, rss = hardened.threads(), rss_mib(hardened)
-    asyncio.run(_storm(hardened.grpc_url, message, 150, wait_first=False))  # during start
-    asyncio.run(_storm(hardened.grpc_url, message, 50, wait_first=True))  # after a frame
-    assert wait_for(lambda: _released(hardened), timeout=10)
-    assert wait_for(lambda: hardened.threads() <= threads + 10, timeout=10)
-    assert wait_for(lambda: rss_mib(hardened) <= rss + RSS_SLACK_MIB, timeout=10), (
-        rss,
-        rss_mib(hardened),
-    )
+    cold = hardened.threads(), rss_mib(hardened)
+    threads, rss = _holistic_storm(hardened, message)  # the warm baseline
+    after = _holistic_storm(hardened, message)
+    settled = wait_for(lambda: rss_mib(hardened) <= rss + RSS_SLACK_MIB, timeout=10)
+    final = hardened.threads(), rss_mib(hardened)
+    print(f"holistic storms: cold {cold}, warm {(threads, rss)}, after {after}, final {final}")
+    assert settled, (cold, (threads, rss), final)
+    assert wait_for(lambda: abs(hardened.threads() - threads) <= THREAD_SLACK, timeout=10)
 
 
 def test_a_client_killed_mid_stream_releases_its_graph(
