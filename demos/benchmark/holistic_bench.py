@@ -1,31 +1,42 @@
-"""Holistic tracking: ``mp.solutions.holistic`` in this process vs pipeserve over one gRPC stream.
+"""Holistic landmarks: ``mp.solutions.holistic`` in this process vs pipeserve over gRPC.
 
-One run measures, on the same frames (the holistic demo's sample video by default):
-- frames per second of both, after the first frame, and their ratio (best of
-  ``--repeats`` alternating passes, each on a new stream / a new ``Holistic``);
-- the first frame's time (MediaPipe: graph set-up + frame; pipeserve: stream open, graph
-  start and first result), and the time to open a stream and get one result (median);
-- the server's resident memory idle, with 1 and with N concurrent streams, and the memory
-  each extra stream costs.
+One run takes ``--rounds`` paired rounds (MediaPipe, then pipeserve, back to back) on the
+same frames and prints the median of each figure over the rounds:
+- MediaPipe (``mp.solutions.holistic`` with its defaults): frames per second and CPU ms per
+  frame (this process's CPU time);
+- pipeserve over 1 stream and over 2 concurrent streams (``--window`` frames in flight each;
+  every frame must be answered): frames per second (aggregate for 2) and server CPU ms per
+  frame (the server process's utime + stime from ``/proc/<pid>/stat`` over the frames);
+- GIL-held ms per frame in the server over 1 stream, sampled by ``py-spy record --gil``
+  in a separate pass (``n/a`` when ``py-spy`` is not installed or cannot attach);
+- the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's;
+- then the time to open a stream and get one result, and the server's resident memory
+  with 0..N streams open (``/proc/<pid>/status``).
 
-The server runs as a subprocess on free ports, serving ``--config`` or, by default, OVMS's
-``config_holistic.json`` with the wheel's models linked into a temporary folder (the
-holistic demo's ``setup_models.py``); RSS comes from ``/proc/<pid>/status``. Both sides
-run one after the other, so they do not compete for the CPU; other load on the machine
-still shows in the figures.
+Rates and CPU count the frames after each stream's first (graph set-up excluded). Frames:
+by default the pinned 60-frame moving sequence over the bundled photos at their own sizes
+(astronaut 512 x 512, Grace Hopper 512 wide x 600 high: pan, zoom, a few degrees of tilt,
+a cut between them); ``--width``/``--height`` render it at one size instead, ``--input``
+reads a video. The server runs as a subprocess on free ports, serving ``--config``
+(default: the holisticLandmarks demo). Other load on the machine shows in the figures.
 
-    python demos/benchmark/holistic_bench.py --frames 80 --streams 4
+    python demos/benchmark/holistic_bench.py --rounds 5
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,42 +46,57 @@ from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import GraphStream
 from pipeserve.clients.video import open_source
 
-HOLISTIC_DEMO = Path(__file__).resolve().parents[1] / "holistic_tracking"
+DEMOS = Path(__file__).resolve().parents[1]
+HOLISTIC_DEMO = DEMOS / "holistic_tracking"
 sys.path.insert(0, str(HOLISTIC_DEMO))  # its scripts: make_sample_video, setup_models
 MIB = 2**20
-
-
-@dataclass(frozen=True)
-class Run:
-    """One pass over the frames: the first frame's time and the rate over the rest."""
-
-    first_s: float
-    fps: float
+PARTS = ("pose_landmarks", "face_landmarks", "left_hand_landmarks", "right_hand_landmarks")
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where pipeserve frames go."""
+    """Where pipeserve frames go and which outputs make a frame's answer."""
 
     url: str
     graph: str
     input_stream: str
-    output_stream: str
+    expected: tuple[str, ...]
+    optional: tuple[str, ...]
     window: int
 
     def stream(self) -> GraphStream:
         return GraphStream(
-            self.url, self.graph, self.input_stream, [self.output_stream], window=self.window
+            self.url,
+            self.graph,
+            self.input_stream,
+            self.expected,
+            window=self.window,
+            optional_outputs=self.optional,
         )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Frames per second and CPU ms per frame over the frames after the first."""
+
+    fps: float
+    cpu_ms: float
 
 
 def load_frames(args: argparse.Namespace) -> list[np.ndarray]:
     if args.input:
         with open_source(args.input) as source:
             return list(source)[: args.frames]
-    from make_sample_video import sample_frames
+    from make_sample_video import photos, render_shot, sample_frames, shots
 
-    return list(sample_frames(args.frames, (args.width, args.height)))
+    if args.width or args.height:
+        return list(sample_frames(args.frames, (args.width or 512, args.height or 512)))
+    first = args.frames // 2
+    frames = []
+    for shot, count in zip(shots(*photos()), (first, args.frames - first), strict=True):
+        height, width = shot.photo.shape[:2]
+        frames += render_shot(shot, count, (width, height))
+    return frames
 
 
 def ovms_holistic_config(folder: Path) -> Path:
@@ -83,30 +109,115 @@ def ovms_holistic_config(folder: Path) -> Path:
     return folder / "config_holistic.json"
 
 
-def run_mediapipe(frames: Sequence[np.ndarray]) -> Run:
-    """``mp.solutions.holistic`` with its defaults (tracking mode, model complexity 1)."""
+def server_cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid`` (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_mediapipe(frames: Sequence[np.ndarray]) -> Rate:
+    """``mp.solutions.holistic`` with its defaults (model complexity 1, smoothing on)."""
     import mediapipe as mp
 
-    started = time.perf_counter()
     with mp.solutions.holistic.Holistic() as holistic:
         holistic.process(frames[0])
-        first = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for frame in frames[1:]:
             holistic.process(frame)
-        done = time.perf_counter()
-    return Run(first - started, (len(frames) - 1) / (done - first))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Rate((len(frames) - 1) / wall, 1e3 * cpu / (len(frames) - 1))
 
 
-def run_pipeserve(target: Target, frames: Sequence[np.ndarray]) -> Run:
-    """All frames over one stream; the rate counts results after the first."""
-    started = time.perf_counter()
-    first = 0.0
-    with target.stream() as stream:
-        for count, _ in enumerate(stream.run(frames)):
-            if count == 0:
-                first = time.perf_counter()
-        done = time.perf_counter()
-    return Run(first - started, (len(frames) - 1) / (done - first))
+def run_streams(
+    target: Target,
+    frames: Sequence[np.ndarray],
+    streams: int,
+    pid: int,
+    watch: AbstractContextManager[object] | None = None,
+) -> Rate:
+    """``streams`` concurrent streams over all ``frames``, timed (and ``watch`` entered)
+    once each has its first result; fails unless every frame is answered."""
+    start = threading.Barrier(streams + 1)
+    answered = [0] * streams
+
+    def one(index: int) -> None:
+        with target.stream() as stream:
+            results = stream.run(frames)
+            next(results)
+            start.wait()
+            answered[index] = 1 + sum(1 for _ in results)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(streams)]
+    for thread in threads:
+        thread.start()
+    start.wait(timeout=300)
+    with watch or nullcontext():
+        started, cpu = time.perf_counter(), server_cpu_seconds(pid)
+        for thread in threads:
+            thread.join()
+        wall, cpu = time.perf_counter() - started, server_cpu_seconds(pid) - cpu
+    if answered != [len(frames)] * streams:
+        raise RuntimeError(f"frames answered per stream {answered}, sent {len(frames)} each")
+    counted = streams * (len(frames) - 1)
+    return Rate(counted / wall, 1e3 * cpu / counted)
+
+
+class GilSampler:
+    """``py-spy record --gil`` on process ``pid`` while entered (it samples only while a
+    thread holds the GIL): ``held_seconds`` afterwards, or None without a working py-spy
+    (not installed next to this Python, or not allowed to attach)."""
+
+    RATE = 250  # samples per second
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.held_seconds: float | None = None
+        self._spy: subprocess.Popen[bytes] | None = None
+        handle, name = tempfile.mkstemp(prefix="gil-", suffix=".txt")
+        os.close(handle)
+        self._out = Path(name)
+
+    def __enter__(self) -> GilSampler:
+        spy = Path(sys.executable).with_name("py-spy")
+        if not spy.exists():
+            return self
+        command = [str(spy), "record", "--pid", str(self.pid), "--gil", "--nonblocking"]
+        command += ["--rate", str(self.RATE), "--format", "raw", "-o", str(self._out)]
+        self._spy = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert self._spy.stdout is not None
+        if b"Sampling process" not in self._spy.stdout.readline():  # attached, or failed
+            self._spy.wait()
+            self._spy = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._spy is None:
+            self._out.unlink()
+            return
+        self._spy.send_signal(signal.SIGINT)
+        self._spy.communicate(timeout=60)
+        lines = self._out.read_text().splitlines()
+        self._out.unlink()
+        samples = sum(int(line.rsplit(" ", 1)[1]) for line in lines if line.strip())
+        self.held_seconds = samples / self.RATE
+
+
+def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> float | None:
+    """GIL-held ms per frame in the server over one stream (None without py-spy)."""
+    sampler = GilSampler(pid)
+    run_streams(target, frames, 1, pid, sampler)
+    held = sampler.held_seconds
+    return None if held is None else 1e3 * held / (len(frames) - 1)
+
+
+@dataclass(frozen=True)
+class Round:
+    """One paired round: MediaPipe, then pipeserve over 1 and 2 streams."""
+
+    mediapipe: Rate | None
+    one: Rate
+    two: Rate
+    gil_ms: float | None
 
 
 def stream_open_seconds(target: Target, frame: np.ndarray, repeats: int) -> list[float]:
@@ -142,27 +253,51 @@ def rss_with_streams(
     return rss
 
 
+def median(values: Sequence[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
+def show(value: float | None, form: str, missing: str = "n/a") -> str:
+    return missing if value is None else format(value, form)
+
+
 @dataclass(frozen=True)
 class Figures:
     """Everything one benchmark run measures."""
 
-    ours: Run
-    theirs: Run | None
+    rounds: list[Round]
     opens: list[float]
     idle_rss: int
     rss: list[int]
 
     def report(self, window: int) -> str:
-        ours, theirs, opens, rss = self.ours, self.theirs, self.opens, self.rss
+        rounds, opens, rss = self.rounds, self.opens, self.rss
+        one = median([r.one.fps for r in rounds])
+        two = median([r.two.fps for r in rounds])
+        one_cpu = median([r.one.cpu_ms for r in rounds])
+        two_cpu = median([r.two.cpu_ms for r in rounds])
+        gil = median([r.gil_ms for r in rounds])
+        gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
         lines = [
-            f"pipeserve  one gRPC stream, window {window}: {ours.fps:6.1f} fps"
-            f"   (first result {ours.first_s * 1e3:.0f} ms, stream open included)"
+            f"median of {len(rounds)} paired rounds; window {window} per stream",
+            f"pipeserve  1 stream:  {one:6.1f} fps   server CPU {one_cpu:5.1f} ms/frame"
+            f"   GIL held {gil_text} ms/frame",
+            f"pipeserve  2 streams: {two:6.1f} fps   server CPU {two_cpu:5.1f} ms/frame"
+            " (aggregate)",
         ]
-        if theirs is not None:
+        if all(r.mediapipe is not None for r in rounds):
+            theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]
+            fps = median([m.fps for m in theirs])
+            cpu = median([m.cpu_ms for m in theirs])
+            paired = list(zip(rounds, theirs, strict=True))
+            two_x = median([r.two.fps / m.fps for r, m in paired])
+            one_x = median([r.one.fps / m.fps for r, m in paired])
+            cpu_x = median([r.one.cpu_ms / m.cpu_ms for r, m in paired])
             lines += [
-                f"mediapipe  mp.solutions.holistic in-process: {theirs.fps:6.1f} fps"
-                f"   (first frame {theirs.first_s * 1e3:.0f} ms, graph set-up included)",
-                f"ratio pipeserve / mediapipe: {ours.fps / theirs.fps:.2f}",
+                f"mediapipe  in-process: {fps:6.1f} fps   process CPU {cpu:5.1f} ms/frame",
+                f"ratios: 2-stream fps / mediapipe {two_x:.2f}; 1-stream fps / mediapipe"
+                f" {one_x:.2f}; server CPU / mediapipe CPU per frame {cpu_x:.2f}",
             ]
         per_extra = (rss[-1] - rss[1]) / max(len(rss) - 2, 1)
         lines += [
@@ -179,44 +314,55 @@ def measure(
     args: argparse.Namespace, frames: Sequence[np.ndarray], config: Path, log: Path
 ) -> Figures:
     """Serve ``config`` in a subprocess (output to ``log``) and take every measurement."""
+    expected = tuple(args.output_stream)
+    optional = () if expected else PARTS
     with LocalServer(config, log) as server:
         server.wait_ready(server.ready_timeout, [args.graph])
-        target = Target(server.url, args.graph, args.input_stream, args.output_stream, args.window)
+        target = Target(server.url, args.graph, args.input_stream, expected, optional, args.window)
         idle_rss = server.rss_bytes()
-        ours_runs, their_runs = [], []
-        for _ in range(args.repeats):  # alternate, so both see the same machine load
-            ours_runs.append(run_pipeserve(target, frames))
-            if not args.skip_mediapipe:
-                their_runs.append(run_mediapipe(frames))
-        ours = max(ours_runs, key=lambda run: run.fps)
-        theirs = max(their_runs, key=lambda run: run.fps) if their_runs else None
+        rounds = []
+        for _ in range(args.rounds):  # paired: both sides see the same machine load
+            theirs = None if args.skip_mediapipe else run_mediapipe(frames)
+            one = run_streams(target, frames, 1, server.pid)
+            two = run_streams(target, frames, 2, server.pid)
+            gil = gil_ms_per_frame(target, frames, server.pid)
+            rounds.append(Round(theirs, one, two, gil))
         opens = stream_open_seconds(target, frames[0], repeats=5)
         rss = rss_with_streams(server, target, frames[:5], args.streams)
-    return Figures(ours, theirs, opens, idle_rss, rss)
+    return Figures(rounds, opens, idle_rss, rss)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", help="server config (default: OVMS's holistic config)")
-    parser.add_argument("--graph", default="holisticTracking")
-    parser.add_argument("--input-stream", default="first_input_video")
-    parser.add_argument("--output-stream", default="output")
-    parser.add_argument("--input", help="video file or image folder (default: sample video)")
-    parser.add_argument("--frames", type=int, default=80)
-    parser.add_argument("--width", type=int, default=384)
-    parser.add_argument("--height", type=int, default=288)
+    parser.add_argument(
+        "--config",
+        default=str(DEMOS / "holistic_landmarks" / "config.json"),
+        help="server config (default: the holisticLandmarks demo)",
+    )
+    parser.add_argument("--graph", default="holisticLandmarks")
+    parser.add_argument("--input-stream", default="image")
+    parser.add_argument(
+        "--output-stream",
+        action="append",
+        default=[],
+        help="an output every frame produces (repeatable; default: the holistic parts, "
+        "each optional)",
+    )
+    parser.add_argument("--input", help="video file or image folder (default: the photos)")
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--width", type=int, help="render the sequence at this width")
+    parser.add_argument("--height", type=int, help="render the sequence at this height")
     parser.add_argument("--window", type=int, default=4, help="frames in flight per stream")
     parser.add_argument("--streams", type=int, default=4, help="concurrent streams for memory")
-    parser.add_argument("--repeats", type=int, default=2, help="passes each; the best counts")
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds; medians count")
     parser.add_argument("--skip-mediapipe", action="store_true", help="pipeserve side only")
     args = parser.parse_args()
 
     frames = load_frames(args)
-    height, width = frames[0].shape[:2]
-    print(f"{len(frames)} frames of {width} x {height}; graph {args.graph!r}", flush=True)
+    sizes = sorted({f"{frame.shape[1]} x {frame.shape[0]}" for frame in frames})
+    print(f"{len(frames)} frames of {', '.join(sizes)}; graph {args.graph!r}", flush=True)
     with tempfile.TemporaryDirectory(prefix="holistic-bench-") as tmp:
-        config = Path(args.config) if args.config else ovms_holistic_config(Path(tmp))
-        figures = measure(args, frames, config, Path(tmp) / "server.log")
+        figures = measure(args, frames, Path(args.config), Path(tmp) / "server.log")
     print(figures.report(args.window), flush=True)
 
 

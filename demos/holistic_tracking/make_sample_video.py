@@ -62,16 +62,19 @@ def render_shot(shot: Shot, count: int, size: tuple[int, int]) -> Iterator[np.nd
         )
 
 
+def shots(astronaut: np.ndarray, hopper: np.ndarray) -> tuple[Shot, Shot]:
+    """The camera moves over the two photos, in order."""
+    return (
+        Shot(astronaut, ((0.45, 0.42), (0.52, 0.38)), (1.0, 1.3), (-4.0, 5.0)),
+        Shot(hopper, ((0.5, 0.42), (0.47, 0.48)), (1.05, 1.0), (3.0, -3.0)),
+    )
+
+
 def sample_frames(frames: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
     """The two shots, half of ``frames`` each."""
-    astronaut, hopper = photos()
-    first = frames // 2
-    yield from render_shot(
-        Shot(astronaut, ((0.45, 0.42), (0.52, 0.38)), (1.0, 1.3), (-4.0, 5.0)), first, size
-    )
-    yield from render_shot(
-        Shot(hopper, ((0.5, 0.42), (0.47, 0.48)), (1.05, 1.0), (3.0, -3.0)), frames - first, size
-    )
+    first, second = shots(*photos())
+    yield from render_shot(first, frames // 2, size)
+    yield from render_shot(second, frames - frames // 2, size)
 
 
 def main() -> None:

@@ -8,19 +8,25 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+NUMBER = r" *\d+\.\d"
 
 
-def test_the_benchmark_reports_rate_open_time_and_memory_per_stream():
+def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     command = [sys.executable, str(ROOT / "demos" / "benchmark" / "holistic_bench.py")]
     command += ["--config", str(ROOT / "demos" / "default" / "config.json")]
     command += ["--graph", "passthrough", "--input-stream", "in", "--output-stream", "out"]
-    command += ["--frames", "6", "--width", "64", "--height", "48", "--repeats", "1"]
+    command += ["--frames", "6", "--width", "64", "--height", "48", "--rounds", "1"]
     command += ["--streams", "3", "--skip-mediapipe"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
     lines = done.stdout.splitlines()
     assert lines[0] == "6 frames of 64 x 48; graph 'passthrough'"
-    assert re.fullmatch(r"pipeserve  one gRPC stream, window 4: +\d+\.\d fps .*", lines[1])
-    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[2])
-    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[3])]
+    assert lines[1] == "median of 1 paired rounds; window 4 per stream"
+    one = rf"pipeserve  1 stream: {NUMBER} fps   server CPU {NUMBER} ms/frame   GIL held (.+)"
+    match = re.fullmatch(one + " ms/frame", lines[2])
+    assert match and re.fullmatch(rf"{NUMBER}|  n/a \(pip install py-spy.*\)", match[1])
+    two = rf"pipeserve  2 streams: {NUMBER} fps   server CPU {NUMBER} ms/frame \(aggregate\)"
+    assert re.fullmatch(two, lines[3])
+    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[4])
+    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[5])]
     assert len(rss) == 4 and all(v > 50 for v in rss)  # 0..3 streams open, a real process
-    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[3])
+    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[5])
