@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeserve.clients.local_server import LocalServer
-from pipeserve.clients.stream import GraphStream
+from pipeserve.clients.stream import SETTLE_LAG, GraphStream
 from pipeserve.clients.video import open_source
 
 DEMOS = Path(__file__).resolve().parents[1]
@@ -234,7 +234,8 @@ def stream_open_seconds(target: Target, frame: np.ndarray, repeats: int) -> list
 def rss_with_streams(
     server: LocalServer, target: Target, frames: Sequence[np.ndarray], streams: int
 ) -> list[int]:
-    """Server RSS with 0, 1, ..., ``streams`` streams open, each having run ``frames``."""
+    """Server RSS with 0, 1, ..., ``streams`` streams open, each having run ``frames``
+    (more than ``SETTLE_LAG``)."""
     rss = [server.rss_bytes()]
     opened: list[GraphStream] = []
     try:
@@ -242,10 +243,15 @@ def rss_with_streams(
             stream = target.stream()
             stream.open()
             opened.append(stream)
-            for frame in frames:  # one at a time: send, wait for its result
+            released = 0
+            for sent, frame in enumerate(frames):
+                while sent - released >= target.window:  # the window is full
+                    released += len(stream.results(block=True))
                 stream.send(frame)
-                while not stream.results(block=True):
-                    pass
+            # a result with optional outputs is released once SETTLE_LAG later frames are
+            # answered, so this many released means every frame was answered
+            while released < len(frames) - SETTLE_LAG:
+                released += len(stream.results(block=True))
             rss.append(server.rss_bytes())
     finally:
         for stream in opened:
