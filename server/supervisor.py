@@ -253,6 +253,9 @@ class Supervisor:
                 log.error("worker %d did not exit in time; killing it", worker.index)
                 worker.process.kill()
                 worker.process.join()
-            codes.append(worker.process.exitcode)
+            code = worker.process.exitcode
+            if code == -signal.SIGTERM and not worker.serving:
+                code = 0  # stopped while starting, before its handler: it held no streams
+            codes.append(code)
         log.info("workers exited with %s", codes)
         return 0 if all(code == 0 for code in codes) else 1

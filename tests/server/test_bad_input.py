@@ -7,7 +7,6 @@ pipeserve stubs are never imported in the test process.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import grpc
 import numpy as np
@@ -15,21 +14,8 @@ import pytest
 from tritonclient.grpc import service_pb2 as pb
 
 from .conftest import ServerProcess
-
-STREAM = "/inference.GRPCInferenceService/ModelStreamInfer"
-INFER = "/inference.GRPCInferenceService/ModelInfer"
-
-
-def infer_request(
-    model: str, inputs: list[tuple[str, str, list[int], bytes | None]], **fields: Any
-) -> pb.ModelInferRequest:
-    """A request with (name, datatype, shape, raw bytes or None) inputs."""
-    msg = pb.ModelInferRequest(model_name=model, **fields)
-    for name, datatype, shape, raw in inputs:
-        msg.inputs.add(name=name, datatype=datatype, shape=shape)
-        if raw is not None:
-            msg.raw_input_contents.append(raw)
-    return msg
+from .hardening import INFER, STREAM
+from .hardening import request as infer_request
 
 
 def fp32(
