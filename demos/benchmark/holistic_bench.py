@@ -111,10 +111,21 @@ def ovms_holistic_config(folder: Path) -> Path:
     return folder / "config_holistic.json"
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    found = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found += descendants(int(child))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` (all its threads) and its descendants, from ``/proc``."""
+    total = 0
+    for p in descendants(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_mediapipe(frames: Sequence[np.ndarray]) -> Rate:
@@ -159,10 +170,10 @@ def run_streams(
         thread.start()
     start.wait(timeout=300)
     with watch or nullcontext():
-        started, cpu = time.perf_counter(), server_cpu_seconds(pid)
+        started, cpu = time.perf_counter(), cpu_seconds(pid)
         for thread in threads:
             thread.join()
-        wall, cpu = time.perf_counter() - started, server_cpu_seconds(pid) - cpu
+        wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
     missing = [len(frames) - len(frames_answered) for frames_answered in answered]
     if any(missing):
         raise RuntimeError(f"frames not answered per stream: {missing}")

@@ -40,12 +40,11 @@ from pipeserve.clients.local_server import LocalServer, free_port
 from pipeserve.clients.stream import GraphStream
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from holistic_bench import load_frames, ovms_holistic_config
+from holistic_bench import cpu_seconds, load_frames, ovms_holistic_config
 
 REPO = Path(__file__).resolve().parents[2]
 GRAPH, INPUT, OUTPUT = "holisticTracking", "first_input_video", "output"
 CORES = 16
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def client(
@@ -91,23 +90,6 @@ def aggregate_fps(url: str, frames: list[np.ndarray], streams: int, window: int)
         process.join()
     released = min(r for r, _ in runs)
     return sum(len(times) for _, times in runs) / (max(t[-1] for _, t in runs) - released)
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    found = [pid]
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        found += descendants(int(child))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of ``pid`` and its descendants, from ``/proc/<pid>/stat``."""
-    total = 0
-    for p in descendants(pid):
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
 
 
 @contextmanager
