@@ -61,6 +61,10 @@ class BoxKalmanFilter:
         self.p_pp = self.p_pp * (1 - k_pos)
         self.p_pv = self.p_pv * (1 - k_pos)
 
+    def hold_size(self) -> None:
+        """Stop extrapolating the size (a missed object keeps the size it was last seen at)."""
+        self.vel[2:] = 0.0
+
     def stop(self) -> None:
         """Stop extrapolating (used once a track has been unseen for too long)."""
         self.vel = np.zeros(4)

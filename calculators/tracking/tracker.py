@@ -191,6 +191,8 @@ class ObjectTracker:
         cfg = self.config
         self.frame += 1
         for track in self.tracks:
+            if track.unseen == 1:
+                track.kalman.hold_size()  # partial views before a miss must not shrink it away
             track.kalman.predict()
             track.unseen += 1
             track.detection = -1

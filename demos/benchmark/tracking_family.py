@@ -46,6 +46,8 @@ import tracking_sequences  # noqa: E402
 
 ROOT = HERE.parents[1]
 GRAPH = ROOT / "demos" / "object_tracking" / "graph.pbtxt"
+ORACLE = "oracle"
+"""The bound from the detections alone (``mot_scoring.oracle``): true IDs, no false positive."""
 NORFAIR_RUNS = ((15, None), (30, 0), (30, 2), (90, 0), (90, 2))
 """norfair ``(hit_counter_max, initialization_delay)``: its defaults (15, half of it), then
 the shared grid: a lost track's memory (30, 90 frames) x detections to confirm (1, 3)."""
@@ -61,7 +63,7 @@ def prepare(preset: str, seed: int, cache: Path) -> tuple[Path, np.ndarray, np.n
     data_path = stem.with_suffix(".npz")
     if not data_path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        scene = tracking_sequences.generate(tracking_sequences.FAMILY[preset], seed)
+        scene = tracking_sequences.scene(preset, seed)
         width, height = scene.size
         frames = np.lib.format.open_memmap(
             frames_path, "w+", np.uint8, (scene.num_frames, height, width, 3)
@@ -156,9 +158,10 @@ def score_sequence(
     frames_path, gt, candidates = prepare(preset, seed, args.cache)
     frames = np.load(frames_path, mmap_mode="r")
     ours, ours_ms = run_ours(frames, candidates, **overrides)
+    oracle = mot_scoring.oracle(gt, candidates)
     if args.ours_only:
-        return {"ours": mot_scoring.score(gt, ours)}
-    results = {"ours": ours}
+        return {"ours": mot_scoring.score(gt, ours), ORACLE: mot_scoring.score(gt, oracle)}
+    results = {"ours": ours, ORACLE: oracle}
     for memory, delay in NORFAIR_RUNS:
         name = "norfair defaults" if delay is None else f"norfair hit {memory}, delay {delay}"
         results[name] = run_norfair(
@@ -172,7 +175,7 @@ def score_sequence(
     subprocess.run([peers_python(args.peers_venv), script, job, report_path], check=True)
     report: dict[str, dict[str, float]] = json.loads(report_path.read_text())
     for name in results:
-        report[name]["peer"] = 0 if name == "ours" else 1
+        report[name]["peer"] = 0 if name in ("ours", ORACLE) else 1
     report["ours"]["tracker_ms"] = ours_ms
     report_path.write_text(json.dumps(report, indent=1))
     return report
@@ -206,7 +209,8 @@ def print_sequence(name: str, report: dict[str, dict[str, float]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", nargs="*", default=sorted(tracking_sequences.FAMILY))
+    names = [*sorted(tracking_sequences.FAMILY), tracking_sequences.ORIGINAL]
+    parser.add_argument("--presets", nargs="*", choices=names, default=names)
     parser.add_argument("--seeds", nargs="*", type=int, default=tracking_sequences.SCORING_SEEDS)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "tracking-family")
     parser.add_argument("--cache", type=Path, default=ROOT / "out" / "tracking-family" / "cache")
@@ -238,11 +242,12 @@ def main() -> None:
 def print_summary(summary: dict[str, dict[str, dict[str, float]]], ours_only: bool) -> None:
     """Ours per sequence (with the goals unless ``ours_only``), then mean and worst case."""
     print(
-        "\n| sequence | MOTA | IDF1 | IDSW | FP | FN | best peer MOTA | fewest peer IDSW | goals |"
+        "\n| sequence | MOTA | IDF1 | IDSW | FP | FN | oracle MOTA | oracle IDF1 | best peer MOTA"
+        " | fewest peer IDSW | goals |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, report in summary.items():
-        m = report["ours"]
+        m, o = report["ours"], report[ORACLE]
         g = goals(report) if not ours_only else None
         tail = "| - | - | - |"
         if g is not None:
@@ -250,7 +255,7 @@ def print_summary(summary: dict[str, dict[str, dict[str, float]]], ours_only: bo
             tail = f"| {g['best peer MOTA']:.3f} | {g['fewest peer IDSW']} | {met} |"
         print(
             f"| {name} | {m['MOTA']:.3f} | {m['IDF1']:.3f} | {int(m['IDSW'])} | {int(m['FP'])}"
-            f" | {int(m['FN'])} {tail}"
+            f" | {int(m['FN'])} | {o['MOTA']:.3f} | {o['IDF1']:.3f} {tail}"
         )
     mota = [r["ours"]["MOTA"] for r in summary.values()]
     idf1 = [r["ours"]["IDF1"] for r in summary.values()]

@@ -150,3 +150,16 @@ def test_coasting_ends_after_its_limit() -> None:
         tracker.update(frame, moving_box(t), np.array([0.9]))
     counts = [len(tracker.update(frame, np.zeros((0, 4)), np.zeros(0))) for _ in range(40)]
     assert counts == [1] * config.max_coast_frames + [0] * (40 - config.max_coast_frames)
+
+
+def test_a_missed_object_keeps_the_size_it_was_last_seen_at() -> None:
+    """Partial views (an object sliding behind an occluder) must not shrink it away."""
+    tracker = ObjectTracker(TrackerConfig(max_coast_frames=20))
+    frame = np.zeros((200, 240, 3), np.uint8)
+    for t in range(12):
+        side = 40.0 - 4.0 * max(t - 5, 0)  # 40 px, then shrinking 4 px a frame to 16
+        tracker.update(frame, np.array([[40.0 + 2 * t, 60.0, side, side]]), np.array([0.9]))
+    coasted = [tracker.update(frame, np.zeros((0, 4)), np.zeros(0)) for _ in range(15)]
+    widths = [objects[0].box[2] for objects in coasted]
+    assert widths[1:] == [widths[1]] * 14, "the size is extrapolated one frame at most"
+    assert widths[-1] >= 12.0
