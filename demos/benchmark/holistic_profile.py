@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import threading
 import time
@@ -45,9 +46,11 @@ def moving_frames(count: int) -> list[np.ndarray]:
     return load_frames(argparse.Namespace(input=None, frames=count, width=0, height=0))
 
 
-def run(frames: list[np.ndarray], window: int, trace: bool) -> tuple[CalculatorGraph, float]:
+def run(
+    frames: list[np.ndarray], window: int, profile: bool = True, trace: bool = False
+) -> tuple[CalculatorGraph, float]:
     """Run the graph over ``frames``; returns it (finished) and process CPU seconds."""
-    options = ProfilerOptions(enabled=True, trace=trace)
+    options = ProfilerOptions(enabled=profile, trace=trace)
     spec = GraphSpec(load_graph_config(GRAPH), name="holisticLandmarks", profiler=options)
     graph = CalculatorGraph(spec, services={"models": WheelModels()})
     settled = threading.Semaphore(window)
@@ -74,9 +77,19 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=4, help="frames in flight")
     parser.add_argument("--trace", type=Path, help="write a Chrome trace (Perfetto) here")
     parser.add_argument("--json", type=Path, help="write the per-node profile here")
+    parser.add_argument(
+        "--cpu-rounds",
+        type=int,
+        default=3,
+        help="runs without the profiler first: their median process CPU per frame",
+    )
     args = parser.parse_args()
     frames = moving_frames(args.frames)
-    run(frames[:2], args.window, trace=False)  # warm up: compile models, first-call costs
+    run(frames[:2], args.window, profile=False)  # warm up: compile models, first-call costs
+    if args.cpu_rounds:
+        cpus = [run(frames, args.window, profile=False)[1] for _ in range(args.cpu_rounds)]
+        print(f"profiler off: process CPU {statistics.median(cpus) * 1e3 / len(frames):.1f} "
+              f"ms/frame (median of {args.cpu_rounds} runs)")  # fmt: skip
     graph, cpu = run(frames, args.window, trace=args.trace is not None)
     profile = graph.profile()
     assert profile is not None
