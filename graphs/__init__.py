@@ -14,6 +14,7 @@ from .contract import (
 )
 from .graph import CalculatorGraph
 from .packet import EMPTY, Packet, Scalar, as_scalar
+from .profiler import GraphProfile, NodeProfile, ProfilerOptions
 from .registry import (
     find_calculator,
     register_calculator,
@@ -33,11 +34,13 @@ __all__ = [
     "CalculatorContract",
     "CalculatorGraph",
     "GraphConfigError",
+    "GraphProfile",
     "GraphSpec",
     "Input",
     "InputSidePacket",
     "InputStreamHandler",
     "NodeError",
+    "NodeProfile",
     "Output",
     "OutputSidePacket",
     "OutputStream",
@@ -45,6 +48,7 @@ __all__ = [
     "PacketError",
     "PipeserveError",
     "ProcessResult",
+    "ProfilerOptions",
     "Scalar",
     "as_scalar",
     "find_calculator",

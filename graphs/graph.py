@@ -11,6 +11,7 @@ from .contract import ANY_TAG, InputSidePacket
 from .lifecycle import GraphState, Lifecycle
 from .node import PacketObserver
 from .packet import Packet
+from .profiler import GraphProfile
 from .scheduler import ErrorCallback, Scheduler
 from .spec import GraphSpec
 from .timestamp import DONE, UNSET, is_allowed_in_stream, next_allowed_in_stream, timestamp_name
@@ -152,6 +153,17 @@ class CalculatorGraph:
     def cancel(self) -> None:
         """Stop now: no further processing; worker threads exit after their current call."""
         self._run.cancel()
+
+    def profile(self) -> GraphProfile | None:
+        """This run's per-node profile so far; None unless the graph is profiled
+        (``profiler_config { enable_profiler: true }``)."""
+        profiler = self._run.profiler
+        return None if profiler is None else profiler.snapshot()
+
+    def chrome_trace(self) -> dict[str, Any] | None:
+        """This run's kept calls as a Chrome trace (``trace_enabled: true``), else None."""
+        profiler = self._run.profiler
+        return None if profiler is None or profiler.events is None else profiler.chrome_trace()
 
     def queue_peaks(self) -> dict[str, int]:
         """The largest number of packets each node input ever held, as ``node:stream``."""

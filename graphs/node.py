@@ -60,6 +60,7 @@ class NodeRuntime:
         "context",
         "handler",
         "inline",
+        "process",
         "queues",
         "routes",
         "running",
@@ -80,6 +81,8 @@ class NodeRuntime:
         )
         self.routes: list[OutputRoute] = []
         self.calculator: Calculator | None = None
+        self.process: Callable[[CalculatorContext], Any] = _not_opened
+        """The calculator's ``process`` (timed when the graph is profiled), set at open."""
         self.context = CalculatorContext(
             graph_name,
             spec.name,
@@ -143,3 +146,7 @@ class NodeRuntime:
 
     def __repr__(self) -> str:
         return f"NodeRuntime({self.spec.name!r}, state={self.state.value}, running={self.running})"
+
+
+def _not_opened(cc: CalculatorContext) -> None:
+    raise PipeserveError(f"node {cc.node_name!r} runs before it opened")

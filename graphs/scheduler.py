@@ -20,6 +20,7 @@ from .calculator import STOP, Calculator
 from .lifecycle import GraphState, Lifecycle
 from .node import NodeRuntime, NodeState, OutputRoute
 from .packet import EMPTY, Packet
+from .profiler import GraphProfiler
 from .spec import GraphSpec
 from .stream_handlers.base import BOUND, CLOSE, PROCESS, Invocation
 from .timestamp import DONE, MIN, PRESTREAM, UNSET, next_allowed_in_stream
@@ -62,6 +63,11 @@ class Scheduler:
         self._idle_waiters = 0  # threads in wait_until
         self._open_nodes = 0
         self._workers = WorkerPool(spec.num_threads, f"graph-{spec.name}")
+        self.profiler: GraphProfiler | None = None
+        if spec.profiler.enabled:
+            names = [(n.name, n.contract.calculator) for n in spec.nodes]
+            self.profiler = GraphProfiler(spec.name, names, spec.profiler)
+        self._totals = spec.profile_totals
 
     # ------------------------------------------------------------ graph-facing calls
     def open_node(self, node: NodeRuntime) -> None:
@@ -70,9 +76,15 @@ class Scheduler:
         ctx.input_side_packets.values = [
             self.side_values.get(s.name, EMPTY) for s in node.spec.contract.input_side_packets
         ]
+        profiler = self.profiler
         try:
-            node.calculator = node.spec.calculator()
-            node.calculator.open(ctx)
+            calculator = node.calculator = node.spec.calculator()
+            if profiler is None:
+                calculator.open(ctx)
+                node.process = calculator.process
+            else:
+                profiler.timed_call(node.spec.index, "open", calculator.open, ctx)
+                node.process = profiler.timed_process(node.spec.index, calculator.process)
             self._apply_pending_bounds(node)
         except Exception as exc:  # a calculator's failure is a graph error
             self.fail(node, None, exc)
@@ -122,6 +134,7 @@ class Scheduler:
                 return
             self.life.enter(GraphState.CANCELLED)
             self.error = GraphCancelledError(f"graph {self.name!r} was cancelled")
+            self._add_profile()
             self.cond.notify_all()
         self._workers.shutdown()
 
@@ -144,7 +157,13 @@ class Scheduler:
             callback(error)
         with self.lock:
             self.life.enter(GraphState.FAILED)
+            self._add_profile()
             self.cond.notify_all()
+
+    def _add_profile(self) -> None:
+        """As the run ends (lock held, before waiters wake): add its profile to the totals."""
+        if self.profiler is not None:
+            self._totals.add_run(self.profiler)
 
     # ------------------------------------------------------------- per-packet path
     def _emit(self, node: NodeRuntime, route: OutputRoute, packet: Packet) -> None:
@@ -191,6 +210,7 @@ class Scheduler:
     def run_node(self, node: NodeRuntime) -> None:
         """Run a claimed node until its handler has nothing ready, then release it."""
         calculator = node.opened_calculator()
+        process = node.process
         ctx = node.context
         offset = node.spec.contract.timestamp_offset
         lock, life, pressure = self.lock, self.life, self.pressure
@@ -218,7 +238,7 @@ class Scheduler:
                 if kind is PROCESS:
                     ctx.input_timestamp = invocation.timestamp
                     ctx.inputs.packets = invocation.packets or []
-                    result = calculator.process(ctx)
+                    result = process(ctx)
                     self._apply_pending_bounds(node)
                     if node.source and result is STOP:
                         self._close_node(node, calculator)
@@ -252,7 +272,10 @@ class Scheduler:
         ctx = node.context
         ctx.input_timestamp = DONE
         try:
-            calculator.close(ctx)
+            if self.profiler is None:
+                calculator.close(ctx)
+            else:
+                self.profiler.timed_call(node.spec.index, "close", calculator.close, ctx)
             self._apply_pending_bounds(node)
         except Exception as exc:  # a calculator's failure is a graph error
             self.fail(node, None, exc)
@@ -293,6 +316,7 @@ class Scheduler:
     def _check_done(self) -> None:
         if self._open_nodes == 0 and self.life.state is GraphState.RUNNING:
             self.life.enter(GraphState.DONE)
+            self._add_profile()
             self.cond.notify_all()
             self._workers.shutdown()
 

@@ -11,6 +11,7 @@ from pipeserve.errors import GraphConfigError
 from .calculator import Calculator
 from .config import check_option_types, extension_options, node_options
 from .contract import CalculatorContract, check_ports
+from .profiler import ProfilerOptions, ProfileTotals
 from .registry import find_calculator
 from .stream_handlers import (  # noqa: F401  (registration)
     default,
@@ -49,9 +50,15 @@ class NodeSpec:
 class GraphSpec:
     """Expanded and validated graph; build once, then create a ``CalculatorGraph`` per run."""
 
-    def __init__(self, config: GraphConfig, name: str = "graph") -> None:
+    def __init__(
+        self, config: GraphConfig, name: str = "graph", profiler: ProfilerOptions | None = None
+    ) -> None:
         self.name = name
         self.config = expand_subgraphs(config)
+        self.profiler = profiler or ProfilerOptions.from_config(self.config.profiler_config)
+        """Per-node profiling of each run: from ``profiler_config`` unless given here."""
+        self.profile_totals = ProfileTotals(name)
+        """Per-node profiles summed over the finished runs (when profiling is on)."""
         self.input_streams = TagMap.parse(self.config.input_stream, "graph input")
         self.output_streams = TagMap.parse(self.config.output_stream, "graph output")
         self.num_threads = self.config.num_threads or max(2, cpu_share())
