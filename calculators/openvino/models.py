@@ -20,8 +20,14 @@ repository layout) and ``WheelModels()`` (the mediapipe wheel's models by OVMS s
 
 Every model compiles with ``DEFAULT_COMPILE_CONFIG`` updated by the model's own plugin
 config: f32 inference precision (the CPU default may be bf16, which moves holistic
-landmarks by tens of pixels) and no CPU pinning (pinned inference threads fight the graph's
-own threads for the cores: holistic tracking ran 25 % slower pinned on 2 cores).
+landmarks by tens of pixels), no CPU pinning (pinned inference threads fight the graph's
+own threads for the cores: holistic tracking ran 25 % slower pinned on 2 cores) and one
+inference thread, the caller's. A server already runs many inferences at once (graph nodes
+in parallel, streams, requests); with OpenVINO's default of a thread per core, each of
+holistic's ~7 small inferences per frame handed work to a worker thread that then spun
+idle (server CPU per frame 35.3 ms against 31.9 ms with one thread, one paired run).
+``"INFERENCE_NUM_THREADS": 0`` in a model's plugin config gives OpenVINO's own choice back
+(every core on one request: lower latency for one big model on an idle machine).
 """
 
 from __future__ import annotations
@@ -34,13 +40,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import openvino as ov
 
-from pipeserve.cpus import worker_share
 from pipeserve.errors import Code, PipeserveError
 
 DEFAULT_COMPILE_CONFIG: Mapping[str, str] = {
     "PERFORMANCE_HINT": "LATENCY",
     "INFERENCE_PRECISION_HINT": "f32",
     "ENABLE_CPU_PINNING": "NO",
+    "INFERENCE_NUM_THREADS": "1",
 }
 MODEL_SUFFIXES = (".xml", ".onnx", ".tflite")
 """Model file formats in the order a version folder's files are chosen."""
@@ -126,13 +132,8 @@ def find_model(base_path: str | Path, version: str | None = None) -> ModelSource
 
 
 def compile_config(plugin_config: Mapping[str, object] | None = None) -> dict[str, str]:
-    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings);
-    in a worker process (``--workers``), inference threads default to the worker's CPU share."""
-    config = dict(DEFAULT_COMPILE_CONFIG)
-    if (share := worker_share()) is not None:
-        config["INFERENCE_NUM_THREADS"] = str(share)
-    config.update({k: str(v) for k, v in (plugin_config or {}).items()})
-    return config
+    """``DEFAULT_COMPILE_CONFIG`` updated by a model's plugin config (values as strings)."""
+    return {**DEFAULT_COMPILE_CONFIG, **{k: str(v) for k, v in (plugin_config or {}).items()}}
 
 
 def keep_outputs(model: ov.Model, names: Collection[str]) -> ov.Model:

@@ -43,6 +43,9 @@ class TrackerConfig:
     """Detections scoring at least this start tracks; weaker ones only continue them."""
     low_min_iou: float = 0.4
     """Least IoU between a track's predicted box and a weak detection to match them."""
+    max_size_ratio: float = 0.0
+    """A detection more than this many times taller or shorter than a track's predicted
+    box never matches it by IoU (0: no size gate)."""
     appearance_weight: float = 0.0
     """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost."""
     min_hits: int = 3
@@ -163,10 +166,18 @@ def _gallery_similarity(tracks: list[Track], queries: np.ndarray) -> np.ndarray:
     return np.stack([appearance.similarity(t.gallery, queries).max(axis=0) for t in tracks])
 
 
-def _gated_iou_cost(tracks: list[Track], boxes: np.ndarray, least: float) -> np.ndarray:
-    """1 - IoU of each track's predicted box with each box; infeasible below ``least``."""
-    iou = iou_matrix(np.stack([t.kalman.box for t in tracks]), boxes)
-    return np.where(iou >= least, 1.0 - iou, _INFEASIBLE)
+def _gated_iou_cost(
+    tracks: list[Track], boxes: np.ndarray, least: float, max_ratio: float
+) -> np.ndarray:
+    """1 - IoU of each track's predicted box with each box; infeasible below ``least`` IoU
+    or when the heights differ by more than ``max_ratio`` times (0: no size gate)."""
+    predicted = np.stack([t.kalman.box for t in tracks])
+    iou = iou_matrix(predicted, boxes)
+    feasible = iou >= least
+    if max_ratio > 0:
+        ratio = boxes[None, :, 3] / np.maximum(predicted[:, None, 3], 1e-9)
+        feasible &= (ratio <= max_ratio) & (ratio * max_ratio >= 1.0)
+    return np.where(feasible, 1.0 - iou, _INFEASIBLE)
 
 
 CostFn = Callable[[list[Track], FrameDetections, list[int]], np.ndarray]
@@ -228,10 +239,12 @@ class ObjectTracker:
         return self._output(image.shape[1], image.shape[0])
 
     def _iou_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
-        return _gated_iou_cost(tracks, dets.boxes[free], self.config.min_iou)
+        cfg = self.config
+        return _gated_iou_cost(tracks, dets.boxes[free], cfg.min_iou, cfg.max_size_ratio)
 
     def _weak_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
-        return _gated_iou_cost(tracks, dets.boxes[free], self.config.low_min_iou)
+        cfg = self.config
+        return _gated_iou_cost(tracks, dets.boxes[free], cfg.low_min_iou, cfg.max_size_ratio)
 
     def _motion_cost(
         self, tracks: list[Track], dets: FrameDetections, free: list[int]

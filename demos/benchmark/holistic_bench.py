@@ -18,7 +18,8 @@ by default the pinned 60-frame moving sequence over the bundled photos at their 
 (astronaut 512 x 512, Grace Hopper 512 wide x 600 high: pan, zoom, a few degrees of tilt,
 a cut between them); ``--width``/``--height`` render it at one size instead, ``--input``
 reads a video. The server runs as a subprocess on free ports, serving ``--config``
-(default: the holisticLandmarks demo). Other load on the machine shows in the figures.
+(default: the holisticLandmarks demo). Other load on the machine shows in the figures: the
+load average is printed before and after.
 
     python demos/benchmark/holistic_bench.py --rounds 5
 """
@@ -26,11 +27,8 @@ reads a video. The server runs as a subprocess on free ports, serving ``--config
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +43,9 @@ import numpy as np
 from pipeserve.clients.local_server import LocalServer
 from pipeserve.clients.stream import SETTLE_LAG, GraphStream
 from pipeserve.clients.video import open_source
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from process_stats import GilSampler, cpu_seconds, load_average
 
 DEMOS = Path(__file__).resolve().parents[1]
 HOLISTIC_DEMO = DEMOS / "holistic_tracking"
@@ -111,23 +112,6 @@ def ovms_holistic_config(folder: Path) -> Path:
     return folder / "config_holistic.json"
 
 
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    found = [pid]
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        found += descendants(int(child))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of ``pid`` (all its threads) and its descendants, from ``/proc``."""
-    total = 0
-    for p in descendants(pid):
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def run_mediapipe(frames: Sequence[np.ndarray]) -> Rate:
     """``mp.solutions.holistic`` with its defaults (model complexity 1, smoothing on)."""
     import mediapipe as mp
@@ -179,46 +163,6 @@ def run_streams(
         raise RuntimeError(f"frames not answered per stream: {missing}")
     counted = streams * (len(frames) - 1)
     return Rate(counted / wall, 1e3 * cpu / counted, sum(strays))
-
-
-class GilSampler:
-    """``py-spy record --gil`` on process ``pid`` while entered (it samples only while a
-    thread holds the GIL): ``held_seconds`` afterwards, or None without a working py-spy
-    (not installed next to this Python, or not allowed to attach)."""
-
-    RATE = 250  # samples per second
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.held_seconds: float | None = None
-        self._spy: subprocess.Popen[bytes] | None = None
-        handle, name = tempfile.mkstemp(prefix="gil-", suffix=".txt")
-        os.close(handle)
-        self._out = Path(name)
-
-    def __enter__(self) -> GilSampler:
-        spy = Path(sys.executable).with_name("py-spy")
-        if not spy.exists():
-            return self
-        command = [str(spy), "record", "--pid", str(self.pid), "--gil", "--nonblocking"]
-        command += ["--rate", str(self.RATE), "--format", "raw", "-o", str(self._out)]
-        self._spy = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        assert self._spy.stdout is not None
-        if b"Sampling process" not in self._spy.stdout.readline():  # attached, or failed
-            self._spy.wait()
-            self._spy = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._spy is None:
-            self._out.unlink()
-            return
-        self._spy.send_signal(signal.SIGINT)
-        self._spy.communicate(timeout=60)
-        lines = self._out.read_text().splitlines()
-        self._out.unlink()
-        samples = sum(int(line.rsplit(" ", 1)[1]) for line in lines if line.strip())
-        self.held_seconds = samples / self.RATE
 
 
 def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> float | None:
@@ -389,9 +333,11 @@ def main() -> None:
     frames = load_frames(args)
     sizes = sorted({f"{frame.shape[1]} x {frame.shape[0]}" for frame in frames})
     print(f"{len(frames)} frames of {', '.join(sizes)}; graph {args.graph!r}", flush=True)
+    print(f"load average before: {load_average()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="holistic-bench-") as tmp:
         figures = measure(args, frames, Path(args.config), Path(tmp) / "server.log")
     print(figures.report(args.window), flush=True)
+    print(f"load average after: {load_average()}", flush=True)
 
 
 if __name__ == "__main__":

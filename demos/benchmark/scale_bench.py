@@ -7,7 +7,7 @@ own Python work does not share one GIL) and streams the holistic demo's sample f
 released at once; aggregate frames/s is the results of all streams over the time from the
 release to the last result. Each figure is printed with its ratio to ``--workers 1`` with one
 stream, measured in the same run. The server's CPU ms per frame comes from ``/proc`` (all
-of its processes); with ``py-spy`` on PATH (``pip install py-spy``), the ms per frame a
+of its processes); with ``py-spy`` (next to this Python or on PATH), the ms per frame a
 frame holds the GIL is sampled as well (``py-spy record --gil`` on a one-process server with
 one stream), and the script says what the two imply for a 16-core machine.
 
@@ -23,7 +23,6 @@ import itertools
 import math
 import multiprocessing
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,8 @@ from pipeserve.clients.local_server import LocalServer, free_port
 from pipeserve.clients.stream import GraphStream
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from holistic_bench import cpu_seconds, load_frames, ovms_holistic_config
+from holistic_bench import load_frames, ovms_holistic_config
+from process_stats import GilSampler, cpu_seconds, find_py_spy, load_average
 
 REPO = Path(__file__).resolve().parents[2]
 GRAPH, INPUT, OUTPUT = "holisticTracking", "first_input_video", "output"
@@ -130,36 +130,29 @@ def _ready(url: str) -> bool:
 
 
 def gil_ms_per_frame(
-    url: str, pid: int, frames: list[np.ndarray], window: int, py_spy: str
-) -> tuple[float, float]:
+    url: str, pid: int, frames: list[np.ndarray], window: int, py_spy: str | None
+) -> tuple[float, float] | None:
     """(GIL-held ms, CPU ms) per frame of one stream on a one-process server, sampled by
-    ``py-spy record --gil`` and ``/proc`` over the same stretch of frames."""
-    rate, seconds = 100, 8
-    with tempfile.NamedTemporaryFile(suffix=".txt") as out:
-        record = ["record", "--pid", str(pid), "--gil", "--rate", str(rate), "--nonblocking"]
-        command = [py_spy, *record, "--duration", str(seconds), "--format", "raw", "-o", out.name]
-        stream = GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window)
-        stream.open()
-        spy, done, cpu0 = None, 0, 0.0
-        for count, _ in enumerate(stream.run(itertools.cycle(frames))):
-            if count == 5:  # warmed up: the graph exists and tracks
-                spy = subprocess.Popen(
-                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-                )
-                cpu0 = cpu_seconds(pid)
-            elif spy is not None:
-                done += 1
-                if spy.poll() is not None:
-                    break
+    ``GilSampler`` and ``/proc`` over the same stretch of frames (about 8 s once the graph
+    tracks); None when py-spy is missing or cannot attach."""
+    seconds = 8
+    stream = GraphStream(url, GRAPH, INPUT, [OUTPUT], window=window)
+    stream.open()
+    results = stream.run(itertools.cycle(frames))
+    for _ in itertools.islice(results, 5):  # warmed up: the graph exists and tracks
+        pass
+    done = 0
+    with GilSampler(pid, py_spy) as sampler:
+        cpu0, started = cpu_seconds(pid), time.monotonic()
+        for _ in results:
+            done += 1
+            if time.monotonic() - started >= seconds:
+                break
         cpu = cpu_seconds(pid) - cpu0
-        stream.cancel()
-        lines = Path(out.name).read_text().splitlines()
-        samples = sum(int(line.rsplit(" ", 1)[1]) for line in lines if line.strip())
-    return 1000 * samples / rate / done, 1000 * cpu / done
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    stream.cancel()
+    if sampler.held_seconds is None:
+        return None
+    return 1000 * sampler.held_seconds / done, 1000 * cpu / done
 
 
 def main() -> None:
@@ -170,7 +163,7 @@ def main() -> None:
     parser.add_argument("--input", help="video file or image folder (default: sample video)")
     parser.add_argument("--window", type=int, default=4, help="frames in flight per stream")
     parser.add_argument("--streams", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="py-spy executable")
+    parser.add_argument("--py-spy", default=find_py_spy(), help="py-spy executable")
     args = parser.parse_args()
 
     frames = load_frames(args)
@@ -197,9 +190,10 @@ def main() -> None:
                         f"(server CPU {1000 * used / (streams * len(frames)):.0f} ms/frame)",
                         flush=True,
                     )
-                if name == "--workers 1" and args.py_spy:
+                if name == "--workers 1":
                     gil = gil_ms_per_frame(url, pid, frames, args.window, args.py_spy)
-                    print(f"GIL {gil[0]:.1f} ms, CPU {gil[1]:.0f} ms per frame", flush=True)
+                    if gil is not None:
+                        print(f"GIL {gil[0]:.1f} ms, CPU {gil[1]:.0f} ms per frame", flush=True)
     print(report(table, gil, args.streams))
     print(f"load average after: {load_average()}")
 
@@ -216,7 +210,7 @@ def report(
             f"{name:18s} " + " ".join(f"{row[n]:6.1f} ({row[n] / base:4.2f})" for n in streams)
         )
     if gil is None:
-        lines.append("GIL figure skipped: py-spy not found (pip install py-spy)")
+        lines.append("GIL figure skipped: py-spy not found or cannot attach (pip install py-spy)")
         return "\n".join(lines)
     gil_ms, cpu_ms = gil
     one_process = 1000 / gil_ms

@@ -20,13 +20,15 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
     lines = done.stdout.splitlines()
     assert lines[0] == "6 frames of 64 x 48; graph 'passthrough'"
-    assert lines[1] == "median of 1 paired rounds; window 4 per stream"
+    assert re.fullmatch(r"load average before: [\d.]+ [\d.]+ [\d.]+", lines[1])
+    assert lines[2] == "median of 1 paired rounds; window 4 per stream"
     one = rf"pipeserve  1 stream: {NUMBER} fps   server CPU {NUMBER} ms/frame   GIL held (.+)"
-    match = re.fullmatch(one + " ms/frame", lines[2])
+    match = re.fullmatch(one + " ms/frame", lines[3])
     assert match and re.fullmatch(rf"{NUMBER}|  n/a \(pip install py-spy.*\)", match[1])
     two = rf"pipeserve  2 streams: {NUMBER} fps   server CPU {NUMBER} ms/frame \(aggregate\)"
-    assert re.fullmatch(two, lines[3])
-    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[4])
-    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[5])]
+    assert re.fullmatch(two, lines[4])
+    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[5])
+    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[6])]
     assert len(rss) == 4 and all(v > 50 for v in rss)  # 0..3 streams open, a real process
-    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[5])
+    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[6])
+    assert re.fullmatch(r"load average after: [\d.]+ [\d.]+ [\d.]+", lines[7])

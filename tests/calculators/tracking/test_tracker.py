@@ -163,3 +163,16 @@ def test_a_missed_object_keeps_the_size_it_was_last_seen_at() -> None:
     widths = [objects[0].box[2] for objects in coasted]
     assert widths[1:] == [widths[1]] * 14, "the size is extrapolated one frame at most"
     assert widths[-1] >= 12.0
+
+
+def test_a_candidate_of_a_very_different_size_does_not_continue_a_track() -> None:
+    frame = np.zeros((120, 160, 3), np.uint8)
+    bigger = np.array([[30.0, 30.0, 64.0, 64.0]])  # 1.6 times as tall, IoU 0.39
+    reported = {}
+    for max_ratio in (0.0, 1.5):
+        tracker = ObjectTracker(TrackerConfig(low_min_iou=0.3, max_size_ratio=max_ratio))
+        for _ in range(5):
+            tracker.update(frame, np.array([[40.0, 40.0, 40.0, 40.0]]), np.array([0.9]))
+        (seen,) = tracker.update(frame, bigger, np.array([0.4]))
+        reported[max_ratio] = (seen.track_id, seen.score)
+    assert reported == {0.0: (1, 0.4), 1.5: (1, 0.9)}  # matched without the gate, coasting with it
