@@ -89,10 +89,13 @@ class Scheduler:
             self._apply_pending_bounds(node)
         except Exception as exc:  # a calculator's failure is a graph error
             self.fail(node, None, exc)
-            return
+        else:
+            with self.lock:
+                node.state = NodeState.OPENED
+                self._open_nodes += 1
         with self.lock:
-            node.state = NodeState.OPENED
-            self._open_nodes += 1
+            if self.life.finished:  # the run ended while this node opened
+                node.release()
 
     def schedule_all(self) -> None:
         """After every node opened: run those that are ready (lock held)."""
@@ -135,8 +138,7 @@ class Scheduler:
                 return
             self.life.enter(GraphState.CANCELLED)
             self.error = GraphCancelledError(f"graph {self.name!r} was cancelled")
-            self._add_profile()
-            self.cond.notify_all()
+            self._end_run()
         self._workers.shutdown()
 
     def fail(self, node: NodeRuntime, timestamp: int | None, exc: BaseException) -> None:
@@ -158,13 +160,16 @@ class Scheduler:
             callback(error)
         with self.lock:
             self.life.enter(GraphState.FAILED)
-            self._add_profile()
-            self.cond.notify_all()
+            self._end_run()
 
-    def _add_profile(self) -> None:
-        """As the run ends (lock held, before waiters wake): add its profile to the totals."""
+    def _end_run(self) -> None:
+        """The run has finished (lock held): add its profile to the totals, let the nodes
+        release what they hold, wake the waiters."""
         if self.profiler is not None:
             self._totals.add_run(self.profiler)
+        for node in self.nodes:
+            node.release()
+        self.cond.notify_all()
 
     # ------------------------------------------------------------- per-packet path
     def _emit(self, node: NodeRuntime, route: OutputRoute, packet: Packet) -> None:
@@ -229,7 +234,11 @@ class Scheduler:
 
     def run_node(self, node: NodeRuntime) -> None:
         """Run a claimed node until its handler has nothing ready, then release it."""
-        calculator = node.opened_calculator()
+        calculator = node.calculator
+        if calculator is None:  # the run ended, and dropped it, before this call began
+            with self.lock:
+                self._release(node)
+            return
         process = node.process
         ctx = node.context
         offset = node.spec.contract.timestamp_offset
@@ -341,8 +350,7 @@ class Scheduler:
     def _check_done(self) -> None:
         if self._open_nodes == 0 and self.life.state is GraphState.RUNNING:
             self.life.enter(GraphState.DONE)
-            self._add_profile()
-            self.cond.notify_all()
+            self._end_run()
             self._workers.shutdown()
 
 

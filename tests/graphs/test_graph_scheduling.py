@@ -1,7 +1,9 @@
 """Running graphs: input stream handlers, bounds, ordering, errors, back-pressure, cancel."""
 
+import gc
 import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -306,6 +308,34 @@ def test_cancel_stops_processing_and_frees_threads():
     while threading.active_count() > baseline and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threading.active_count() <= baseline
+
+
+@pytest.mark.parametrize("cancel", [False, True])
+def test_a_finished_run_frees_its_calculators_and_packets_without_the_cycle_collector(cancel):
+    """What calculators and packets hold (infer requests, frames) is freed as the run ends,
+    not when Python's cycle collector gets to the runtime's objects (which refer to each
+    other). A failed run's error keeps its traceback, and through it the failed call's
+    calculator."""
+    graph = _graph(JOIN.format(calc="TestRecordCalculator"))
+    calculator = weakref.ref(graph._run.nodes[0].calculator)
+    frames = [np.zeros(4) for _ in range(3)]
+    payloads = [weakref.ref(frame) for frame in frames]
+    graph.add_packet("a", Packet(frames[0], 1))
+    graph.add_packet("b", Packet(frames[1], 1))  # processed: the node's last input set
+    graph.add_packet("a", Packet(frames.pop(), 2))  # queued, waiting for b's bound
+    graph.wait_until_idle()
+    del frames
+    assert calculator() is not None and all(p() is not None for p in payloads)
+    gc.disable()
+    try:
+        if cancel:
+            graph.cancel()
+        else:
+            graph.close_all_input_streams()
+            graph.wait_until_done(5)
+        assert calculator() is None and all(p() is None for p in payloads)
+    finally:
+        gc.enable()
 
 
 def test_finished_graph_leaves_no_threads():
