@@ -128,6 +128,18 @@ class NodeRuntime:
             raise PipeserveError(f"node {self.spec.name!r} runs before it opened")
         return self.calculator
 
+    def release(self) -> None:
+        """The run is over (graph lock held): let go of the calculator and of the packets
+        queued or last processed, so that what they hold (infer requests, frames, tensors)
+        is freed now; the runtime's objects refer to each other, so without this it waits
+        for Python's cycle collector. A call in progress keeps its own references until it
+        returns."""
+        self.calculator = None
+        self.process = _not_opened
+        self.context.inputs.packets = []
+        for queue in self.queues:
+            queue.packets.clear()
+
     def check_emit(self, route: OutputRoute, packet: Packet) -> None:
         """Reject a packet whose timestamp is not allowed or not increasing on its stream."""
         ts = packet.timestamp

@@ -27,6 +27,7 @@ from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
 from .grpc.server import create_grpc_server
 from .limits import LocalStreamSlots, MeteredStreamSlots, StreamLimits, StreamSlots
+from .memory import tune_allocator
 from .metrics import Metrics
 from .ports import StartupError, listen_socket
 from .reloader import ConfigReloader
@@ -123,6 +124,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     stream slots counted across workers, and a message once it serves.
     """
     sys.setswitchinterval(settings.switch_interval_ms / 1000)
+    tune_allocator()
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "pipeserve-blocking"))
     config = initial_config(settings)

@@ -86,11 +86,14 @@ def test_inline_node_time_is_taken_out_of_the_node_it_ran_inside(grace_hopper):
 
 def test_profiler_is_off_unless_configured_and_then_calls_the_calculator_directly(grace_hopper):
     spec = GraphSpec(parse_graph_config(GRAPH.format(profiler="")), name="g")
+    running = CalculatorGraph(spec)
+    running.start()
+    for node in running._run.nodes:  # no wrapper in the per-packet path
+        assert node.process == node.calculator.process
+    running.cancel()
     graph, _, _ = _run(spec, grace_hopper)
     assert graph.profile() is None and graph.chrome_trace() is None
     assert spec.profile_totals.snapshot().runs == 0
-    for node in graph._run.nodes:  # no wrapper in the per-packet path
-        assert node.process == node.calculator.process
 
 
 def test_trace_log_path_gets_totals_over_runs_and_the_last_runs_chrome_trace(
