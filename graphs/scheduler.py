@@ -240,6 +240,7 @@ class Scheduler:
                 else:
                     invocation = decide()
                 if invocation is None:
+                    ctx.inputs.clear()  # the last set's packets are not kept till the next
                     self._release(node)
                     return
             try:
