@@ -63,6 +63,7 @@ class Scheduler:
         self._idle_waiters = 0  # threads in wait_until
         self._open_nodes = 0
         self._workers = WorkerPool(spec.num_threads, f"graph-{spec.name}")
+        self._slot = _WorkerSlot()
         self.profiler: GraphProfiler | None = None
         if spec.profiler.enabled:
             names = [(n.name, n.contract.calculator) for n in spec.nodes]
@@ -208,9 +209,28 @@ class Scheduler:
         return True
 
     def _schedule(self, node: NodeRuntime) -> None:
-        """Submit a node to the workers unless it is already queued or running (lock held)."""
+        """Hand a node to the workers unless it is already queued or running (lock held).
+
+        A worker thread keeps the first node it makes ready to run itself next (no queue,
+        no wake-up); any more go to the pool, where idle workers take them.
+        """
         if self._claim(node):
-            self._workers.submit(self.run_node, node)
+            slot = self._slot
+            if slot.active and slot.kept is None and not node.source:
+                slot.kept = node
+            else:
+                self._workers.submit(self._run_on_worker, node)
+
+    def _run_on_worker(self, node: NodeRuntime | None) -> None:
+        """A pool task: run a claimed node, then each node this thread kept for itself."""
+        slot = self._slot
+        slot.active = True
+        try:
+            while node is not None:
+                self.run_node(node)
+                node, slot.kept = slot.kept, None
+        finally:
+            slot.active = False
 
     def run_node(self, node: NodeRuntime) -> None:
         """Run a claimed node until its handler has nothing ready, then release it."""
@@ -222,27 +242,38 @@ class Scheduler:
         process = node.process
         ctx = node.context
         offset = node.spec.contract.timestamp_offset
-        lock, life, pressure = self.lock, self.life, self.pressure
+        lock, life, pressure, slot = self.lock, self.life, self.pressure, self._slot
         decide = node.handler.next_invocation
+        bound = UNSET  # an output bound to propagate, set by the last invocation
         while True:
-            with lock:  # ask the node's handler what to do next
+            with lock:  # propagate the last bound, ask the node's handler what to do next
                 if life.halted:
                     invocation = None
-                elif node.source:
-                    invocation = Invocation(PROCESS, UNSET, [])
-                elif pressure.waiters:  # wake writers if this takes a full queue below limit
-                    # (inline, not a BackPressure method: a call here costs ~0.3 us per hop)
-                    limit, queues = pressure.limit, node.queues
-                    was_full = any(len(q.packets) >= limit for q in queues)
-                    invocation = decide()
-                    if was_full and not any(len(q.packets) >= limit for q in queues):
-                        self.cond.notify_all()
                 else:
-                    invocation = decide()
+                    if bound != UNSET:
+                        for route in node.routes:
+                            if bound > route.bound:
+                                self.raise_route_bound(route, bound)
+                    if node.source:
+                        invocation = Invocation(PROCESS, UNSET, [])
+                    elif pressure.waiters:  # wake writers if this takes a full queue below
+                        # limit (inline, not a BackPressure method: a call costs ~0.3 us)
+                        limit, queues = pressure.limit, node.queues
+                        was_full = any(len(q.packets) >= limit for q in queues)
+                        invocation = decide()
+                        if was_full and not any(len(q.packets) >= limit for q in queues):
+                            self.cond.notify_all()
+                    else:
+                        invocation = decide()
                 if invocation is None:
                     ctx.inputs.clear()  # the last set's packets are not kept till the next
                     self._release(node)
                     return
+                if slot.kept is not None and invocation.kind is PROCESS:
+                    # this thread stays busy for a while: an idle worker may take it
+                    self._workers.submit(self._run_on_worker, slot.kept)
+                    slot.kept = None
+            bound = UNSET
             try:
                 kind = invocation.kind
                 if kind is PROCESS:
@@ -254,10 +285,10 @@ class Scheduler:
                         self._close_node(node, calculator)
                         return
                     if offset is not None and invocation.timestamp != UNSET:
-                        self._propagate(node, _shift(invocation.timestamp, offset, settled=True))
+                        bound = _shift(invocation.timestamp, offset, settled=True)
                 elif kind is BOUND:
                     if offset is not None:
-                        self._propagate(node, _shift(invocation.timestamp, offset, settled=False))
+                        bound = _shift(invocation.timestamp, offset, settled=False)
                 elif kind is CLOSE:
                     self._close_node(node, calculator)
                     return
@@ -271,12 +302,6 @@ class Scheduler:
                     self._release(node)
                     self._schedule(node)
                 return
-
-    def _propagate(self, node: NodeRuntime, bound: int) -> None:
-        with self.lock:
-            for route in node.routes:
-                if not self.life.halted and bound > route.bound:
-                    self.raise_route_bound(route, bound)
 
     def _close_node(self, node: NodeRuntime, calculator: Calculator) -> None:
         ctx = node.context
@@ -328,6 +353,13 @@ class Scheduler:
             self.life.enter(GraphState.DONE)
             self._end_run()
             self._workers.shutdown()
+
+
+class _WorkerSlot(threading.local):
+    """Per thread: whether it is one of this graph's workers, and the node it runs next."""
+
+    active = False
+    kept: NodeRuntime | None = None
 
 
 def _shift(timestamp: int, offset: int, settled: bool) -> int:

@@ -41,9 +41,9 @@ class TrackerConfig:
     """Least IoU between a track's predicted box and a detection to match them by motion."""
     high_score: float = 0.6
     """Detections scoring at least this start tracks; weaker ones only continue them."""
-    low_min_iou: float = 0.4
+    low_min_iou: float = 0.8
     """Least IoU between a track's predicted box and a weak detection to match them."""
-    max_size_ratio: float = 0.0
+    max_size_ratio: float = 1.5
     """A detection more than this many times taller or shorter than a track's predicted
     box never matches it by IoU (0: no size gate)."""
     appearance_weight: float = 0.0
@@ -62,11 +62,11 @@ class TrackerConfig:
     """Frames an unseen confirmed track is kept for re-identification."""
     reid_similarity: float = 0.75
     """Least appearance similarity to give a lost track's ID to a detection."""
-    near_similarity: float = 0.45
+    near_similarity: float = 0.55
     near_growth: float = 0.05
-    reid_defer: int = 6
+    reid_defer: int = 4
     """Extra detections a new track waits for an ID while a lost track might claim it."""
-    defer_similarity: float = 0.5
+    defer_similarity: float = 0.6
     """Least similarity to a lost track that makes a new track wait (partial ones always do)."""
     reid_window: int = 0
     """Frames after its birth during which a track may still take a lost track's ID."""

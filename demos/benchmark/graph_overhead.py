@@ -1,8 +1,10 @@
 """Graph runtime overhead: packets per second and microseconds per node hop.
 
-Two graphs of PassThroughCalculator nodes (no work, so the time is the runtime's):
-``chain`` (10 nodes in a row) and ``fanout`` (4 branches of 2 nodes, joined by one
-synchronizing node: 9 node runs per packet). Two modes each:
+Graphs of nodes that do no work, so the time is the runtime's: ``chain`` (10
+PassThroughCalculator nodes in a row; they run inline, on the thread that delivers their
+input), ``fanout`` (4 branches of 2 nodes, joined by one synchronizing node: 9 node runs per
+packet), and ``hand-off chain`` (10 nodes of a pass-through that does not run inline, so
+every hop is scheduled on the graph's workers, as most calculators are). Two modes each:
 
 - throughput: push ``--packets`` packets as fast as ``add_packet`` accepts them, time
   until the graph is done; us/hop = elapsed / (packets x node runs per packet), and the
@@ -27,7 +29,21 @@ from itertools import pairwise
 from typing import Protocol
 
 import pipeserve.calculators  # noqa: F401  (registers the calculators)
-from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
+from pipeserve.calculators.core.pass_through import PassThroughCalculator
+from pipeserve.graphs import (
+    CalculatorGraph,
+    GraphSpec,
+    Packet,
+    parse_graph_config,
+    register_calculator,
+)
+
+
+@register_calculator("HandOffPassThroughCalculator")
+class HandOffPassThroughCalculator(PassThroughCalculator):
+    """PassThroughCalculator scheduled like most calculators: on the graph's workers."""
+
+    runs_inline = False
 
 
 @dataclass(frozen=True)
@@ -38,14 +54,15 @@ class Bench:
     output: str  # the stream whose packets are counted
 
 
-def _node(src: str, dst: str) -> str:
-    return f'node {{ calculator: "PassThroughCalculator" input_stream: "{src}" output_stream: "{dst}" }}'
+def _node(src: str, dst: str, calculator: str = "PassThroughCalculator") -> str:
+    return f'node {{ calculator: "{calculator}" input_stream: "{src}" output_stream: "{dst}" }}'
 
 
-def chain(length: int = 10) -> Bench:
+def chain(length: int = 10, calculator: str = "PassThroughCalculator") -> Bench:
     names = ["in", *(f"s{i}" for i in range(1, length)), "out"]
-    nodes = "\n".join(_node(a, b) for a, b in pairwise(names))
-    return Bench(f"chain of {length}", f'input_stream: "in"\n{nodes}', length, "out")
+    nodes = "\n".join(_node(a, b, calculator) for a, b in pairwise(names))
+    name = f"chain of {length}" + (", hand-offs" if calculator != "PassThroughCalculator" else "")
+    return Bench(name, f'input_stream: "in"\n{nodes}', length, "out")
 
 
 def fanout(branches: int = 4, depth: int = 2) -> Bench:
@@ -150,17 +167,17 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; {args.packets} packets (throughput), "
           f"{args.latency_packets} (latency, median)")  # fmt: skip
     header = (
-        f"{'runtime':<10} {'graph':<22} {'packets/s':>10} {'us/hop':>7} {'cpu us/hop':>10} "
+        f"{'runtime':<10} {'graph':<24} {'packets/s':>10} {'us/hop':>7} {'cpu us/hop':>10} "
         f"{'latency us':>11} {'us/hop':>7}"
     )
     print(header)
     print("-" * len(header))
-    for bench in (chain(), fanout()):
+    for bench in (chain(), fanout(), chain(calculator="HandOffPassThroughCalculator")):
         for label, make in runtimes:
             elapsed, cpu = throughput(make, bench, args.packets)
             one = latency(make, bench, args.latency_packets)
             runs = args.packets * bench.node_runs
-            print(f"{label:<10} {bench.name:<22} {args.packets / elapsed:>10.0f} "
+            print(f"{label:<10} {bench.name:<24} {args.packets / elapsed:>10.0f} "
                   f"{elapsed / runs * 1e6:>7.1f} {cpu / runs * 1e6:>10.1f} "
                   f"{one * 1e6:>11.0f} {one / bench.node_runs * 1e6:>7.1f}")  # fmt: skip
 

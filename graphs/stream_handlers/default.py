@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..timestamp import DONE, UNSTARTED, previous_allowed_in_stream
+from ..timestamp import DONE, UNSTARTED, next_allowed_in_stream, previous_allowed_in_stream
 from .base import (
     BOUND,
     CLOSE,
@@ -39,6 +39,8 @@ class DefaultInputStreamHandler(InputStreamHandler):
             return None
         if min_packet < min_bound:
             self.last_ts = min_packet
+            # processing at T settles the outputs up to T: no BOUND call for T + 1 follows
+            self.last_bound = next_allowed_in_stream(min_packet)
             return Invocation(PROCESS, min_packet, [q.pop_at(min_packet) for q in self.queues])
         if min_bound > self.last_bound:
             self.last_bound = min_bound

@@ -165,3 +165,20 @@ class TestMakeArrayCalculator(Calculator):
         array = np.full(3, cc.input_timestamp)
         type(self).made.append(array)
         cc.outputs["OUT"].add(array)
+
+
+@register_calculator("TestThreadLogCalculator")
+class TestThreadLogCalculator(Calculator):
+    """Forwards IN to OUT, then waits ``linger`` seconds; logs (node, timestamp, thread
+    name) of each call in ``calls``. Not inline: runs on the graph's workers."""
+
+    IN = Input("IN")
+    OUT = Output("OUT")
+    timestamp_offset = 0
+    calls: list[tuple[str, int, str]] = []
+    linger = 0.0
+
+    def process(self, cc: CalculatorContext) -> None:
+        type(self).calls.append((cc.node_name, cc.input_timestamp, threading.current_thread().name))
+        cc.outputs["OUT"].add_packet(cc.inputs["IN"])
+        time.sleep(self.linger)

@@ -13,7 +13,12 @@ from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_con
 from pipeserve.graphs import timestamp as ts
 from pipeserve.graphs.input_queue import InputQueue
 from pipeserve.graphs.testing import CalculatorRunner, run_graph
-from tests.graphs.fixture_calculators import TestSlowCalculator, stamps, values
+from tests.graphs.fixture_calculators import (
+    TestSlowCalculator,
+    TestThreadLogCalculator,
+    stamps,
+    values,
+)
 
 JOIN = """
 input_stream: "a" input_stream: "b" output_stream: "out"
@@ -376,3 +381,41 @@ def test_inline_calculators_run_on_the_delivering_thread():
     graph.close_all_input_streams()
     graph.wait_until_done(5)
     assert values(got) == [threading.current_thread().name] * 3
+
+
+def test_a_worker_runs_the_node_it_makes_ready_itself_without_a_hand_off(monkeypatch):
+    TestThreadLogCalculator.calls.clear()
+    monkeypatch.setattr(TestThreadLogCalculator, "linger", 0.005)  # idle workers could take it
+    chain = " ".join(
+        f'node {{ name: "n{i}" calculator: "TestThreadLogCalculator" input_stream: "IN:s{i}" '
+        f'output_stream: "OUT:s{i + 1}" }}'
+        for i in range(3)
+    )
+    graph = _graph(f'input_stream: "s0" output_stream: "s3" num_threads: 4 {chain}')
+    for t in range(5):
+        graph.wait_until_idle(5)
+        graph.add_packet("s0", Packet(t, t))
+    graph.close_all_input_streams()
+    graph.wait_until_done(5)
+    by_ts: dict[int, set[str]] = {}
+    for _, t, thread in TestThreadLogCalculator.calls:
+        by_ts.setdefault(t, set()).add(thread)
+    assert sorted(by_ts) == list(range(5)) and len(TestThreadLogCalculator.calls) == 15
+    assert all(len(threads) == 1 for threads in by_ts.values())  # n0, n1, n2 on one thread
+    assert threading.current_thread().name not in set().union(*by_ts.values())
+
+
+def test_a_worker_hands_the_second_ready_node_to_another_worker():
+    barrier = threading.Barrier(2)  # left and right must run at the same time to pass
+    text = (
+        'input_stream: "in" output_stream: "x" output_stream: "y" num_threads: 4 '
+        'input_side_packet: "barrier" '
+        'node { name: "first" calculator: "TestThreadLogCalculator" input_stream: "IN:in" '
+        'output_stream: "OUT:mid" } '
+        'node { name: "left" calculator: "TestSlowCalculator" input_stream: "IN:mid" '
+        'output_stream: "OUT:x" input_side_packet: "BARRIER:barrier" } '
+        'node { name: "right" calculator: "TestSlowCalculator" input_stream: "IN:mid" '
+        'output_stream: "OUT:y" input_side_packet: "BARRIER:barrier" }'
+    )
+    out = run_graph(text, {"in": [(i, i) for i in range(5)]}, {"barrier": barrier}, timeout=30)
+    assert values(out["x"]) == list(range(5)) and values(out["y"]) == list(range(5))
