@@ -44,20 +44,26 @@ class StreamResult:
 
     ``frame`` is None for a timestamp the client never sent (a graph may emit its own).
     ``outputs`` maps output names to arrays and lacks the outputs the graph skipped.
+    ``late``: outputs of an earlier-released frame that came after ``SETTLE_LAG`` later
+    frames were answered (an optional output the graph was slow to produce, not skipped).
     """
 
     timestamp: int
     frame: int | None
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    late: bool = False
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{list(v.shape)}" for k, v in self.outputs.items())
-        return f"StreamResult(ts={self.timestamp}, frame={self.frame}, {{{shapes}}})"
+        late = ", late" if self.late else ""
+        return f"StreamResult(ts={self.timestamp}, frame={self.frame}{late}, {{{shapes}}})"
 
 
 SETTLE_LAG = 2
 """An optional output not seen once two later frames have been answered is taken as
 skipped for that frame (outputs of one frame may still arrive after the next frame's)."""
+RELEASED_KEPT = 256
+"""Released frames remembered, so that a late output is still given its frame."""
 
 
 class ResultCollector:
@@ -74,6 +80,7 @@ class ResultCollector:
         self._order: list[int] = []  # pending timestamps, ascending
         self._pending: dict[int, StreamResult] = {}
         self._latest: dict[str, int] = {}  # per output: the highest timestamp it arrived at
+        self._released: dict[int, int] = {}  # timestamp -> frame of the latest released frames
         self._finished = False
 
     def __repr__(self) -> str:
@@ -89,7 +96,9 @@ class ResultCollector:
         """An output message arrived."""
         result = self._pending.get(timestamp)
         if result is None:
-            result = self._pending[timestamp] = StreamResult(timestamp, None)
+            frame = self._released.get(timestamp)
+            result = StreamResult(timestamp, frame, late=frame is not None)
+            self._pending[timestamp] = result
             bisect.insort(self._order, timestamp)
         result.outputs[name] = value
         if timestamp > self._latest.get(name, timestamp - 1):
@@ -109,9 +118,10 @@ class ResultCollector:
         delivers in timestamp order); each optional one did too, or ``SETTLE_LAG`` later
         frames have been answered. With no outputs declared, those seen so far count, once
         some output has moved past the frame."""
-        if self._finished:
+        result = self._pending[timestamp]
+        if self._finished or result.late:
             return True
-        outputs = self._pending[timestamp].outputs
+        outputs = result.outputs
         if not self.expected and not self.optional:
             seen = self._latest
             return (
@@ -137,7 +147,12 @@ class ResultCollector:
         """The complete results at the head of the queue, in timestamp order."""
         done: list[StreamResult] = []
         while self.has_complete():
-            done.append(self._pending.pop(self._order.pop(0)))
+            result = self._pending.pop(self._order.pop(0))
+            if result.frame is not None and not result.late:
+                self._released[result.timestamp] = result.frame
+                if len(self._released) > RELEASED_KEPT:
+                    del self._released[next(iter(self._released))]
+            done.append(result)
         return done
 
 

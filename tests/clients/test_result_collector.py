@@ -107,3 +107,23 @@ def test_an_expected_output_is_waited_for_however_far_behind_it_runs():
     collector.received(0, "slow", A)
     [zero] = collector.pop_complete()
     assert sorted(zero.outputs) == ["fast", "slow"]
+
+
+def test_an_optional_output_slower_than_the_settle_lag_comes_late_with_its_frame():
+    """Seen in holistic_bench over 2 streams: a frame's face landmarks came after the pose
+    of two later frames, so the frame was released without them; the face then arrived as
+    a result 'at a timestamp never sent' (frame None). The graph had emitted nothing at an
+    unsent timestamp: the late output belongs to the frame released before."""
+    collector = ResultCollector(optional_outputs=["pose", "face"])
+    for frame in range(4):
+        collector.sent(frame * 10, frame)
+    for ts in (0, 10, 20):
+        collector.received(ts, "pose", A)
+    first, *_ = collector.pop_complete()  # released: two later frames were answered
+    assert (first.frame, sorted(first.outputs), first.late) == (0, ["pose"], False)
+    collector.received(0, "face", A)  # the face of frame 0, after all
+    [late] = collector.pop_complete()
+    assert (late.timestamp, late.frame, sorted(late.outputs), late.late) == (0, 0, ["face"], True)
+    collector.received(5, "face", A)  # a timestamp never sent stays frame None
+    [own] = collector.pop_complete()
+    assert (own.frame, own.late) == (None, False)
