@@ -142,7 +142,7 @@ class NodeRuntime:
         returns."""
         self.calculator = None
         self.process = _not_opened
-        self.context.inputs.packets = []
+        self.context.inputs.clear()
         for queue in self.queues:
             queue.packets.clear()
 

@@ -268,6 +268,7 @@ class Scheduler:
                     else:
                         invocation = decide()
                 if invocation is None:
+                    ctx.inputs.clear()  # the last set's packets are not kept till the next
                     self._release(node)
                     return
                 if slot.kept is not None and invocation.kind is PROCESS:

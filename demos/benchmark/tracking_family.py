@@ -1,6 +1,7 @@
 """Tracking benchmark on the generated sequence family: objectTracking vs peer trackers.
 
-For each preset of ``tracking_sequences.FAMILY`` and each seed:
+For each preset of ``tracking_sequences.FAMILY`` (and the original ``faces5`` scene) and
+each seed:
 
 1. renders the sequence (exact ground truth) and runs the ``objectTracking`` graph
    (``demos/object_tracking/graph.pbtxt``) on it in-process, keeping both its reported
@@ -8,14 +9,16 @@ For each preset of ``tracking_sequences.FAMILY`` and each seed:
 2. feeds those same candidates to norfair (this environment) and, in a virtual
    environment this script creates (numpy >= 2), to SORT, ByteTrack, OC-SORT and BoT-SORT
    from Roboflow's ``trackers`` — each at its defaults and on one shared small grid
-   (``peer_trackers.GRID``);
+   (``peer_trackers.GRID``); the oracle (``mot_scoring.oracle``: the same candidates with
+   their true identities) bounds what any tracker can reach from these detections;
 3. scores every tracker there with ``trackers.eval`` (MOTA, IDF1, HOTA, ID switches;
    faces less than half visible are ignore regions) and prints one table per sequence,
    the goals per sequence (MOTA above every peer run, IDF1 >= 0.80, ID switches no more
-   than the fewest of any peer run) and the mean and worst case.
+   than the fewest of any peer run), the restated goals (``goals``) and every tracker's
+   mean and worst case.
 
-    python demos/benchmark/tracking_family.py --out out/family            # scoring seeds
-    python demos/benchmark/tracking_family.py --seeds 1 2 --ours-only     # tuning loop
+    python demos/benchmark/tracking_family.py                    # scoring seed 1001
+    python demos/benchmark/tracking_family.py --seeds 1 2 3 --ours-only   # tuning seeds
     python demos/benchmark/tracking_family.py --timing    # ms/frame vs ByteTrack, SORT
 
 ``--ours-only`` skips the peers and scores with py-motmetrics (no HOTA); ``--set
@@ -181,18 +184,37 @@ def score_sequence(
     return report
 
 
+COMPARABLE = 0.05
+"""Peer runs whose MOTA is at most this far below ours count for the restated IDSW goal."""
+
+
 def goals(report: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """The issue's goals on one sequence: ours against every peer run."""
+    """The issue's goals on one sequence (ours against every peer run) and the restated ones.
+
+    Restated (see the object-tracking README): MOTA above the best peer at its defaults;
+    IDF1 above every peer run (0.80 cannot be reached where the oracle bound is below
+    it); ID switches no more than the fewest of the peer runs with comparable MOTA.
+    """
     ours = report["ours"]
-    peers = [m for m in report.values() if m.get("peer")]
-    best_mota = max(m["MOTA"] for m in peers)
-    fewest = min(m["IDSW"] for m in peers)
+    peers = {k: m for k, m in report.items() if m.get("peer")}
+    best_run = max(m["MOTA"] for m in peers.values())
+    best_default = max(m["MOTA"] for k, m in peers.items() if k.endswith("defaults"))
+    best_idf1 = max(m["IDF1"] for m in peers.values())
+    fewest = min(m["IDSW"] for m in peers.values())
+    comparable = [m["IDSW"] for m in peers.values() if m["MOTA"] >= ours["MOTA"] - COMPARABLE]
+    fewest_comparable = min(comparable, default=fewest)
     return {
-        "best peer MOTA": best_mota,
+        "best peer MOTA": best_run,
+        "best default MOTA": best_default,
+        "best peer IDF1": best_idf1,
         "fewest peer IDSW": fewest,
-        "MOTA": ours["MOTA"] > best_mota,
+        "fewest comparable IDSW": fewest_comparable,
+        "MOTA": ours["MOTA"] > best_run,
         "IDF1": ours["IDF1"] >= 0.80,
         "IDSW": ours["IDSW"] <= fewest,
+        "MOTA > defaults": ours["MOTA"] > best_default,
+        "IDF1 > peers": ours["IDF1"] > best_idf1,
+        "IDSW restated": ours["IDSW"] <= fewest_comparable,
     }
 
 
@@ -240,30 +262,43 @@ def main() -> None:
 
 
 def print_summary(summary: dict[str, dict[str, dict[str, float]]], ours_only: bool) -> None:
-    """Ours per sequence (with the goals unless ``ours_only``), then mean and worst case."""
-    print(
-        "\n| sequence | MOTA | IDF1 | IDSW | FP | FN | oracle MOTA | oracle IDF1 | best peer MOTA"
-        " | fewest peer IDSW | goals |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    """Ours per sequence with the oracle bound and the goals, then every tracker's means."""
+    columns = ["sequence", "MOTA", "IDF1", "IDSW", "FP", "FN", "oracle MOTA", "oracle IDF1"]
+    if not ours_only:
+        columns += ["best peer MOTA", "best default MOTA", "best peer IDF1", "fewest IDSW"]
+        columns += ["fewest comparable IDSW", "goals MIS", "restated MIS"]
+    print("\n| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|")
     for name, report in summary.items():
         m, o = report["ours"], report[ORACLE]
-        g = goals(report) if not ours_only else None
-        tail = "| - | - | - |"
-        if g is not None:
-            met = "".join(k[0] if g[k] else "-" for k in ("MOTA", "IDF1", "IDSW"))
-            tail = f"| {g['best peer MOTA']:.3f} | {g['fewest peer IDSW']} | {met} |"
         print(
             f"| {name} | {m['MOTA']:.3f} | {m['IDF1']:.3f} | {int(m['IDSW'])} | {int(m['FP'])}"
-            f" | {int(m['FN'])} | {o['MOTA']:.3f} | {o['IDF1']:.3f} {tail}"
+            f" | {int(m['FN'])} | {o['MOTA']:.3f} | {o['IDF1']:.3f} |",
+            end="",
         )
-    mota = [r["ours"]["MOTA"] for r in summary.values()]
-    idf1 = [r["ours"]["IDF1"] for r in summary.values()]
-    idsw = [r["ours"]["IDSW"] for r in summary.values()]
+        if ours_only:
+            print()
+            continue
+        g = goals(report)
+        met = "".join("+" if g[k] else "-" for k in ("MOTA", "IDF1", "IDSW"))
+        restated = "".join(
+            "+" if g[k] else "-" for k in ("MOTA > defaults", "IDF1 > peers", "IDSW restated")
+        )
+        print(
+            f" {g['best peer MOTA']:.3f} | {g['best default MOTA']:.3f} | {g['best peer IDF1']:.3f}"
+            f" | {g['fewest peer IDSW']} | {g['fewest comparable IDSW']} | {met} | {restated} |"
+        )
     print(
-        f"\nmean MOTA {np.mean(mota):.3f} IDF1 {np.mean(idf1):.3f} IDSW {np.mean(idsw):.2f}; "
-        f"worst MOTA {min(mota):.3f} IDF1 {min(idf1):.3f} IDSW {max(idsw):.0f}"
+        "\n| tracker | MOTA mean (worst) | IDF1 mean (worst) | HOTA mean (worst) | IDSW total (worst) |"
     )
+    print("|---|---|---|---|---|")
+    for tracker in next(iter(summary.values())):
+        runs = [r[tracker] for r in summary.values() if tracker in r]
+        cells = []
+        for key in ("MOTA", "IDF1", "HOTA"):
+            values = [m.get(key, float("nan")) for m in runs]
+            cells.append(f"{np.mean(values):.3f} ({min(values):.3f})")
+        idsw = [m["IDSW"] for m in runs]
+        print(f"| {tracker} | {' | '.join(cells)} | {sum(idsw):.0f} ({max(idsw):.0f}) |")
 
 
 if __name__ == "__main__":
