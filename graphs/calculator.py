@@ -98,6 +98,11 @@ class InputSet:
         self.packets: list[Packet] = [EMPTY_PACKET] * len(tag_map)
         self.queues = queues or []
 
+    def clear(self) -> None:
+        """No packets: between calls, as MediaPipe, so the last set's payloads (frames,
+        tensors) are not kept alive until the next call."""
+        self.packets = [EMPTY_PACKET] * len(self.tag_map)
+
     def is_done(self, key: str | int | TagIndex) -> bool:
         """True when the input stream is closed and has no packet left."""
         pos = self.tag_map.id_of(key)

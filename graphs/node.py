@@ -58,6 +58,7 @@ class NodeRuntime:
     __slots__ = (
         "calculator",
         "context",
+        "gated",
         "handler",
         "inline",
         "process",
@@ -79,6 +80,11 @@ class NodeRuntime:
         self.handler: InputStreamHandler = spec.handler(
             self.queues, contract.process_timestamp_bounds, spec.handler_options
         )
+        self.gated = (
+            len(self.queues) > 1 and type(self.handler).ready is not InputStreamHandler.ready
+        )
+        """Ask the handler whether the node is ready before handing it to a thread (one
+        input: a packet or bound always makes it ready, so the question is not worth it)."""
         self.routes: list[OutputRoute] = []
         self.calculator: Calculator | None = None
         self.process: Callable[[CalculatorContext], Any] = _not_opened
@@ -136,7 +142,7 @@ class NodeRuntime:
         returns."""
         self.calculator = None
         self.process = _not_opened
-        self.context.inputs.packets = []
+        self.context.inputs.clear()
         for queue in self.queues:
             queue.packets.clear()
 

@@ -109,6 +109,8 @@ class Scheduler:
         inline: list[NodeRuntime] = []
         for consumer, queue in route.consumers:
             queue.push(packet)
+            if consumer.gated and not consumer.handler.ready():
+                continue  # e.g. waiting for its other inputs: no thread needed yet
             if consumer.inline and self._claim(consumer):
                 inline.append(consumer)
             else:
@@ -120,7 +122,7 @@ class Scheduler:
         if bound > route.bound:
             route.bound = bound
         for consumer, queue in route.consumers:
-            if queue.raise_bound(bound):
+            if queue.raise_bound(bound) and (not consumer.gated or consumer.handler.ready()):
                 self._schedule(consumer)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
@@ -266,6 +268,7 @@ class Scheduler:
                     else:
                         invocation = decide()
                 if invocation is None:
+                    ctx.inputs.clear()  # the last set's packets are not kept till the next
                     self._release(node)
                     return
                 if slot.kept is not None and invocation.kind is PROCESS:

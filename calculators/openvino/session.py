@@ -1,13 +1,26 @@
-"""The SESSION side packet: a shared compiled model plus per-node infer requests."""
+"""The SESSION side packet: a shared compiled model, and infer requests pooled per model.
+
+A node does not own an infer request: for each inference it takes an idle one of its
+model's pool and gives it back after (requests are not thread-safe; one holds its input
+and output buffers, up to a few MiB). So a process holds about as many requests per model
+as inferences run at once, not one per node of every open stream (a holistic stream held
+~5 of its ~9 MiB in its own requests). A model with state (ReadValue/Assign variables)
+keeps a request per node, as its state belongs to one stream.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
 import numpy as np
 import openvino as ov
+
+from pipeserve.cpus import available_cpus, worker_share
 
 TensorLike: TypeAlias = np.ndarray | ov.Tensor
 
@@ -52,20 +65,31 @@ class InferenceSession:
         return InferenceSession(self.name, self.version, self.variant(sorted(wanted)))
 
     def create_request(self) -> SessionRequest:
-        """A new infer request (one per node instance: requests are not thread-safe)."""
-        return SessionRequest(self, self.compiled_model.create_infer_request())
+        """What a node infers with: the model's pooled requests, or its own request when
+        the model has state."""
+        return SessionRequest(self, REQUESTS.own_request(self.compiled_model))
 
 
 @dataclass(slots=True)
 class SessionRequest:
-    """One infer request of a session: feeds arrays without copying, returns owned outputs."""
+    """A node's inferences on a session: feeds arrays without copying, returns owned
+    outputs; runs on a pooled request unless ``request`` (a stateful model's own) is set."""
 
     session: InferenceSession
-    request: ov.InferRequest = field(repr=False)
+    request: ov.InferRequest | None = field(default=None, repr=False)
 
     def infer(self, inputs: Mapping[str, TensorLike]) -> dict[str, np.ndarray]:
         """Run synchronously; outputs by name, copied out of the request's buffers."""
-        result = self.request.infer(dict(inputs), share_inputs=True, share_outputs=False)
+        model = self.session.compiled_model
+        if self.request is not None:
+            return self._run(self.request, inputs)
+        with REQUESTS.lend(model) as request:
+            return self._run(request, inputs)
+
+    def _run(
+        self, request: ov.InferRequest, inputs: Mapping[str, TensorLike]
+    ) -> dict[str, np.ndarray]:
+        result = request.infer(dict(inputs), share_inputs=True, share_outputs=False)
         return {
             name: result[port]
             for name, port in zip(
@@ -82,6 +106,65 @@ class SessionRequest:
             )
         outputs = self.infer(dict(zip(self.session.input_names, tensors, strict=True)))
         return [outputs[name] for name in self.session.output_names]
+
+
+class RequestPool:
+    """Idle infer requests per compiled model; a model's pool goes when the model does.
+
+    ``keep`` bounds the idle requests kept per model (one per CPU by default: as many
+    inferences as can run at once); a request given back beyond it is freed.
+    """
+
+    def __init__(self, keep: int | None = None) -> None:
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._idle: weakref.WeakKeyDictionary[ov.CompiledModel, list[ov.InferRequest]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._stateful: weakref.WeakKeyDictionary[ov.CompiledModel, bool] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def own_request(self, model: ov.CompiledModel) -> ov.InferRequest | None:
+        """A request of its own for a node of a model with state; None (use ``lend``)
+        for a stateless model."""
+        with self._lock:
+            stateful = self._stateful.get(model)
+        if stateful is None:
+            request = model.create_infer_request()
+            stateful = len(request.query_state()) > 0
+            with self._lock:
+                self._stateful[model] = stateful
+                if not stateful:
+                    self._idle.setdefault(model, []).append(request)
+            return request if stateful else None
+        return model.create_infer_request() if stateful else None
+
+    @contextmanager
+    def lend(self, model: ov.CompiledModel) -> Iterator[ov.InferRequest]:
+        """An idle request of ``model`` (a new one when none is idle), taken back after."""
+        with self._lock:
+            idle = self._idle.setdefault(model, [])
+            request = idle.pop() if idle else None
+        if request is None:
+            request = model.create_infer_request()
+        try:
+            yield request
+        finally:
+            if self._keep is None:
+                self._keep = worker_share() or available_cpus()
+            with self._lock:
+                if len(idle) < self._keep:
+                    idle.append(request)
+
+    def idle(self, model: ov.CompiledModel) -> int:
+        """How many requests of ``model`` are idle in the pool."""
+        with self._lock:
+            return len(self._idle.get(model, ()))
+
+
+REQUESTS = RequestPool()
+"""The process's pool: every session of one compiled model shares its requests."""
 
 
 def _names(ports: Sequence[ov.ConstOutput]) -> tuple[str, ...]:

@@ -60,6 +60,12 @@ class InputStreamHandler:
         """The next thing the node should do, or None when it must wait."""
         raise NotImplementedError
 
+    def ready(self) -> bool:
+        """False only when ``next_invocation`` would return None now (it changes nothing):
+        the scheduler then leaves the node alone instead of handing it to a thread. A
+        policy that cannot tell cheaply says True."""
+        return True
+
     def all_done(self) -> bool:
         """True when every input is closed and has no packet left."""
         return all(q.bound == DONE and not q.packets for q in self.queues)

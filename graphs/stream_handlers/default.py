@@ -19,7 +19,8 @@ class DefaultInputStreamHandler(InputStreamHandler):
 
     name = "DefaultInputStreamHandler"
 
-    def next_invocation(self) -> Invocation | None:
+    def _lowest(self) -> tuple[int, int]:
+        """The earliest head packet's timestamp and the lowest bound of an empty input."""
         min_packet = DONE
         min_bound = DONE
         for q in self.queues:
@@ -29,6 +30,19 @@ class DefaultInputStreamHandler(InputStreamHandler):
                     min_packet = ts
             elif q.bound < min_bound:
                 min_bound = q.bound
+        return min_packet, min_bound
+
+    def ready(self) -> bool:
+        min_packet, min_bound = self._lowest()
+        if min_packet == DONE and min_bound == DONE:
+            return True
+        if self.process_bounds:
+            ts = min(min_packet, previous_allowed_in_stream(min_bound))
+            return ts > max(self.last_ts, UNSTARTED)
+        return min_packet < min_bound or min_bound > self.last_bound
+
+    def next_invocation(self) -> Invocation | None:
+        min_packet, min_bound = self._lowest()
         if min_packet == DONE and min_bound == DONE:
             return Invocation(CLOSE)
         if self.process_bounds:

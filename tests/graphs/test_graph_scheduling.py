@@ -312,28 +312,30 @@ def test_cancel_stops_processing_and_frees_threads():
 
 @pytest.mark.parametrize("cancel", [False, True])
 def test_a_finished_run_frees_its_calculators_and_packets_without_the_cycle_collector(cancel):
-    """What calculators and packets hold (infer requests, frames) is freed as the run ends,
-    not when Python's cycle collector gets to the runtime's objects (which refer to each
-    other). A failed run's error keeps its traceback, and through it the failed call's
+    """What calculators and packets hold (infer requests, frames) is freed as soon as nothing
+    needs it: a processed set after its call, queued packets and calculators as the run
+    ends, not when Python's cycle collector gets to the runtime's objects (which refer to
+    each other). A failed run's error keeps its traceback, and through it the failed call's
     calculator."""
     graph = _graph(JOIN.format(calc="TestRecordCalculator"))
     calculator = weakref.ref(graph._run.nodes[0].calculator)
-    frames = [np.zeros(4) for _ in range(3)]
-    payloads = [weakref.ref(frame) for frame in frames]
-    graph.add_packet("a", Packet(frames[0], 1))
-    graph.add_packet("b", Packet(frames[1], 1))  # processed: the node's last input set
-    graph.add_packet("a", Packet(frames.pop(), 2))  # queued, waiting for b's bound
-    graph.wait_until_idle()
-    del frames
-    assert calculator() is not None and all(p() is not None for p in payloads)
     gc.disable()
     try:
+        frames = [np.zeros(4) for _ in range(3)]
+        processed, queued = [weakref.ref(f) for f in frames[:2]], weakref.ref(frames[2])
+        graph.add_packet("a", Packet(frames[0], 1))
+        graph.add_packet("b", Packet(frames[1], 1))
+        graph.add_packet("a", Packet(frames[2], 2))  # waits for b's bound
+        graph.wait_until_idle()
+        del frames
+        assert all(p() is None for p in processed)  # not kept by the node's context
+        assert calculator() is not None and queued() is not None
         if cancel:
             graph.cancel()
         else:
             graph.close_all_input_streams()
             graph.wait_until_done(5)
-        assert calculator() is None and all(p() is None for p in payloads)
+        assert calculator() is None and queued() is None
     finally:
         gc.enable()
 
