@@ -39,4 +39,4 @@ def test_a_window_too_small_for_optional_outputs_is_refused_before_anything_runs
     command += ["--window", "2"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "--window must exceed 2 when outputs are optional" in done.stderr
+    assert "--window must be at least 3: with optional outputs" in done.stderr
