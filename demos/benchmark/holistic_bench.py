@@ -329,6 +329,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="paired rounds; medians count")
     parser.add_argument("--skip-mediapipe", action="store_true", help="pipeserve side only")
     args = parser.parse_args()
+    if not args.output_stream and args.window <= SETTLE_LAG:
+        # a frame's optional outputs count as absent only once later frames are answered
+        parser.error(f"--window must exceed {SETTLE_LAG} when outputs are optional")
 
     frames = load_frames(args)
     sizes = sorted({f"{frame.shape[1]} x {frame.shape[0]}" for frame in frames})
