@@ -168,6 +168,7 @@ class DataPlane:
         servable = servables.graph(request.model_name, request.model_version)
         session = StreamSession(servable, {"models": servables.models}, calls, self.limits)
         self._sessions.add(session)
+        self._trimmer.opened(len(self._sessions))
         try:
             await session.start(request.parameters)
         except BaseException:

@@ -131,22 +131,29 @@ def assign(cost: np.ndarray) -> list[tuple[int, int]]:
 class FrameDetections:
     """One frame's detections with lazily computed embeddings and a "clean" flag each."""
 
-    __slots__ = ("_embeddings", "boxes", "clean", "image", "scores")
+    __slots__ = ("_clean", "_embeddings", "boxes", "image", "scores")
 
     def __init__(self, image: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> None:
         self.image = image
         self.boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
         self.scores = np.asarray(scores, np.float64).reshape(-1)
         self._embeddings: dict[int, np.ndarray] = {}
-        height, width = image.shape[:2]
-        b = self.boxes
-        inside = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 0] + b[:, 2] <= width)
-        inside &= b[:, 1] + b[:, 3] <= height
-        if len(b) > 1:
-            overlap = iou_matrix(b, b)
-            np.fill_diagonal(overlap, 0.0)
-            inside &= overlap.max(axis=1) <= 0.0
-        self.clean = inside
+        self._clean: np.ndarray | None = None
+
+    @property
+    def clean(self) -> np.ndarray:
+        """Per detection: inside the frame and overlapping no other detection (computed once)."""
+        if self._clean is None:
+            height, width = self.image.shape[:2]
+            b = self.boxes
+            inside = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 0] + b[:, 2] <= width)
+            inside &= b[:, 1] + b[:, 3] <= height
+            if len(b) > 1:
+                overlap = iou_matrix(b, b)
+                np.fill_diagonal(overlap, 0.0)
+                inside &= overlap.max(axis=1) <= 0.0
+            self._clean = inside
+        return self._clean
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -306,9 +313,9 @@ class ObjectTracker:
         track.box = box
         track.detection = d
         if (
-            dets.clean[d]
-            and dets.scores[d] >= self.config.high_score
+            dets.scores[d] >= self.config.high_score
             and self.frame - track.snapshot >= self.config.gallery_interval
+            and dets.clean[d]
         ):
             embedding = dets.embedding(d)[None]
             track.gallery = np.concatenate([track.gallery, embedding])[-self.config.gallery_size :]

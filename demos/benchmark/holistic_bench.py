@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeserve.clients.local_server import LocalServer
-from pipeserve.clients.stream import SETTLE_LAG, GraphStream
+from pipeserve.clients.stream import SETTLE_LAG, GraphStream, min_window
 from pipeserve.clients.video import open_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -329,6 +329,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="paired rounds; medians count")
     parser.add_argument("--skip-mediapipe", action="store_true", help="pipeserve side only")
     args = parser.parse_args()
+    least, why = min_window(args.output_stream, () if args.output_stream else PARTS)
+    if args.window < least:
+        parser.error(f"--window must be at least {least}: {why}")
 
     frames = load_frames(args)
     sizes = sorted({f"{frame.shape[1]} x {frame.shape[0]}" for frame in frames})

@@ -32,3 +32,11 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     assert len(rss) == 4 and all(v > 50 for v in rss)  # 0..3 streams open, a real process
     assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[6])
     assert re.fullmatch(r"load average after: [\d.]+ [\d.]+ [\d.]+", lines[7])
+
+
+def test_a_window_too_small_for_optional_outputs_is_refused_before_anything_runs():
+    command = [sys.executable, str(ROOT / "demos" / "benchmark" / "holistic_bench.py")]
+    command += ["--window", "2"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--window must be at least 3: with optional outputs" in done.stderr

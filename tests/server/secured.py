@@ -40,6 +40,8 @@ class SecuredServer:
     pki: Pki
     client_cert: Path
     client_key: Path
+    tokens: Path
+    """The token file (``--auth_token_path``)."""
 
     @property
     def grpc_url(self) -> str:
@@ -103,7 +105,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredServer]
     client_cert, client_key = pki.client()
     access = _access(pki, client_cert, client_key, TOKEN)
     with LocalServer(config, root / "server.log", flags=flags, access=access) as server:
-        running = SecuredServer(server, pki, client_cert, client_key)
+        running = SecuredServer(server, pki, client_cert, client_key, tokens)
         _wait_for_rest(running)
         yield running
 

@@ -7,6 +7,9 @@ grpcio's health stub and httpx, trusting a CA the test makes with ``openssl``; t
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import grpc
 import httpx
 import numpy as np
@@ -15,6 +18,7 @@ import tritonclient.grpc as grpcclient
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
+from .conftest import wait_for
 from .secured import GOOD, TOKEN, WRONG, SecuredServer
 from .streams import Stream, status_of
 
@@ -91,3 +95,51 @@ def test_tokens_never_reach_the_log(secured: SecuredServer) -> None:
     log = secured.log
     assert "tokens required" in log  # DEBUG logging is on, so the check means something
     assert TOKEN not in log and "not-the-token" not in log
+
+
+def _replace(path: Path, text: str) -> None:
+    """Rotate as secret stores do: write a new file, rename it over the old one."""
+    new = path.with_suffix(".new")
+    new.write_text(text)
+    os.replace(new, path)
+
+
+def test_a_rotated_token_file_applies_without_a_restart(secured: SecuredServer) -> None:
+    rotated = {"authorization": "Bearer rotated-token-7"}
+    http = httpx.Client(base_url=secured.rest_url, timeout=10, verify=secured.rest_verify)
+    client = grpcclient.InferenceServerClient(secured.grpc_url, **secured.client_tls())
+
+    def grpc_allows(headers: dict[str, str]) -> bool:
+        try:
+            return client.get_model_metadata("passthrough", headers=headers).name == "passthrough"
+        except InferenceServerException as exc:
+            assert status_of(exc) == "StatusCode.UNAUTHENTICATED"
+            return False
+
+    def allowed(headers: dict[str, str]) -> bool:
+        rest = http.get("/v2", headers=headers).status_code
+        assert rest in (200, 401)
+        return rest == 200 and grpc_allows(headers)
+
+    def refused(headers: dict[str, str]) -> bool:
+        return http.get("/v2", headers=headers).status_code == 401 and not grpc_allows(headers)
+
+    original = secured.tokens.read_text()
+    try:
+        assert refused(rotated)
+        _replace(secured.tokens, f"{TOKEN}\nrotated-token-7\n")  # a token added
+        assert wait_for(lambda: allowed(rotated), timeout=10)
+        assert allowed(GOOD)
+        _replace(secured.tokens, "rotated-token-7\n")  # the old one removed
+        assert wait_for(lambda: refused(GOOD), timeout=10)
+        assert allowed(rotated)
+        _replace(secured.tokens, "# emptied by mistake\n")  # not used: the tokens stay
+        # the file is looked at as calls come in: call until the server has looked
+        assert wait_for(lambda: allowed(rotated) and "changed but not used" in secured.log)
+        assert allowed(rotated) and refused(GOOD)
+    finally:
+        _replace(secured.tokens, original)
+        assert wait_for(lambda: allowed(GOOD) and refused(rotated), timeout=10)
+        client.close()
+        http.close()
+    assert "rotated-token-7" not in secured.log
