@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pipeserve {pipeserve.__version__}")
     for name, kind, help_text in SERVER_FLAGS:
         parser.add_argument(f"--{name}", type=kind, help=help_text)
+    parser.add_argument(
+        "--profile_graphs",
+        action="store_true",
+        default=None,
+        help="profile every graph per node; read GET /v1/profile/<graph>",
+    )
     ovms = "accepted from OVMS command lines; /metrics always serves every metric"
     parser.add_argument("--metrics_enable", action="store_true", help=ovms)
     parser.add_argument("--metrics_list", help=ovms)
