@@ -66,6 +66,20 @@ RELEASED_KEPT = 256
 """Released frames remembered, so that a late output is still given its frame."""
 
 
+def min_window(
+    expected_outputs: Sequence[str] = (), optional_outputs: Sequence[str] = ()
+) -> tuple[int, str]:
+    """The smallest window in which every result can complete, and why it is that."""
+    if optional_outputs:
+        return SETTLE_LAG + 1, (
+            f"with optional outputs, a frame lacking one is complete only once {SETTLE_LAG} later"
+            " frames are answered: a smaller window would wait for frames it cannot send"
+        )
+    if not expected_outputs:
+        return 2, "with no outputs declared, a frame is complete only once a later one is answered"
+    return 1, "a frame must be able to go out"
+
+
 class ResultCollector:
     """Groups output messages per timestamp and releases complete results in order.
 
@@ -166,7 +180,9 @@ class GraphStream:
         expected_outputs: outputs every frame produces; a result waits for each of them.
         optional_outputs: outputs the graph may skip on a frame (e.g. a hand not found);
             a result takes them if they come before two later frames are answered.
-        window: frames in flight at most; ``send`` blocks while the window is full.
+        window: frames in flight at most; ``send`` blocks while the window is full. At
+            least ``min_window(...)``: 1, 2 with no outputs declared, ``SETTLE_LAG + 1``
+            with optional outputs (a smaller one is refused with ValueError).
         fps: frame rate for automatic timestamps: frame k at ``k * round(1e6 / fps)`` µs.
         parameters: first-request parameters, i.e. the graph's input side packets.
         timeout: seconds to wait for a response before giving up.
@@ -186,8 +202,9 @@ class GraphStream:
         timeout: float = 60.0,
         access: ServerAccess | None = None,
     ) -> None:
-        if window < 1:
-            raise ValueError(f"window must be at least 1, got {window}")
+        least, why = min_window(expected_outputs, optional_outputs)
+        if window < least:
+            raise ValueError(f"window must be at least {least}, got {window} ({why})")
         if fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.url, self.graph, self.input_name = url, graph, input_name

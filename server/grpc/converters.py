@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,14 @@ from ..types import (
     InferResponse,
     ModelMetadata,
     ParamValue,
+    RawBuffer,
     RequestInput,
     ServerMetadata,
     StreamItem,
 )
+from .wire import field_slices
 
+RAW_INPUT_CONTENTS = pb.ModelInferRequest.RAW_INPUT_CONTENTS_FIELD_NUMBER
 CONTENTS_FIELD = {
     "BOOL": "bool_contents",
     "INT8": "int_contents",
@@ -66,19 +70,32 @@ class ParametersConverter:
                 param.string_param = str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """A parsed ``ModelInferRequest`` and its raw buffers as views of the bytes received."""
+
+    message: pb.ModelInferRequest
+    raw: Sequence[RawBuffer]
+
+
 class ModelInferRequestConverter:
-    """``ModelInferRequest`` -> ``InferRequest``; raw buffers are passed through as bytes."""
+    """``ModelInferRequest`` -> ``InferRequest``; raw buffers are passed through uncopied."""
 
     @staticmethod
-    def parse(data: bytes) -> pb.ModelInferRequest | InvalidRequestError:
+    def parse(data: bytes) -> ReceivedRequest | InvalidRequestError:
         """Deserializer that reports malformed bytes as a request error instead of raising."""
         try:
-            return pb.ModelInferRequest.FromString(data)
+            msg = pb.ModelInferRequest.FromString(data)
         except DecodeError as exc:
             return InvalidRequestError(f"malformed ModelInferRequest: {exc}")
+        raw = field_slices(data, RAW_INPUT_CONTENTS)
+        if raw is None or len(raw) != len(msg.raw_input_contents):
+            return ReceivedRequest(msg, list(msg.raw_input_contents))
+        return ReceivedRequest(msg, raw)
 
     @staticmethod
-    def to_types(msg: pb.ModelInferRequest) -> InferRequest:
+    def to_types(received: ReceivedRequest) -> InferRequest:
+        msg = received.message
         inputs = []
         for inp in msg.inputs:
             contents = None
@@ -93,7 +110,7 @@ class ModelInferRequestConverter:
             id=msg.id,
             parameters=ParametersConverter.to_types(msg.parameters),
             inputs=inputs,
-            raw_contents=list(msg.raw_input_contents),
+            raw_contents=received.raw,
         )
 
 

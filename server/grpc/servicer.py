@@ -16,6 +16,7 @@ from .converters import (
     ModelInferRequestConverter,
     ModelInferResponseConverter,
     ModelMetadataConverter,
+    ReceivedRequest,
     ServerMetadataConverter,
     StreamResponseConverter,
 )
@@ -23,7 +24,7 @@ from .errors import handle_errors, handle_stream_errors
 
 SERVICE_NAME = "inference.GRPCInferenceService"
 Context = grpc.aio.ServicerContext
-MaybeRequest: TypeAlias = pb.ModelInferRequest | PipeserveError
+MaybeRequest: TypeAlias = ReceivedRequest | PipeserveError
 
 
 class InferenceServicer:
