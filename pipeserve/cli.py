@@ -43,7 +43,11 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("rest_max_body_mb", float, "largest REST request body in MiB (default 64)"),
     ("rest_header_timeout_seconds", float, "REST request headers deadline (default 10)"),
     ("rest_body_timeout_seconds", float, "longest REST body stall between chunks (default 30)"),
-    ("handshake_timeout_seconds", float, "gRPC TLS/HTTP2 handshake deadline (default 10)"),
+    (
+        "handshake_timeout_seconds",
+        float,
+        "gRPC TLS/HTTP2 and REST TLS handshake deadline (default 10)",
+    ),
     ("grpc_keepalive_time_seconds", float, "gRPC keepalive ping interval (default 60)"),
     ("grpc_keepalive_timeout_seconds", float, "gRPC keepalive ping deadline (default 20)"),
     ("grpc_max_connection_idle_seconds", float, "close gRPC connections idle this long (300)"),

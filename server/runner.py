@@ -12,7 +12,7 @@ import logging
 import signal
 import ssl
 import sys
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,25 +32,12 @@ from .metrics import Metrics
 from .ports import StartupError, listen_socket
 from .reloader import ConfigReloader
 from .rest.app import create_app
-from .rest.connections import header_timeout_protocol
+from .rest.connections import RestServer, header_timeout_protocol
 from .servables import Servables, ServableStore
 from .settings import Settings
 from .supervisor import WorkerLink
 
 log = logging.getLogger(__name__)
-
-
-class RestServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the runner owns SIGTERM and SIGINT.
-
-    ``serving`` is the task running it.
-    """
-
-    serving: asyncio.Task[None]
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 BLOCKING_THREADS = 64
@@ -155,9 +142,8 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
         log.info("bearer tokens required: %r", tokens)
     rest = None
     if rest_socket is not None:
-        rest = RestServer(
-            rest_config(settings, create_app(data_plane, metrics, settings, slots, tokens))
-        )
+        app = create_app(data_plane, metrics, settings, slots, tokens)
+        rest = RestServer(rest_config(settings, app), settings.handshake_timeout_seconds)
         rest.serving = asyncio.create_task(rest.serve(sockets=[rest_socket]))
         scheme = "https" if settings.rest_tls_cert_path else "http"
         log.info(

@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     rest_body_timeout_seconds: float = Field(30.0, gt=0)
     """Answer 408 when a REST request body stalls this long between two chunks."""
     handshake_timeout_seconds: float = Field(10.0, gt=0)
-    """Close a gRPC connection that has not finished its TLS and HTTP/2 handshake by then."""
+    """Close a gRPC connection that has not finished its TLS and HTTP/2 handshake by then, and a
+    REST connection over TLS that has not finished its TLS handshake."""
     grpc_keepalive_time_seconds: float = Field(60.0, gt=0)
     """Ping a gRPC client after this long without traffic during a call (finds dead peers)."""
     grpc_keepalive_timeout_seconds: float = Field(20.0, gt=0)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -27,7 +28,10 @@ from .converters import (
 )
 
 SSE = "text/event-stream"
+CLIENT_CLOSED_REQUEST = 499
+"""Status of a call whose client left before its answer (never sent: nobody reads it)."""
 JSON_LINES = ("application/x-ndjson", "application/jsonl")
+T = TypeVar("T")
 
 
 class Endpoints:
@@ -58,7 +62,10 @@ class Endpoints:
         """JSON, or KServe's binary tensor extension both ways (``binary.py``)."""
         body, raw = split_request(await request.body(), request.headers.get(HEADER_LENGTH))
         infer_request = InferRequestConverter.to_types(body, name, version, raw)
-        response = await self.data_plane.infer(infer_request, method="rest_infer")
+        infer = self.data_plane.infer(infer_request, method="rest_infer")
+        response = await _unless_client_leaves(request, infer)
+        if response is None:
+            return Response(status_code=CLIENT_CLOSED_REQUEST)  # nobody left to read it
         return encode_response(response, body)
 
     async def infer_stream(
@@ -129,6 +136,27 @@ class ItemStreamResponse(StreamingResponse):
         finally:
             await self._chunks.aclose()
             await self._items.aclose()
+
+
+async def _unless_client_leaves(request: Request, call: Awaitable[T]) -> T | None:
+    """``call``'s result, or None when the client disconnects first: the call is then
+    cancelled (a graph run is released at once, as a gRPC call past its deadline)."""
+    calling = asyncio.ensure_future(call)
+    leaving = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait((calling, leaving), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        leaving.cancel()
+        if not calling.done():
+            calling.cancel()
+            await asyncio.wait((calling,))  # released before the handler returns
+    return None if calling.cancelled() else calling.result()
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the client disconnects (the body has been read: nothing else comes)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _health(key: str, ok: bool) -> Response:

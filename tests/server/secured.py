@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # imported when used: tests/conftest.py imports this module f
 TOKEN = "s3cret-token-Zq81"
 GOOD = {"authorization": f"Bearer {TOKEN}"}
 WRONG = {"authorization": "Bearer not-the-token"}
+HANDSHAKE_SECONDS = 3
+"""``--handshake_timeout_seconds``: short, so a test can watch silent TLS clients closed."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredServer]
     flags += ["--grpc_tls_client_ca_path", str(pki.ca)]
     flags += ["--rest_tls_cert_path", str(cert), "--rest_tls_key_path", str(key)]
     flags += ["--auth_token_path", str(tokens), "--log_level", "DEBUG"]
+    flags += ["--handshake_timeout_seconds", str(HANDSHAKE_SECONDS)]
     client_cert, client_key = pki.client()
     access = _access(pki, client_cert, client_key, TOKEN)
     with LocalServer(config, root / "server.log", flags=flags, access=access) as server:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,6 +95,27 @@ def test_a_unary_graph_call_past_its_client_deadline_is_cancelled_on_the_server(
     assert status_of(late.value) == "StatusCode.DEADLINE_EXCEEDED"
     assert wait_for(lambda: limited.metric("pipeserve_graphs_live") == 0, timeout=5)
     assert wait_for(lambda: graph_threads() <= threads, timeout=5)
+    assert time.monotonic() - started < 12  # released long before the graph's 20 s end
+
+
+def test_a_rest_unary_graph_call_is_cancelled_when_its_client_leaves(
+    limited: ServerProcess,
+) -> None:
+    threads = limited.metric("pipeserve_graph_threads")
+    body = json.dumps(
+        {"inputs": [{"name": "in", "shape": [2], "datatype": "FP32", "data": [200, 0]}]}
+    ).encode()  # 200 packets x 0.1 s: 20 s of work
+    started = time.monotonic()
+    sock = socket.create_connection(("127.0.0.1", limited.rest_port))
+    sock.sendall(
+        b"POST /v2/models/crawl/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    assert wait_for(lambda: limited.metric("pipeserve_graphs_live") == 1)  # running
+    sock.close()  # the client leaves
+    assert wait_for(lambda: limited.metric("pipeserve_graphs_live") == 0, timeout=5)
+    assert wait_for(lambda: limited.metric("pipeserve_graph_threads") <= threads, timeout=5)
     assert time.monotonic() - started < 12  # released long before the graph's 20 s end
 
 

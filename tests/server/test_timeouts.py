@@ -4,7 +4,6 @@ set short so each wait is about a second."""
 from __future__ import annotations
 
 import json
-import selectors
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +14,7 @@ import pytest
 from httpx_sse import connect_sse
 from tritonclient.utils import InferenceServerException
 
-from .conftest import ServerProcess, wait_for
+from .conftest import ServerProcess, closed_by_server, wait_for
 from .graphs import GRAPHS, write_config
 from .streams import Stream, status_of
 
@@ -37,27 +36,6 @@ def timed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = ServerProcess(config, *(x for pair in FLAGS.items() for x in pair))
     yield proc
     proc.stop()
-
-
-def closed_by_server(socks: list[socket.socket], within: float) -> int:
-    """How many of ``socks`` the server closes within ``within`` seconds."""
-    selector = selectors.DefaultSelector()
-    for sock in socks:
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
-    closed, deadline = 0, time.monotonic() + within
-    while closed < len(socks) and time.monotonic() < deadline:
-        for key, _ in selector.select(timeout=deadline - time.monotonic()):
-            try:
-                data = key.fileobj.recv(1 << 16)  # type: ignore[union-attr]
-            except OSError:
-                data = b""
-            if not data:
-                selector.unregister(key.fileobj)
-                closed += 1
-    for sock in socks:
-        sock.close()
-    return closed
 
 
 @pytest.mark.parametrize("port", ["grpc", "rest"])

@@ -7,15 +7,19 @@ told apart from a refused token by probing ``is_server_live``, which needs no to
 
 from __future__ import annotations
 
+import socket
+import time
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
+from .conftest import closed_by_server
 from .pki import Pki
-from .secured import GOOD, SecuredServer
+from .secured import GOOD, HANDSHAKE_SECONDS, SecuredServer
 from .streams import Stream, status_of
 
 
@@ -42,3 +46,18 @@ def test_other_clients_are_refused(
         client.is_server_live()
     assert status_of(refused.value) == "StatusCode.UNAVAILABLE"
     client.close()
+
+
+def test_silent_clients_of_both_tls_ports_are_closed_after_the_handshake_timeout(
+    secured: SecuredServer,
+) -> None:
+    """TCP connected, no TLS handshake ever started: closed at --handshake_timeout_seconds
+    (3 s here), not at asyncio's 60 s (REST) or gRPC's 120 s."""
+    grpc_port = int(secured.grpc_url.rpartition(":")[2])
+    ports = [grpc_port] * 10 + [secured.rest_port] * 10
+    started = time.monotonic()
+    socks = [socket.create_connection(("127.0.0.1", port)) for port in ports]
+    assert closed_by_server(socks, within=HANDSHAKE_SECONDS + 12) == len(socks)
+    assert time.monotonic() - started >= HANDSHAKE_SECONDS - 0.5  # the timer, not a refusal
+    with httpx.Client(verify=secured.rest_verify, timeout=10) as http:  # others still served
+        assert http.get(f"{secured.rest_url}/v2/health/live").status_code == 200
