@@ -7,6 +7,7 @@ same frames and prints the median of each figure over the rounds:
 - pipeserve over 1 stream and over 2 concurrent streams (``--window`` frames in flight each;
   every frame must be answered): frames per second (aggregate for 2) and server CPU ms per
   frame (the server process's utime + stime from ``/proc/<pid>/stat`` over the frames);
+- of that, the server's main thread (its event loop) alone;
 - GIL-held ms per frame in the server over 1 stream, sampled by ``py-spy record --gil``
   in a separate pass (``n/a`` when ``py-spy`` is not installed or cannot attach);
 - the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's;
@@ -45,7 +46,7 @@ from pipeserve.clients.stream import SETTLE_LAG, GraphStream, min_window
 from pipeserve.clients.video import open_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from process_stats import GilSampler, cpu_seconds, load_average
+from process_stats import GilSampler, cpu_seconds, load_average, thread_cpu_seconds
 
 DEMOS = Path(__file__).resolve().parents[1]
 HOLISTIC_DEMO = DEMOS / "holistic_tracking"
@@ -78,11 +79,14 @@ class Target:
 
 @dataclass(frozen=True)
 class Rate:
-    """Frames per second and CPU ms per frame over the frames after the first; ``strays``:
-    results at timestamps no frame was sent at."""
+    """Frames per second and CPU ms per frame over the frames after the first; ``loop_ms``:
+    the server's main thread's share of it (the event loop: gRPC, requests in, responses
+    out, nodes run as a frame is pushed); ``strays``: results at timestamps no frame was
+    sent at."""
 
     fps: float
     cpu_ms: float
+    loop_ms: float = 0.0
     strays: int = 0
 
 
@@ -154,15 +158,16 @@ def run_streams(
         thread.start()
     start.wait(timeout=300)
     with watch or nullcontext():
-        started, cpu = time.perf_counter(), cpu_seconds(pid)
+        started, cpu, loop = time.perf_counter(), cpu_seconds(pid), thread_cpu_seconds(pid)
         for thread in threads:
             thread.join()
         wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+        loop = thread_cpu_seconds(pid) - loop
     missing = [len(frames) - len(frames_answered) for frames_answered in answered]
     if any(missing):
         raise RuntimeError(f"frames not answered per stream: {missing}")
     counted = streams * (len(frames) - 1)
-    return Rate(counted / wall, 1e3 * cpu / counted, sum(strays))
+    return Rate(counted / wall, 1e3 * cpu / counted, 1e3 * loop / counted, sum(strays))
 
 
 def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> float | None:
@@ -246,14 +251,16 @@ class Figures:
         two = median([r.two.fps for r in rounds])
         one_cpu = median([r.one.cpu_ms for r in rounds])
         two_cpu = median([r.two.cpu_ms for r in rounds])
+        one_loop = median([r.one.loop_ms for r in rounds])
+        two_loop = median([r.two.loop_ms for r in rounds])
         gil = median([r.gil_ms for r in rounds])
         gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
         lines = [
             f"median of {len(rounds)} paired rounds; window {window} per stream",
             f"pipeserve  1 stream:  {one:6.1f} fps   server CPU {one_cpu:5.1f} ms/frame"
-            f"   GIL held {gil_text} ms/frame",
+            f" (event loop {one_loop:4.1f})   GIL held {gil_text} ms/frame",
             f"pipeserve  2 streams: {two:6.1f} fps   server CPU {two_cpu:5.1f} ms/frame"
-            " (aggregate)",
+            f" (event loop {two_loop:4.1f}; aggregate)",
         ]
         if all(r.mediapipe is not None for r in rounds):
             theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]

@@ -1,6 +1,7 @@
 """What a server process costs, read from outside it: CPU from ``/proc``, GIL by ``py-spy``.
 
 - ``cpu_seconds(pid)``: user + system CPU of a process and every process below it;
+  ``thread_cpu_seconds(pid)``: of its main thread only (a server's event loop);
 - ``GilSampler(pid)``: while entered, ``py-spy record --gil`` samples the process only
   when one of its threads holds the GIL; ``held_seconds`` afterwards (None without a
   working py-spy, next to this Python or on PATH, or when it may not attach);
@@ -29,11 +30,17 @@ def descendants(pid: int) -> list[int]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of ``pid`` (all its threads) and its descendants, from ``/proc``."""
-    total = 0
-    for p in descendants(pid):
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(_stat_cpu(Path(f"/proc/{p}/stat")) for p in descendants(pid))
+
+
+def thread_cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """User + system CPU of one thread of ``pid`` (default: its main thread)."""
+    return _stat_cpu(Path(f"/proc/{pid}/task/{tid or pid}/stat"))
+
+
+def _stat_cpu(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load_average() -> str:
