@@ -25,12 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from . import appearance
 from .kalman import BoxKalmanFilter
-
-_INFEASIBLE = 1e6
+from .matching import INFEASIBLE, FrameDetections, assign, iou_matrix
 
 
 @dataclass(slots=True)
@@ -56,6 +54,9 @@ class TrackerConfig:
     """Frames an unseen confirmed track is still matched by motion."""
     max_coast_frames: int = 1
     """Frames an unseen confirmed track is still output at its predicted box."""
+    max_edge_coast_frames: int = 6
+    """Frames an unseen confirmed track is still output while its predicted box crosses the
+    frame edge (the detector misses faces cut by the edge; at least ``max_coast_frames``)."""
     max_weak_frames: int = 10
     """Frames in a row a track matched only to weak detections is still output."""
     reid_max_age: int = 900
@@ -111,63 +112,6 @@ class TrackedObject:
     score: float
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU between boxes ``a`` [N, 4] and ``b`` [M, 4], both ``[x, y, w, h]``: [N, M]."""
-    lo = np.maximum(a[:, None, :2], b[None, :, :2])
-    hi = np.minimum(a[:, None, :2] + a[:, None, 2:], b[None, :, :2] + b[None, :, 2:])
-    inter = np.prod(np.maximum(hi - lo, 0.0), axis=2)
-    union = (a[:, 2] * a[:, 3])[:, None] + b[:, 2] * b[:, 3] - inter
-    return inter / np.maximum(union, 1e-12)
-
-
-def assign(cost: np.ndarray) -> list[tuple[int, int]]:
-    """Minimum-cost one-to-one matching; pairs at ``_INFEASIBLE`` cost are never returned."""
-    if cost.size == 0:
-        return []
-    rows, cols = linear_sum_assignment(cost)
-    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if cost[r, c] < _INFEASIBLE]
-
-
-class FrameDetections:
-    """One frame's detections with lazily computed embeddings and a "clean" flag each."""
-
-    __slots__ = ("_clean", "_embeddings", "boxes", "image", "scores")
-
-    def __init__(self, image: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> None:
-        self.image = image
-        self.boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-        self.scores = np.asarray(scores, np.float64).reshape(-1)
-        self._embeddings: dict[int, np.ndarray] = {}
-        self._clean: np.ndarray | None = None
-
-    @property
-    def clean(self) -> np.ndarray:
-        """Per detection: inside the frame and overlapping no other detection (computed once)."""
-        if self._clean is None:
-            height, width = self.image.shape[:2]
-            b = self.boxes
-            inside = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 0] + b[:, 2] <= width)
-            inside &= b[:, 1] + b[:, 3] <= height
-            if len(b) > 1:
-                overlap = iou_matrix(b, b)
-                np.fill_diagonal(overlap, 0.0)
-                inside &= overlap.max(axis=1) <= 0.0
-            self._clean = inside
-        return self._clean
-
-    def __len__(self) -> int:
-        return len(self.boxes)
-
-    def embedding(self, index: int) -> np.ndarray:
-        found = self._embeddings.get(index)
-        if found is None:
-            found = self._embeddings[index] = appearance.embed(self.image, self.boxes[index])
-        return found
-
-    def embeddings(self, indices: list[int]) -> np.ndarray:
-        return np.stack([self.embedding(i) for i in indices])
-
-
 def _gallery_similarity(tracks: list[Track], queries: np.ndarray) -> np.ndarray:
     """Best similarity of each track's gallery to each query embedding: [tracks, queries]."""
     return np.stack([appearance.similarity(t.gallery, queries).max(axis=0) for t in tracks])
@@ -184,7 +128,7 @@ def _gated_iou_cost(
     if max_ratio > 0:
         ratio = boxes[None, :, 3] / np.maximum(predicted[:, None, 3], 1e-9)
         feasible &= (ratio <= max_ratio) & (ratio * max_ratio >= 1.0)
-    return np.where(feasible, 1.0 - iou, _INFEASIBLE)
+    return np.where(feasible, 1.0 - iou, INFEASIBLE)
 
 
 CostFn = Callable[[list[Track], FrameDetections, list[int]], np.ndarray]
@@ -277,15 +221,15 @@ class ObjectTracker:
             & (ratio < 2.0)
             & (sim >= self.config.near_similarity)
         )
-        return np.where(gate, 1.0 - sim, _INFEASIBLE)
+        return np.where(gate, 1.0 - sim, INFEASIBLE)
 
     def _reid_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
         clean = [d for d in free if dets.clean[d]]
-        cost = np.full((len(tracks), len(free)), _INFEASIBLE)
+        cost = np.full((len(tracks), len(free)), INFEASIBLE)
         if clean:
             sim = _gallery_similarity(tracks, dets.embeddings(clean))
             cols = [free.index(d) for d in clean]
-            cost[:, cols] = np.where(sim >= self.config.reid_similarity, 1.0 - sim, _INFEASIBLE)
+            cost[:, cols] = np.where(sim >= self.config.reid_similarity, 1.0 - sim, INFEASIBLE)
         return cost
 
     def _match(
@@ -384,13 +328,18 @@ class ObjectTracker:
         return float(sims[best])
 
     def _output(self, width: int, height: int) -> list[TrackedObject]:
-        """Confirmed tracks seen now, and coasting ones whose predicted centre is in the frame."""
+        """Confirmed tracks seen now, and coasting ones whose predicted centre is in the frame
+        (for ``max_coast_frames``, or ``max_edge_coast_frames`` while the box crosses an edge)."""
+        cfg = self.config
         result = []
         for t in sorted((t for t in self.tracks if t.confirmed), key=lambda t: t.track_id):
-            if t.unseen == 0 and t.weak_run <= self.config.max_weak_frames:
+            if t.unseen == 0 and t.weak_run <= cfg.max_weak_frames:
                 result.append(TrackedObject(t.track_id, t.kalman.box, t.score))
-            elif t.unseen <= self.config.max_coast_frames:
-                cx, cy = t.kalman.pos[:2]
-                if 0 <= cx < width and 0 <= cy < height:
+            elif 0 < t.unseen <= max(cfg.max_coast_frames, cfg.max_edge_coast_frames):
+                cx, cy, w, h = t.kalman.pos
+                if not (0 <= cx < width and 0 <= cy < height):
+                    continue
+                crossing = min(cx - w / 2, cy - h / 2, width - cx - w / 2, height - cy - h / 2) < 0
+                if t.unseen <= cfg.max_coast_frames or crossing:
                     result.append(TrackedObject(t.track_id, t.kalman.box, t.score))
         return result

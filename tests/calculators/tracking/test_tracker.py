@@ -176,3 +176,20 @@ def test_a_candidate_of_a_very_different_size_does_not_continue_a_track() -> Non
         (seen,) = tracker.update(frame, bigger, np.array([0.4]))
         reported[max_ratio] = (seen.track_id, seen.score)
     assert reported == {0.0: (1, 0.4), 1.5: (1, 0.9)}  # matched without the gate, coasting with it
+
+
+def test_an_object_cut_by_the_frame_edge_is_reported_a_few_frames_longer() -> None:
+    """The detector misses faces the edge cuts: their tracks coast longer than inside."""
+    frame = np.zeros((120, 160, 3), np.uint8)
+    counts = {}
+    for edge_frames in (0, 6):
+        tracker = ObjectTracker(
+            TrackerConfig(max_coast_frames=1, max_edge_coast_frames=edge_frames)
+        )
+        for t in range(10):  # 1 px a frame to the right, last seen touching the right edge
+            box = np.array([[127.0 + t, 40.0, 24.0, 24.0]])
+            tracker.update(frame, box, np.array([0.9]))
+        counts[edge_frames] = [
+            len(tracker.update(frame, np.zeros((0, 4)), np.zeros(0))) for _ in range(12)
+        ]
+    assert counts == {0: [1] + [0] * 11, 6: [1] * 6 + [0] * 6}
