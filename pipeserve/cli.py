@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pipeserve {pipeserve.__version__}")
     for name, kind, help_text in SERVER_FLAGS:
         parser.add_argument(f"--{name}", type=kind, help=help_text)
+    parser.add_argument(
+        "--profile_graphs",
+        action="store_true",
+        default=None,
+        help="profile every graph per node; read GET /v1/profile/<graph>",
+    )
     ovms = "accepted from OVMS command lines; /metrics always serves every metric"
     parser.add_argument("--metrics_enable", action="store_true", help=ovms)
     parser.add_argument("--metrics_list", help=ovms)
@@ -124,15 +130,19 @@ def main(argv: list[str] | None = None) -> int:
         if settings.workers > 1:  # the supervisor imports no graph or model code
             from pipeserve.server.supervisor import Supervisor
 
-            return Supervisor(settings).run()
-        from pipeserve.server.runner import serve
+            code = Supervisor(settings).run()
+        else:
+            from pipeserve.server.runner import serve
 
-        asyncio.run(serve(settings))
+            asyncio.run(serve(settings))
+            code = 0
     except PipeserveError as exc:
         return _fail(str(exc), EXIT_STARTUP, debug)
     except Exception as exc:  # a bug: one line, the traceback only when debugging
         return _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL, debug)
-    return 0
+    from pipeserve.server.exiting import exit_at_once
+
+    exit_at_once(code)  # served and drained: skip the interpreter's teardown
 
 
 def _fail(message: str, code: int, debug: bool) -> int:

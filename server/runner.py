@@ -120,7 +120,7 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     if settings.rest_port:
         rest_socket = listen_socket(settings.rest_bind_address, settings.rest_port, "REST", shared)
     listen_socket(settings.grpc_bind_address, settings.port, "gRPC", shared).close()
-    servables = await asyncio.to_thread(Servables.build, config)
+    servables = await asyncio.to_thread(Servables.build, config, None, settings.profile_graphs)
     _check_single_servable(settings, servables)
     store = ServableStore(servables)
     metrics = Metrics()

@@ -17,8 +17,14 @@ from typing import Any
 
 from pipeserve.calculators.openvino.models import ModelConsumer
 from pipeserve.calculators.python.handler import PythonNodes
-from pipeserve.errors import PipeserveError
-from pipeserve.graphs import CalculatorGraph, GraphSpec, load_graph_config
+from pipeserve.errors import Code, PipeserveError
+from pipeserve.graphs import (
+    CalculatorGraph,
+    GraphProfile,
+    GraphSpec,
+    ProfilerOptions,
+    load_graph_config,
+)
 
 from .config import GraphEntry, ServerConfig
 from .errors import GraphNotFoundError, ModelNotFoundError, RetiredError, UnavailableError
@@ -78,20 +84,32 @@ class Servables:
         models: ModelRepository,
         graphs: dict[str, GraphServable],
         retired: frozenset[str] = frozenset(),
+        profile_graphs: bool = False,
     ) -> None:
         self.models = models
         self.graphs = graphs
         self.retired = retired
+        self.profile_graphs = profile_graphs
+        """Every graph runs with its per-node profiler on (``--profile_graphs``)."""
 
     @classmethod
-    def build(cls, config: ServerConfig, previous: Servables | None = None) -> Servables:
-        """Compile models (reusing unchanged ones) and validate every graph."""
+    def build(
+        cls,
+        config: ServerConfig,
+        previous: Servables | None = None,
+        profile_graphs: bool | None = None,
+    ) -> Servables:
+        """Compile models (reusing unchanged ones) and validate every graph;
+        ``profile_graphs`` defaults to ``previous``'s (reloads keep the server's flag)."""
         import pipeserve.calculators  # noqa: F401  (registers every calculator)
+
+        if profile_graphs is None:
+            profile_graphs = previous is not None and previous.profile_graphs
 
         models = ModelRepository.load(config.all_models, previous.models if previous else None)
         before = previous.graphs if previous else {}
         graphs = {
-            g.name: attach_python_nodes(_build_graph(g, models), before.get(g.name))
+            g.name: attach_python_nodes(_build_graph(g, models, profile_graphs), before.get(g.name))
             for g in config.graphs
         }
         for servable in graphs.values():
@@ -101,7 +119,7 @@ class Servables:
             retire_python_nodes(before.values(), graphs.values())
             gone = set(previous.graphs) | set(previous.models.names) | previous.retired
             retired = frozenset(gone - set(graphs) - set(models.names))
-        return cls(models, graphs, retired)
+        return cls(models, graphs, retired, profile_graphs)
 
     def close(self) -> None:
         """Unload every graph definition (finalizes Python nodes once their streams end)."""
@@ -152,13 +170,28 @@ class Servables:
             return self.graphs[name].metadata
         return self.models.metadata(name, version or None)
 
+    def profile(self, name: str) -> GraphProfile:
+        """Per-node totals over the graph's finished runs (streams and requests);
+        NOT_FOUND for an unknown graph, FAILED_PRECONDITION when it is not profiled."""
+        spec = self.graph(name).require_spec()
+        if not spec.profiler.enabled:
+            raise PipeserveError(
+                f"graph {name!r} is not profiled: start the server with --profile_graphs "
+                "or set profiler_config { enable_profiler: true } in the graph",
+                Code.FAILED_PRECONDITION,
+            )
+        return spec.profile_totals.snapshot()
+
     def __repr__(self) -> str:
         return f"Servables(graphs={list(self.graphs)}, models={self.models.names})"
 
 
-def _build_graph(entry: GraphEntry, models: ModelRepository) -> GraphServable:
+def _build_graph(entry: GraphEntry, models: ModelRepository, profile: bool) -> GraphServable:
     try:
-        spec = GraphSpec(load_graph_config(entry.graph_path), name=entry.name)
+        config = load_graph_config(entry.graph_path)
+        own = ProfilerOptions.from_config(config.profiler_config)
+        profiler = ProfilerOptions(enabled=True) if profile and not own.enabled else own
+        spec = GraphSpec(config, name=entry.name, profiler=profiler)
     except PipeserveError as exc:
         log.error("graph %s not ready: %s", entry.name, exc)
         metadata = ModelMetadata(entry.name, (GRAPH_VERSION,), GRAPH_PLATFORM)

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     switch_interval_ms: float = Field(1.0, gt=0)
     """Python's thread switch interval: shorter than Python's 5 ms so a light stream's
     request does not wait behind heavy streams' graph threads (fairness)."""
+    profile_graphs: bool = False
+    """Run every graph with its per-node profiler on (calls, wall and CPU time per node), as
+    a graph's own ``profiler_config``; read the totals at ``GET /v1/profile/<graph>``."""
     grpc_channel_arguments: str = ""
     """OVMS's extra gRPC server arguments, ``name=value,name=value`` (override the above)."""
 

@@ -96,6 +96,7 @@ class WorkerLink:
 
 def worker_main(settings: Settings, link: WorkerLink) -> None:
     """A worker process: size threads for its CPU share, serve, drain on SIGTERM."""
+    from .exiting import exit_at_once
     from .runner import serve
 
     _exit_with_parent()
@@ -110,6 +111,7 @@ def worker_main(settings: Settings, link: WorkerLink) -> None:
     except PipeserveError as exc:
         log.error("%s", exc)
         raise SystemExit(2) from None
+    exit_at_once(0)  # drained: skip the interpreter's teardown
 
 
 def _exit_with_parent() -> None:

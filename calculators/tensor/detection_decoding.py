@@ -60,33 +60,37 @@ class DecodeSpec:
 
 
 def decode_boxes(raw: np.ndarray, anchors: np.ndarray, spec: DecodeSpec) -> np.ndarray:
-    """Raw ``[N, num_coords]`` regressions → ``[N, 4 + 2K]`` (ymin, xmin, ymax, xmax, kp x/y)."""
+    """Raw ``[N, num_coords]`` regressions → ``[N, 4 + 2K]`` (ymin, xmin, ymax, xmax, kp x/y).
+
+    The box center and the keypoints are decoded as one ``[N, 1 + K, 2]`` block of points
+    (``p / scale * anchor_size + anchor_center``, the same float32 steps per value)."""
     box = raw[:, spec.box_offset : spec.box_offset + 4]
     if spec.box_format == Options.XYWH:
-        xc, yc, w, h = box[:, 0], box[:, 1], box[:, 2], box[:, 3]
+        center, size = box[:, 0:2], box[:, 2:4]
     elif spec.box_format == Options.XYXY:
-        xc, yc = (box[:, 2] - box[:, 0]) / 2, (box[:, 3] - box[:, 1]) / 2
-        w, h = box[:, 2] + box[:, 0], box[:, 3] + box[:, 1]
+        center = (box[:, 2:4] - box[:, 0:2]) / 2
+        size = box[:, 2:4] + box[:, 0:2]
     else:
-        yc, xc, h, w = box[:, 0], box[:, 1], box[:, 2], box[:, 3]
-    ax, ay, aw, ah = anchors[:, 0], anchors[:, 1], anchors[:, 2], anchors[:, 3]
-    sx, sy, sw, sh = spec.scales
-    xc = xc / sx * aw + ax
-    yc = yc / sy * ah + ay
-    if spec.exponential_size:
-        h, w = np.exp(h / sh) * ah, np.exp(w / sw) * aw
-    else:
-        h, w = h / sh * ah, w / sw * aw
-    out = np.empty((raw.shape[0], 4 + 2 * spec.num_keypoints), np.float32)
-    out[:, 0], out[:, 1] = yc - h / 2, xc - w / 2
-    out[:, 2], out[:, 3] = yc + h / 2, xc + w / 2
-    if spec.num_keypoints:
+        center, size = box[:, 1::-1], box[:, 3:1:-1]
+    count, k = raw.shape[0], spec.num_keypoints
+    points = np.empty((count, 1 + k, 2), np.float32)
+    points[:, 0] = center
+    if k:
         start = spec.keypoint_offset
-        kps = raw[:, start : start + 2 * spec.num_keypoints].reshape(-1, spec.num_keypoints, 2)
-        if spec.box_format not in (Options.XYWH, Options.XYXY):
-            kps = kps[:, :, ::-1]
-        out[:, 4::2] = kps[:, :, 0] / sx * aw[:, None] + ax[:, None]
-        out[:, 5::2] = kps[:, :, 1] / sy * ah[:, None] + ay[:, None]
+        kps = raw[:, start : start + 2 * k].reshape(count, k, 2)
+        points[:, 1:] = kps if spec.box_format in (Options.XYWH, Options.XYXY) else kps[:, :, ::-1]
+    anchor_center, anchor_size = anchors[:, None, 0:2], anchors[:, 2:4]
+    points /= spec.scales[0:2]
+    points *= anchor_size[:, None]
+    points += anchor_center
+    size = size / spec.scales[2:4]
+    if spec.exponential_size:
+        size = np.exp(size)
+    half = size * anchor_size / 2
+    out = np.empty((count, 4 + 2 * k), np.float32)
+    out[:, 1::-1] = points[:, 0] - half
+    out[:, 3:1:-1] = points[:, 0] + half
+    out[:, 4:] = points[:, 1:].reshape(count, -1)
     return out
 
 
@@ -95,20 +99,23 @@ def to_detections(
 ) -> list[Detection]:
     """Detections for the rows of ``boxes`` (already filtered), in row order."""
     iy0, ix0, iy1, ix1 = spec.box_indices
-    xmin, xmax = boxes[:, ix0], boxes[:, ix1]
-    ymin, ymax = boxes[:, iy0], boxes[:, iy1]
-    if spec.flip_vertically:
-        ymin = 1.0 - ymax
-    width, height = xmax - xmin, ymax - boxes[:, iy0]
-    keep = (width >= 0) & (height >= 0)
-    keypoints = boxes[:, 4:].reshape(len(boxes), spec.num_keypoints, 2).copy()
+    count = len(boxes)
+    head = np.empty((count, 5), np.float32)  # xmin, ymin, width, height, score
+    xmin, ymax = boxes[:, ix0], boxes[:, iy1]
+    head[:, 0] = xmin
+    head[:, 1] = 1.0 - ymax if spec.flip_vertically else boxes[:, iy0]
+    head[:, 2] = boxes[:, ix1] - xmin
+    head[:, 3] = ymax - boxes[:, iy0]
+    head[:, 4] = scores
+    keypoints = boxes[:, 4:].reshape(count, spec.num_keypoints, 2).copy()
     if spec.flip_vertically:
         keypoints[:, :, 1] = 1.0 - keypoints[:, :, 1]
-    rows = np.flatnonzero(keep)
-    columns = (xmin[rows], ymin[rows], width[rows], height[rows], scores[rows], classes[rows])
+    rows = np.flatnonzero((head[:, 2] >= 0) & (head[:, 3] >= 0))
+    if len(rows) < count:
+        head, classes, keypoints = head[rows], classes[rows], keypoints[rows]
     return [
-        Detection(x, y, w, h, score, keypoints[i], label)
-        for i, x, y, w, h, score, label in zip(
-            rows.tolist(), *(c.tolist() for c in columns), strict=True
+        Detection(x, y, w, h, score, points, label)
+        for (x, y, w, h, score), points, label in zip(
+            head.tolist(), keypoints, classes.tolist(), strict=True
         )
     ]

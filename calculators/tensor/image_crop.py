@@ -18,6 +18,8 @@ import numpy as np
 from pipeserve.calculators.formats import NormalizedRect
 from pipeserve.calculators.util.geometry import cosf, sinf
 
+from .warp_maps import PerspectiveWarp
+
 F32 = np.float32
 
 
@@ -85,9 +87,15 @@ def roi_to_image_matrix(roi: RotatedRect, width: int, height: int) -> np.ndarray
 
 
 def crop_to_uint8(
-    image: np.ndarray, roi: RotatedRect, tensor_width: int, tensor_height: int, zero_border: bool
+    image: np.ndarray,
+    roi: RotatedRect,
+    tensor_width: int,
+    tensor_height: int,
+    zero_border: bool,
+    warp: PerspectiveWarp | None = None,
 ) -> np.ndarray:
-    """The ROI warped onto a ``tensor_height x tensor_width`` uint8 image (RGBA → RGB)."""
+    """The ROI warped onto a ``tensor_height x tensor_width`` uint8 image (RGBA → RGB);
+    ``warp`` keeps the maps of a repeated transform (one per node)."""
     angle = float(F32(F32(roi.rotation) * F32(180.0)) / math.pi)
     src = cv2.boxPoints(((roi.center_x, roi.center_y), (roi.width, roi.height), angle))
     dst = np.array(
@@ -96,9 +104,7 @@ def crop_to_uint8(
     )
     matrix = cv2.getPerspectiveTransform(src.astype(np.float32), dst)
     border = cv2.BORDER_CONSTANT if zero_border else cv2.BORDER_REPLICATE
-    crop = cv2.warpPerspective(
-        image, matrix, (tensor_width, tensor_height), flags=cv2.INTER_LINEAR, borderMode=border
-    )
+    crop = (warp or PerspectiveWarp())(image, matrix, (tensor_width, tensor_height), border)
     if crop.ndim == 3 and crop.shape[2] == 4:
         crop = cv2.cvtColor(crop, cv2.COLOR_RGBA2RGB)
     return crop

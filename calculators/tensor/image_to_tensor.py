@@ -51,6 +51,7 @@ from .image_crop import (
     to_tensor,
     value_lut,
 )
+from .warp_maps import PerspectiveWarp
 
 Options = image_to_tensor_calculator_pb2.ImageToTensorCalculatorOptions
 
@@ -89,6 +90,7 @@ class ImageToTensorCalculator(Calculator):
         self.tensor_tag = "TENSORS" if cc.outputs.has("TENSORS") else "TENSOR"
         self.padding_out = cc.outputs.has("LETTERBOX_PADDING")
         self.matrix_out = cc.outputs.has("MATRIX")
+        self.warp = PerspectiveWarp()
 
     def process(self, cc: CalculatorContext) -> None:
         image_packet = cc.inputs["IMAGE"]
@@ -113,6 +115,6 @@ class ImageToTensorCalculator(Calculator):
             cc.outputs["LETTERBOX_PADDING"].add(padding)
         if self.matrix_out:
             cc.outputs["MATRIX"].add(roi_to_image_matrix(roi, width, height))
-        crop = crop_to_uint8(image, roi, out_w, out_h, self.zero_border)
+        crop = crop_to_uint8(image, roi, out_w, out_h, self.zero_border, self.warp)
         tensor = to_tensor(crop, self.lut)
         cc.outputs[self.tensor_tag].add([tensor] if self.tensor_tag == "TENSORS" else tensor)

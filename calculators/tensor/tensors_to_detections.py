@@ -118,17 +118,23 @@ class TensorsToDetectionsCalculator(Calculator):
 
     def decode(self, raw: np.ndarray, scores: np.ndarray, anchors: np.ndarray) -> list:
         rows = self.candidates(scores)
+        if not rows.size:
+            return []
         scores = scores[rows]
         if self.sigmoid:
             if self.clip is not None:
                 scores = np.clip(scores, -self.clip, self.clip)
             scores = sigmoid(scores)
-        scores = np.where(self.allowed[None, :], scores, -np.finfo(np.float32).max)
-        classes = np.argmax(scores, axis=1)
-        best = scores[np.arange(len(scores)), classes]
+        if scores.shape[1] == 1 and self.allowed[0]:
+            classes, best = np.zeros(len(rows), np.intp), scores[:, 0]
+        else:
+            scores = np.where(self.allowed[None, :], scores, -np.finfo(np.float32).max)
+            classes = np.argmax(scores, axis=1)
+            best = scores[np.arange(len(scores)), classes]
         if self.min_score is not None:
             keep = best >= self.min_score
-            rows, classes, best = rows[keep], classes[keep], best[keep]
+            if not keep.all():
+                rows, classes, best = rows[keep], classes[keep], best[keep]
         boxes = decode_boxes(raw[rows], anchors[rows], self.spec)
         detections = to_detections(boxes, best, classes, self.spec)
         return detections if self.max_results < 0 else detections[: self.max_results]
@@ -136,16 +142,18 @@ class TensorsToDetectionsCalculator(Calculator):
     def candidates(self, scores: np.ndarray) -> np.ndarray:
         """Rows that may reach ``min_score``: a cheap superset found on the raw scores, so
         that the exact scoring only runs on them (a few of thousands of anchors)."""
-        everything = np.arange(len(scores))
         if self.min_score is None or not self.allowed.any():
-            return everything
-        best = scores[:, self.allowed].max(axis=1)
+            return np.arange(len(scores))
+        if self.allowed.all():
+            best = scores[:, 0] if scores.shape[1] == 1 else scores.max(axis=1)
+        else:
+            best = scores[:, self.allowed].max(axis=1)
         if not self.sigmoid:
             return np.flatnonzero(best >= self.min_score)
         if not 0.0 < self.min_score < 0.999:
-            return everything
-        if self.clip is not None:
-            best = np.clip(best, -self.clip, self.clip)
+            return np.arange(len(scores))
         # sigmoid is monotonic; the margin covers float32 rounding of the exact score.
         cut = math.log(self.min_score / (1.0 - self.min_score)) - LOGIT_MARGIN
+        if self.clip is not None and not -self.clip < cut < self.clip:
+            best = np.clip(best, -self.clip, self.clip)  # else clipping keeps every answer
         return np.flatnonzero(best >= cut)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -27,21 +26,19 @@ def overlap(overlap_type: int) -> Similarity:
     boxes (xmin, ymin, xmax, ymax) in float32, over the broadcast of their shapes."""
 
     def similarity(rect1: np.ndarray, rect2: np.ndarray) -> np.ndarray:
-        x0, y0, x1, y1 = rect1[..., 0], rect1[..., 1], rect1[..., 2], rect1[..., 3]
-        u0, v0, u1, v1 = rect2[..., 0], rect2[..., 1], rect2[..., 2], rect2[..., 3]
-        void = (x0 > x1) | (y0 > y1) | (u0 > u1) | (v0 > v1)
-        void |= (u1 < x0) | (x1 < u0) | (v1 < y0) | (y1 < v0)  # empty, or apart
-        inter = (np.minimum(x1, u1) - np.maximum(x0, u0)) * (
-            np.minimum(y1, v1) - np.maximum(y0, v0)
-        )
+        lo1, hi1, lo2, hi2 = rect1[..., :2], rect1[..., 2:], rect2[..., :2], rect2[..., 2:]
+        side = np.minimum(hi1, hi2) - np.maximum(lo1, lo2)  # intersection (width, height)
+        void = (lo1 > hi1).any(-1) | (lo2 > hi2).any(-1) | (side < 0).any(-1)
+        inter = side[..., 0] * side[..., 1]
+        size2 = hi2 - lo2
         if overlap_type == Options.MODIFIED_JACCARD:
-            norm = (u1 - u0) * (v1 - v0)
+            norm = size2[..., 0] * size2[..., 1]
         elif overlap_type == Options.INTERSECTION_OVER_UNION:
-            norm = (x1 - x0) * (y1 - y0) + (u1 - u0) * (v1 - v0) - inter
+            size1 = hi1 - lo1
+            norm = size1[..., 0] * size1[..., 1] + size2[..., 0] * size2[..., 1] - inter
         else:
-            norm = (np.maximum(x1, u1) - np.minimum(x0, u0)) * (
-                np.maximum(y1, v1) - np.minimum(y0, v0)
-            )
+            span = np.maximum(hi1, hi2) - np.minimum(lo1, lo2)
+            norm = span[..., 0] * span[..., 1]
         value = np.zeros(np.broadcast_shapes(inter.shape, norm.shape), np.float32)
         np.divide(inter, norm, out=value, where=(norm > 0) & ~void)
         return value
@@ -86,12 +83,6 @@ def default_nms(
     return [detections[i] for i in kept]
 
 
-def weighted_sum(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``sum_i values[i] * weights[i]`` accumulated in order in float32, as MediaPipe."""
-    products = values * weights.reshape((-1,) + (1,) * (values.ndim - 1))
-    return np.cumsum(products, axis=0, dtype=np.float32)[-1]
-
-
 def weighted_nms(
     detections: list[Detection], similarity: Similarity, threshold: float, min_score: float
 ) -> list[Detection]:
@@ -99,16 +90,19 @@ def weighted_nms(
     boxes = corners(detections)
     overlaps = pairwise(boxes, similarity)
     scores = np.array([d.score for d in detections], np.float32)
-    # Per detection: box corners then keypoints (x, y), the values a cluster averages.
+    # Per detection: box corners, keypoints (x, y), then 1 (its product is the weight), the
+    # values a cluster sums in order in float32, as MediaPipe.
+    count = len(detections)
     values = np.concatenate(
         [
             boxes,
-            np.stack([d.keypoints for d in detections]).reshape(len(detections), -1),
+            np.stack([d.keypoints for d in detections]).reshape(count, -1),
+            np.ones((count, 1)),
         ],
         axis=1,
         dtype=np.float32,
     )
-    remaining = score_order(detections)
+    remaining = np.argsort(-scores, kind="stable")
     out: list[Detection] = []
     while remaining.size:
         top_index = remaining[0]
@@ -117,20 +111,17 @@ def weighted_nms(
             break
         close = overlaps[remaining, top_index] > threshold
         cluster = remaining[close]
-        if cluster.size:
-            weights = scores[cluster]
-            total = np.cumsum(weights, dtype=np.float32)[-1]
-            merged = weighted_sum(values[cluster], weights) / total
-            top = dataclasses.replace(
-                top,
-                xmin=float(merged[0]),
-                ymin=float(merged[1]),
-                width=float(merged[2] - merged[0]),
-                height=float(merged[3] - merged[1]),
-                keypoints=merged[4:].reshape(-1, 2),
-            )
-        out.append(top)
         if not cluster.size:
+            out.append(top)
             break
+        sums = np.cumsum(values[cluster] * scores[cluster, None], axis=0, dtype=np.float32)[-1]
+        merged = sums[:-1] / sums[-1]
+        (xmin, ymin, width, height) = np.concatenate(
+            [merged[:2], merged[2:4] - merged[:2]]
+        ).tolist()
+        keypoints = merged[4:].reshape(-1, 2)
+        out.append(
+            Detection(xmin, ymin, width, height, top.score, keypoints, top.label_id, top.label)
+        )
         remaining = remaining[~close]
     return out

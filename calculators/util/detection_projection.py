@@ -20,8 +20,6 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from pipeserve.calculators.formats import Detection
@@ -42,27 +40,19 @@ def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[
     """Every detection's box corners and keypoints projected in one pass."""
     if not detections:
         return []
+    count = len(detections)
     box = np.array([(d.xmin, d.ymin, d.width, d.height) for d in detections], np.float32)
-    x0, y0 = box[:, 0], box[:, 1]
-    x1, y1 = x0 + box[:, 2], y0 + box[:, 3]
-    corners = np.stack([x0, y0, x1, y0, x1, y1, x0, y1], axis=1).reshape(-1, 2)
+    box[:, 2:] += box[:, :2]
+    corners = box[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)
     keypoints = [np.asarray(d.keypoints, np.float32).reshape(-1, 2) for d in detections]
     projected = project_points(np.concatenate([corners, *keypoints]), matrix)
-    quads = projected[: 4 * len(detections)].reshape(-1, 4, 2)
-    lo, hi = quads.min(axis=1), quads.max(axis=1)
-    ends = np.cumsum([4 * len(detections)] + [len(k) for k in keypoints]).tolist()
+    quads = projected[: 4 * count].reshape(-1, 4, 2)
+    lo = quads.min(axis=1)
+    bounds = np.concatenate([lo, quads.max(axis=1) - lo], axis=1).tolist()
+    ends = np.cumsum([4 * count] + [len(k) for k in keypoints]).tolist()
     return [
-        dataclasses.replace(
-            detection,
-            xmin=x,
-            ymin=y,
-            width=w,
-            height=h,
-            keypoints=projected[ends[i] : ends[i + 1]],
-        )
-        for i, (detection, (x, y), (w, h)) in enumerate(
-            zip(detections, lo.tolist(), (hi - lo).tolist(), strict=True)
-        )
+        Detection(x, y, w, h, d.score, projected[ends[i] : ends[i + 1]], d.label_id, d.label)
+        for i, (d, (x, y, w, h)) in enumerate(zip(detections, bounds, strict=True))
     ]
 
 

@@ -44,6 +44,7 @@ def create_app(
         APIRoute("/metrics", e.metrics_text, methods=["GET"]),
         APIRoute("/v1/config", e.config_status, methods=["GET"]),
         APIRoute("/v1/config/reload", e.config_reload, methods=["POST"]),
+        APIRoute("/v1/profile/{name}", e.graph_profile, methods=["GET"]),
     ]
     for base in (MODEL, VERSIONED):
         routes += [

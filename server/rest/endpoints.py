@@ -97,6 +97,10 @@ class Endpoints:
         reloaded, statuses = await self.data_plane.reload_config()
         return JSONResponse(_status_body(statuses), status_code=201 if reloaded else 200)
 
+    async def graph_profile(self, name: str) -> dict[str, Any]:
+        """``GET /v1/profile/<graph>``: per-node totals of the graph's finished runs."""
+        return self.data_plane.store.current.profile(name).to_dict()
+
     async def metrics_text(self) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import socket
 import time
 from collections.abc import Iterator
@@ -79,8 +80,9 @@ def test_streams_ended_by_their_client_deadline_free_their_slots(limited: Server
         assert wait_for(lambda: limited.metric("pipeserve_streams_open") == 0)
 
 
-def test_a_unary_graph_call_past_its_client_deadline_is_cancelled_on_the_server(
-    limited: ServerProcess,
+@pytest.mark.parametrize("ending", ["deadline", "cancel"])
+def test_a_unary_graph_call_past_its_client_deadline_or_cancelled_is_cancelled_on_the_server(
+    limited: ServerProcess, ending: str
 ) -> None:
     def graph_threads() -> float:
         return limited.metric("pipeserve_graph_threads")
@@ -89,10 +91,17 @@ def test_a_unary_graph_call_past_its_client_deadline_is_cancelled_on_the_server(
     client = grpcclient.InferenceServerClient(limited.grpc_url)
     work = tensor("in", np.array([200, 0], np.float32))  # 200 packets x 0.1 s: 20 s of work
     started = time.monotonic()
-    with pytest.raises(InferenceServerException) as late:
-        client.infer("crawl", [work], client_timeout=1.0)
+    if ending == "deadline":
+        with pytest.raises(InferenceServerException) as late:
+            client.infer("crawl", [work], client_timeout=1.0)
+        assert status_of(late.value) == "StatusCode.DEADLINE_EXCEEDED"
+    else:
+        ended: queue.Queue[InferenceServerException | None] = queue.Queue()
+        call = client.async_infer("crawl", [work], lambda result, error: ended.put(error))
+        assert wait_for(lambda: limited.metric("pipeserve_graphs_live") == 1)  # running
+        call.cancel()
+        assert "CANCELLED" in str(ended.get(timeout=10))
     client.close()
-    assert status_of(late.value) == "StatusCode.DEADLINE_EXCEEDED"
     assert wait_for(lambda: limited.metric("pipeserve_graphs_live") == 0, timeout=5)
     assert wait_for(lambda: graph_threads() <= threads, timeout=5)
     assert time.monotonic() - started < 12  # released long before the graph's 20 s end

@@ -105,6 +105,8 @@ def test_serve_one_graph_folder_with_model_path_and_name(tmp_path: Path) -> None
         str(tmp_path / "passthrough"),
         "--model_name",
         "echo",
+        "--log_level",
+        "INFO",
         use_config=False,
     )
     try:
@@ -112,6 +114,7 @@ def test_serve_one_graph_folder_with_model_path_and_name(tmp_path: Path) -> None
             s.send("echo", {"in": np.array([3], FP)})
             assert s.data("out") == (0, [3])
         assert proc.terminate() == 0
+        assert proc.log.rstrip().endswith("drained")  # the last log line is not lost at exit
     finally:
         proc.stop()
 

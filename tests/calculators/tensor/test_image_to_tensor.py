@@ -76,6 +76,20 @@ def test_crop_is_bit_exact_with_mediapipe(astronaut, grace_hopper, roi, case):
         np.testing.assert_array_equal(ours[0], mediapipe_tensor(image, roi, case))
 
 
+def test_a_repeated_crop_from_kept_maps_is_bit_exact_with_mediapipe(grace_hopper):
+    case = (192, 192, True, (-1.0, 1.0), "BORDER_ZERO")  # the full-range face detector's
+    runner = CalculatorRunner(
+        f"""calculator: "ImageToTensorCalculator" input_stream: "IMAGE:image"
+        output_stream: "TENSORS:t" {options(*case)}"""
+    )
+    flipped = np.ascontiguousarray(grace_hopper[::-1])
+    frames = [grace_hopper, flipped, grace_hopper]  # the third is remapped over kept maps
+    out = runner.run({"image": [(frame, t) for t, frame in enumerate(frames)]})["t"]
+    whole = NormalizedRect(0.5, 0.5, 1.0, 1.0, 0.0)
+    for packet, frame in zip(out, frames, strict=True):
+        np.testing.assert_array_equal(packet.value[0], mediapipe_tensor(frame, whole, case))
+
+
 def test_whole_image_letterbox_padding_and_zero_border(grace_hopper):
     out = run_ours(grace_hopper, None, (64, 64, True, (-1.0, 1.0), "BORDER_ZERO"))
     left, top, right, bottom = out["pad"][0].value

@@ -1,0 +1,51 @@
+"""PerspectiveWarp: a repeated transform remapped over kept maps gives warpPerspective's bytes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeserve.calculators.tensor.warp_maps import PerspectiveWarp
+
+
+def transforms(width: int, height: int, size: int) -> list[np.ndarray]:
+    """ROI → tensor transforms as ImageToTensor builds them: rotated, shrinking, growing,
+    reaching outside the image."""
+    out = []
+    for (cx, cy), (w, h), angle in (
+        ((width / 2, height / 2), (width, width), 0.0),
+        ((0.4 * width, 0.5 * height), (0.7 * width, 0.5 * height), 34.4),
+        ((0.31 * width, 1.02 * height), (2.45 * width, 2.45 * width), 9.2),
+        ((0.8 * width, 0.2 * height), (0.1 * width, 0.13 * height), -166.2),
+    ):
+        src = cv2.boxPoints(((cx, cy), (w, h), angle)).astype(np.float32)
+        dst = np.array([[0, size], [0, 0], [size, 0], [size, size]], np.float32)
+        out.append(cv2.getPerspectiveTransform(src, dst))
+    return out
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+@pytest.mark.parametrize("border", [cv2.BORDER_CONSTANT, cv2.BORDER_REPLICATE])
+def test_kept_maps_give_the_bytes_of_warp_perspective(astronaut, channels, border):
+    image = {1: astronaut[:, :, 0], 3: astronaut, 4: cv2.cvtColor(astronaut, cv2.COLOR_RGB2RGBA)}
+    image = np.ascontiguousarray(image[channels][:480, :400])
+    noise = np.random.default_rng(0).integers(0, 256, image.shape, np.uint8)
+    for size in (128, 192, 224):
+        for matrix in transforms(400, 480, size):
+            warp = PerspectiveWarp()
+            for picture in (image, noise, image):  # seen, then kept, then reused
+                expected = cv2.warpPerspective(
+                    picture, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=border
+                )
+                np.testing.assert_array_equal(warp(picture, matrix, (size, size), border), expected)
+            assert warp._maps is not None  # the last two came from remap
+
+
+def test_a_new_transform_or_image_size_is_not_served_from_old_maps(astronaut):
+    warp = PerspectiveWarp()
+    first, second = transforms(400, 480, 128)[:2]
+    image = np.ascontiguousarray(astronaut[:480, :400])
+    for matrix, picture in ((first, image), (first, image), (second, image), (first, astronaut)):
+        expected = cv2.warpPerspective(picture, matrix, (128, 128), flags=cv2.INTER_LINEAR)
+        np.testing.assert_array_equal(warp(picture, matrix, (128, 128), 0), expected)
