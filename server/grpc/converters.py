@@ -23,7 +23,7 @@ from ..types import (
     ServerMetadata,
     StreamItem,
 )
-from .wire import field_slices
+from .wire import split_field
 
 RAW_INPUT_CONTENTS = pb.ModelInferRequest.RAW_INPUT_CONTENTS_FIELD_NUMBER
 CONTENTS_FIELD = {
@@ -72,7 +72,8 @@ class ParametersConverter:
 
 @dataclass(frozen=True, slots=True)
 class ReceivedRequest:
-    """A parsed ``ModelInferRequest`` and its raw buffers as views of the bytes received."""
+    """A parsed ``ModelInferRequest`` and its raw buffers, as views of the bytes received
+    (``message`` then lacks them) or, for an unusual encoding, read from ``message``."""
 
     message: pb.ModelInferRequest
     raw: Sequence[RawBuffer]
@@ -84,14 +85,14 @@ class ModelInferRequestConverter:
     @staticmethod
     def parse(data: bytes) -> ReceivedRequest | InvalidRequestError:
         """Deserializer that reports malformed bytes as a request error instead of raising."""
+        split = split_field(data, RAW_INPUT_CONTENTS)
         try:
+            if split is not None:
+                return ReceivedRequest(pb.ModelInferRequest.FromString(split[0]), split[1])
             msg = pb.ModelInferRequest.FromString(data)
         except DecodeError as exc:
             return InvalidRequestError(f"malformed ModelInferRequest: {exc}")
-        raw = field_slices(data, RAW_INPUT_CONTENTS)
-        if raw is None or len(raw) != len(msg.raw_input_contents):
-            return ReceivedRequest(msg, list(msg.raw_input_contents))
-        return ReceivedRequest(msg, raw)
+        return ReceivedRequest(msg, list(msg.raw_input_contents))
 
     @staticmethod
     def to_types(received: ReceivedRequest) -> InferRequest:

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 from tritonclient.grpc import service_pb2 as pb
 
-from pipeserve.server.grpc.wire import field_slices
+from pipeserve.server.grpc.wire import split_field
 
 RAW = pb.ModelInferRequest.RAW_INPUT_CONTENTS_FIELD_NUMBER
 
@@ -27,23 +27,26 @@ def request(*frames: np.ndarray) -> pb.ModelInferRequest:
     return msg
 
 
-def test_slices_are_the_fields_buffers_in_order_wherever_they_are_in_the_message() -> None:
+def test_the_buffers_come_out_in_order_wherever_they_are_and_the_rest_parses_alone() -> None:
     msg = request(np.zeros((1, 1, 3), np.uint8), np.full((1, 2, 1), 7, np.uint8))
     data = msg.SerializeToString()
     data += pb.ModelInferRequest(model_version="1").SerializeToString()
     data += pb.ModelInferRequest(raw_input_contents=[b""]).SerializeToString()
-    slices = field_slices(data, RAW)
-    assert slices is not None
-    parsed = pb.ModelInferRequest.FromString(data)
-    assert [bytes(s) for s in slices] == list(parsed.raw_input_contents)
+    split = split_field(data, RAW)
+    assert split is not None
+    rest, slices = split
+    whole = pb.ModelInferRequest.FromString(data)
+    assert [bytes(s) for s in slices] == list(whole.raw_input_contents)
     assert all(s.obj is data for s in slices)
+    del whole.raw_input_contents[:]
+    assert pb.ModelInferRequest.FromString(rest) == whole
 
 
 def test_bytes_a_plain_message_does_not_encode_are_left_to_protobuf() -> None:
     data = request(np.zeros((1, 1, 3), np.uint8)).SerializeToString()
-    assert field_slices(data[:-1], RAW) is None  # cut short
-    assert field_slices(b"\x7b\x7c" + data, RAW) is None  # an empty group (field 15)
-    assert field_slices(b"", RAW) == []
+    assert split_field(data[:-1], RAW) is None  # cut short
+    assert split_field(b"\x7b\x7c" + data, RAW) is None  # an empty group (field 15)
+    assert split_field(b"", RAW) == (b"", [])
 
 
 CONVERTER_CHECK = """
@@ -69,6 +72,7 @@ assert types.parameters == {"OVMS_MP_TIMESTAMP": 7}
 # a group protobuf skips: the buffers come from the parsed message instead
 grouped = convert.parse(b"\\x7b\\x7c" + data)
 assert [bytes(b) for b in grouped.raw] == [f.tobytes() for f in frames]
+assert isinstance(convert.parse(data[:-1]), Exception)  # malformed: a request error
 """
 
 
