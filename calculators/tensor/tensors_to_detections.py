@@ -135,6 +135,8 @@ class TensorsToDetectionsCalculator(Calculator):
             keep = best >= self.min_score
             if not keep.all():
                 rows, classes, best = rows[keep], classes[keep], best[keep]
+                if not rows.size:
+                    return []
         boxes = decode_boxes(raw[rows], anchors[rows], self.spec)
         detections = to_detections(boxes, best, classes, self.spec)
         return detections if self.max_results < 0 else detections[: self.max_results]

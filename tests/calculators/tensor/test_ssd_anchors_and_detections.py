@@ -112,6 +112,15 @@ def test_no_detection_above_threshold_emits_an_empty_list():
     assert [p.value for p in out["detections"]] == [[]]
 
 
+@pytest.mark.parametrize("threshold", [0.9999, 1.01])
+def test_a_threshold_no_sigmoid_score_can_reach_emits_an_empty_list(threshold):
+    """Above the pre-selection's range every anchor is scored exactly, and none passes."""
+    boxes, scores = raw_face_tensors()
+    graph = face_graph().replace("min_score_thresh: 0.5", f"min_score_thresh: {threshold}")
+    out = run_graph(graph, {"tensors": [([boxes, np.full_like(scores, 2.0)], 0)]})
+    assert [p.value for p in out["detections"]] == [[]]
+
+
 @pytest.mark.parametrize("threshold", [0.5, 0.6, 0.9, 0.9995])
 def test_scores_at_the_threshold_are_kept_exactly_when_their_sigmoid_reaches_it(threshold):
     """Anchors are pre-selected on raw logits; the float32 sigmoid still decides."""
