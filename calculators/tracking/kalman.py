@@ -72,11 +72,8 @@ class BoxKalmanFilter:
         return np.array(self._pos)
 
     @property
-    def vel(self) -> np.ndarray:
-        return np.array(self._vel)
-
-    @property
     def p_pp(self) -> np.ndarray:
+        """Each coordinate's position variance."""
         return np.array(self._pp)
 
     @property
