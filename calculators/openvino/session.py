@@ -80,10 +80,9 @@ class SessionRequest:
 
     def infer(self, inputs: Mapping[str, TensorLike]) -> dict[str, np.ndarray]:
         """Run synchronously; outputs by name, copied out of the request's buffers."""
-        model = self.session.compiled_model
         if self.request is not None:
             return self._run(self.request, inputs)
-        with REQUESTS.lend(model) as request:
+        with REQUESTS.lend(self.session.compiled_model) as request:
             return self._run(request, inputs)
 
     def _run(
