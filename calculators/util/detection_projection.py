@@ -35,7 +35,6 @@ from pipeserve.graphs import (
 from .contracts import require_same_count
 from .geometry import project_points
 
-
 CORNERS = np.array([0, 1, 2, 1, 2, 3, 0, 3])
 """(xmin, ymin, xmax, ymax) columns of a box as its 4 corners' (x, y)."""
 
@@ -56,7 +55,9 @@ def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[
     size -= lo
     out = []
     end = 4 * count
-    for d, (x, y), (w, h), points in zip(detections, lo.tolist(), size.tolist(), keypoints):
+    for d, (x, y), (w, h), points in zip(
+        detections, lo.tolist(), size.tolist(), keypoints, strict=True
+    ):
         start, end = end, end + len(points)
         out.append(Detection(x, y, w, h, d.score, projected[start:end], d.label_id, d.label))
     return out

@@ -89,7 +89,7 @@ def project_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     both rows at once (each value takes the same float32 steps)."""
     m = np.asarray(matrix, np.float32).reshape(4, 4)[:2]
     pts = np.asarray(points, np.float32)
-    out = pts[:, 0:1] * m[:, 0] + pts[:, 1:2] * m[:, 1]
+    out: np.ndarray = pts[:, 0:1] * m[:, 0] + pts[:, 1:2] * m[:, 1]
     if pts.shape[1] > 2:
         out += pts[:, 2:3] * m[:, 2]
     out += m[:, 3]
