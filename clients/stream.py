@@ -180,6 +180,8 @@ class GraphStream:
         expected_outputs: outputs every frame produces; a result waits for each of them.
         optional_outputs: outputs the graph may skip on a frame (e.g. a hand not found);
             a result takes them if they come before two later frames are answered.
+            The stream requests exactly the declared outputs, so the server sends no
+            other; with none declared it sends every output.
         window: frames in flight at most; ``send`` blocks while the window is full. At
             least ``min_window(...)``: 1, 2 with no outputs declared, ``SETTLE_LAG + 1``
             with optional outputs (a smaller one is refused with ValueError).
@@ -212,6 +214,10 @@ class GraphStream:
         self.access = access or ServerAccess()
         self._parameters = dict(parameters or {})
         self._collector = ResultCollector(expected_outputs, optional_outputs)
+        names = dict.fromkeys([*expected_outputs, *optional_outputs])
+        self._requested = [grpcclient.InferRequestedOutput(n) for n in names] or None
+        """Sent with the first frame: the server returns only these outputs on the stream
+        (none declared: every output)."""
         self._cond = threading.Condition()
         self._error: StreamError | None = None
         self._client: grpcclient.InferenceServerClient | None = None
@@ -254,12 +260,16 @@ class GraphStream:
         datatype = np_to_triton_dtype(frame.dtype)
         tensor = grpcclient.InferInput(self.input_name, list(frame.shape), datatype)
         tensor.set_data_from_numpy(np.ascontiguousarray(frame))
-        parameters = self._parameters if self._sent == 0 else {}
+        first = self._sent == 0
+        parameters = self._parameters if first else {}
         with self._cond:
             self._collector.sent(ts, self._sent)
         try:
             self._client.async_stream_infer(
-                self.graph, [tensor], parameters={**parameters, TIMESTAMP_PARAM: ts}
+                self.graph,
+                [tensor],
+                outputs=self._requested if first else None,
+                parameters={**parameters, TIMESTAMP_PARAM: ts},
             )
         except InferenceServerException as exc:
             self._raise_if_failed()  # the callback's error says why the stream is gone
