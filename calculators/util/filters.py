@@ -25,7 +25,7 @@ class LowPass:
         self.raw: np.ndarray | None = None
         self.stored: np.ndarray | None = None
 
-    def apply(self, value: np.ndarray, alpha: np.ndarray | float) -> np.ndarray:
+    def apply(self, value: np.ndarray, alpha: np.ndarray | np.floating | float) -> np.ndarray:
         value = np.asarray(value, F32)
         alpha = np.asarray(alpha, F32)
         if self.stored is None:
