@@ -50,3 +50,22 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     diff = a[:, None, STRUCTURE_SIZE:] - b[None, :, STRUCTURE_SIZE:]
     colour = np.exp(-np.mean(diff * diff, axis=2) / COLOUR_SIGMA**2)
     return np.asarray(STRUCTURE_WEIGHT * structure + (1 - STRUCTURE_WEIGHT) * colour, np.float64)
+
+
+def best_similarity(galleries: list[np.ndarray], queries: np.ndarray) -> np.ndarray:
+    """Best similarity of each gallery's embeddings to each query: [galleries, queries]."""
+    return np.stack([similarity(g, queries).max(axis=0) for g in galleries])
+
+
+def own_and_rival(
+    galleries: list[np.ndarray], rows: list[int], queries: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the galleries at ``rows``: each query's best similarity to that gallery, and to
+    any other of ``galleries`` (-1 if there is none): two [rows, queries] arrays."""
+    sim = best_similarity(galleries, queries)
+    index = np.asarray(rows)
+    if len(galleries) < 2:
+        return sim[index], np.full((len(index), sim.shape[1]), -1.0)
+    order = np.argsort(-sim, axis=0)
+    best, second = np.take_along_axis(sim, order[:2], axis=0)
+    return sim[index], np.where(order[0][None, :] == index[:, None], second[None], best[None])

@@ -28,6 +28,37 @@ def assign(cost: np.ndarray) -> list[tuple[int, int]]:
     return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if cost[r, c] < INFEASIBLE]
 
 
+def gated_iou_cost(
+    predicted: np.ndarray, boxes: np.ndarray, least: float, max_ratio: float
+) -> np.ndarray:
+    """1 - IoU of each predicted box with each box; infeasible below ``least`` IoU or when
+    the heights differ by more than ``max_ratio`` times (0: no size gate)."""
+    iou = iou_matrix(predicted, boxes)
+    feasible = iou >= least
+    if max_ratio > 0:
+        ratio = boxes[None, :, 3] / np.maximum(predicted[:, None, 3], 1e-9)
+        feasible &= (ratio <= max_ratio) & (ratio * max_ratio >= 1.0)
+    return np.where(feasible, 1.0 - iou, INFEASIBLE)
+
+
+def edge_box(
+    box: np.ndarray, predicted: np.ndarray, width: int, height: int, below: float
+) -> np.ndarray:
+    """``box`` grown to the ``predicted`` size beyond the frame edge it crosses when it is
+    smaller than ``below`` times that size; the side inside the frame stays in place."""
+    x, y, w, h = box
+    pw, ph = predicted[2], predicted[3]
+    if h >= below * ph or w >= below * pw:
+        return box
+    left, top = x < 0, y < 0
+    right, bottom = x + w > width, y + h > height
+    if not (left or top or right or bottom):
+        return box
+    nx = x + w - pw if left and not right else (x if right and not left else x + (w - pw) / 2)
+    ny = y + h - ph if top and not bottom else (y if bottom and not top else y + (h - ph) / 2)
+    return np.array([nx, ny, pw, ph])
+
+
 class FrameDetections:
     """One frame's detections with lazily computed embeddings and a "clean" flag each."""
 

@@ -5,9 +5,10 @@ One ``ObjectTracker`` is one stream's state; ``update`` processes one frame:
 1. every track's motion model predicts;
 2. confirmed tracks (unseen for at most ``max_age`` frames) are matched to detections
    scoring at least ``high_score`` by IoU with the predicted box plus appearance, those
-   seen in the last ``priority_unseen`` frames first; a detection the frame edge cuts
-   keeps the track's size beyond the edge; confirmed tracks left over are then matched to the weaker candidates
-   by IoU alone (a second stage, as ByteTrack), then tentative tracks to strong ones;
+   seen in the last ``priority_unseen`` frames first (one unseen for over ``verify_unseen``
+   frames only to a detection that looks like it); a detection the frame edge cuts keeps
+   the track's size beyond the edge; confirmed tracks left over are then matched to the
+   weaker candidates by IoU alone (a second stage, as ByteTrack), then tentative tracks;
 3. lost confirmed tracks are matched to the remaining strong detections by appearance
    alone (re-identification), the rest start tentative tracks (weak candidates never do);
 4. a tentative track is confirmed after ``min_hits`` consecutive detections and only then
@@ -29,7 +30,7 @@ import numpy as np
 
 from . import appearance
 from .kalman import BoxKalmanFilter
-from .matching import INFEASIBLE, FrameDetections, assign, iou_matrix
+from .matching import INFEASIBLE, FrameDetections, assign, edge_box, gated_iou_cost
 
 
 @dataclass(slots=True)
@@ -57,6 +58,12 @@ class TrackerConfig:
     priority_unseen: int = 1
     """Tracks unseen for at most this many frames are matched by motion before the others, so
     a track lost behind another object cannot take the visible one's detection (0: together)."""
+    verify_unseen: int = 5
+    """A track unseen for more than this many frames is matched by motion only to a detection
+    that looks like it: similarity at least ``verify_similarity``, or within ``verify_margin``
+    of its best similarity to any other confirmed track (0: never checked)."""
+    verify_similarity: float = 0.3
+    verify_margin: float = 0.1
     max_coast_frames: int = 1
     """Frames an unseen confirmed track is still output at its predicted box."""
     max_edge_coast_frames: int = 6
@@ -78,6 +85,9 @@ class TrackerConfig:
     """Extra detections a new track waits for an ID while a lost track might claim it."""
     defer_similarity: float = 0.6
     """Least similarity to a lost track that makes a new track wait (partial ones always do)."""
+    wait_near_similarity: float = 0.2
+    """Least similarity to a lost track predicted near a new track's clean detection that
+    makes the new track wait for ``reid_defer`` (-1: any lost track near it does)."""
     reid_window: int = 0
     """Frames after its birth during which a track may still take a lost track's ID."""
     gallery_size: int = 8
@@ -121,41 +131,13 @@ class TrackedObject:
     score: float
 
 
+def _predicted(tracks: list[Track]) -> np.ndarray:
+    return np.stack([t.kalman.box for t in tracks])
+
+
 def _gallery_similarity(tracks: list[Track], queries: np.ndarray) -> np.ndarray:
     """Best similarity of each track's gallery to each query embedding: [tracks, queries]."""
-    return np.stack([appearance.similarity(t.gallery, queries).max(axis=0) for t in tracks])
-
-
-def _gated_iou_cost(
-    tracks: list[Track], boxes: np.ndarray, least: float, max_ratio: float
-) -> np.ndarray:
-    """1 - IoU of each track's predicted box with each box; infeasible below ``least`` IoU
-    or when the heights differ by more than ``max_ratio`` times (0: no size gate)."""
-    predicted = np.stack([t.kalman.box for t in tracks])
-    iou = iou_matrix(predicted, boxes)
-    feasible = iou >= least
-    if max_ratio > 0:
-        ratio = boxes[None, :, 3] / np.maximum(predicted[:, None, 3], 1e-9)
-        feasible &= (ratio <= max_ratio) & (ratio * max_ratio >= 1.0)
-    return np.where(feasible, 1.0 - iou, INFEASIBLE)
-
-
-def _edge_box(
-    box: np.ndarray, predicted: np.ndarray, width: int, height: int, below: float
-) -> np.ndarray:
-    """``box`` grown to the ``predicted`` size beyond the frame edge it crosses when it is
-    smaller than ``below`` times that size; the side inside the frame stays in place."""
-    x, y, w, h = box
-    pw, ph = predicted[2], predicted[3]
-    if h >= below * ph or w >= below * pw:
-        return box
-    left, top = x < 0, y < 0
-    right, bottom = x + w > width, y + h > height
-    if not (left or top or right or bottom):
-        return box
-    nx = x + w - pw if left and not right else (x if right and not left else x + (w - pw) / 2)
-    ny = y + h - ph if top and not bottom else (y if bottom and not top else y + (h - ph) / 2)
-    return np.array([nx, ny, pw, ph])
+    return appearance.best_similarity([t.gallery for t in tracks], queries)
 
 
 CostFn = Callable[[list[Track], FrameDetections, list[int]], np.ndarray]
@@ -224,11 +206,13 @@ class ObjectTracker:
 
     def _iou_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
         cfg = self.config
-        return _gated_iou_cost(tracks, dets.boxes[free], cfg.min_iou, cfg.max_size_ratio)
+        return gated_iou_cost(_predicted(tracks), dets.boxes[free], cfg.min_iou, cfg.max_size_ratio)
 
     def _weak_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
         cfg = self.config
-        return _gated_iou_cost(tracks, dets.boxes[free], cfg.low_min_iou, cfg.max_size_ratio)
+        return gated_iou_cost(
+            _predicted(tracks), dets.boxes[free], cfg.low_min_iou, cfg.max_size_ratio
+        )
 
     def _motion_cost(
         self, tracks: list[Track], dets: FrameDetections, free: list[int]
@@ -247,6 +231,24 @@ class ObjectTracker:
                 sim = _gallery_similarity([tracks[r] for r in rows], queries)
                 block = np.ix_(rows, cols)
                 cost[block] += self.config.appearance_weight * (1.0 - sim)
+        return self._verified(tracks, dets, free, cost)
+
+    def _verified(
+        self, tracks: list[Track], dets: FrameDetections, free: list[int], cost: np.ndarray
+    ) -> np.ndarray:
+        """``cost`` with the pairs of long-unseen tracks that do not look alike made infeasible."""
+        cfg = self.config
+        rows = [r for r, t in enumerate(tracks) if t.unseen > cfg.verify_unseen > 0]
+        if not rows or cost[rows].min() >= INFEASIBLE:
+            return cost
+        cols = np.flatnonzero((cost[rows] < INFEASIBLE).any(axis=0))
+        queries = dets.embeddings([free[c] for c in cols])
+        confirmed = [t for t in self.tracks if t.confirmed]
+        index = [next(i for i, c in enumerate(confirmed) if c is tracks[r]) for r in rows]
+        own, rival = appearance.own_and_rival([t.gallery for t in confirmed], index, queries)
+        unlike = (own < cfg.verify_similarity) & (own < rival - cfg.verify_margin)
+        block = np.ix_(np.asarray(rows), cols)
+        cost[block] = np.where(unlike, INFEASIBLE, cost[block])
         return cost
 
     def _near_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
@@ -291,7 +293,7 @@ class ObjectTracker:
         box = dets.boxes[d]
         if self.config.edge_grow_below > 0 and track.unseen <= self.config.max_age:
             height, width = dets.image.shape[:2]
-            box = _edge_box(box, track.kalman.box, width, height, self.config.edge_grow_below)
+            box = edge_box(box, track.kalman.box, width, height, self.config.edge_grow_below)
         if track.unseen > self.config.max_age:
             track.kalman = BoxKalmanFilter(box)
         else:
@@ -329,7 +331,7 @@ class ObjectTracker:
                 continue  # confirmed on a strong detection only: after min_hits, or a sure one
             resemblance = self._reidentify(track, dets)
             waiting = track.hits < cfg.min_hits + cfg.reid_defer and (
-                resemblance >= cfg.defer_similarity or self._near_lost(track)
+                resemblance >= cfg.defer_similarity or self._near_lost(track, dets)
             )
             if not track.confirmed and not waiting:
                 track.track_id = self.next_id
@@ -339,16 +341,21 @@ class ObjectTracker:
         """Confirmed tracks unseen since before ``track`` was born (candidates for its ID)."""
         return [t for t in self.tracks if t.confirmed and t.unseen > self.frame - track.born]
 
-    def _near_lost(self, track: Track) -> bool:
-        """Whether a track lost before ``track`` was born is predicted within its reach."""
+    def _near_lost(self, track: Track, dets: FrameDetections) -> bool:
+        """Whether a track lost before ``track`` was born is predicted within its reach (and,
+        for a clean detection, resembles it at least ``wait_near_similarity``)."""
         centre = track.box[:2] + track.box[2:] / 2
+        near = []
         for lost in self._lost_before(track):
             if lost.unseen > self.config.max_age:
                 continue
             reach = lost.kalman.pos[3] * (1.0 + self.config.near_growth * lost.unseen)
             if np.hypot(*(lost.kalman.pos[:2] - centre)) <= reach:
-                return True
-        return False
+                near.append(lost)
+        if not near or self.config.wait_near_similarity <= -1.0 or not dets.clean[track.detection]:
+            return bool(near)
+        sims = _gallery_similarity(near, dets.embeddings([track.detection]))
+        return bool((sims >= self.config.wait_near_similarity).any())
 
     def _reidentify(self, track: Track, dets: FrameDetections) -> float:
         """Give ``track`` the ID of a resembling track lost before it was born, if any.

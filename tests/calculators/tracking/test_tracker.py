@@ -257,3 +257,58 @@ def test_a_candidate_that_looks_like_the_track_wins_over_a_slightly_closer_one()
         (seen,) = [o for o in tracker.update(moved, boxes, np.ones(2)) if o.track_id == 1]
         followed[weight] = seen.box[0] < 40.0
     assert followed == {0.0: False, 0.2: True}
+
+
+RED, BLUE = (220, 20, 20), (20, 20, 220)
+
+
+def square_frame(*squares: tuple[np.ndarray, tuple[int, int, int]]) -> np.ndarray:
+    frame = np.zeros((120, 200, 3), np.uint8)
+    for box, colour in squares:
+        x, y, w, h = np.round(box).astype(int)
+        frame[y : y + h, x : x + w] = colour
+    return frame
+
+
+def test_a_long_lost_track_does_not_continue_on_a_face_that_looks_like_another_track() -> None:
+    """After a long gap, a detection at the lost track's prediction that looks unlike it and
+    like another track is a different face: it gets a new ID, not the lost one."""
+    other = np.array([150.0, 70.0, 24.0, 24.0])  # a blue face, always visible
+
+    def red(t: int) -> np.ndarray:  # moves right 2 px a frame, unseen in frames 10-17
+        return np.array([10.0 + 2 * t, 20.0, 24.0, 24.0])
+
+    ids = {}
+    for unseen in (0, 5):
+        tracker = ObjectTracker(TrackerConfig(verify_unseen=unseen))
+        for t in range(10):
+            boxes = np.stack([red(t), other])
+            tracker.update(square_frame((red(t), RED), (other, BLUE)), boxes, np.ones(2))
+        for _ in range(10, 18):
+            tracker.update(square_frame((other, BLUE)), other[None], np.ones(1))
+        newcomer = red(18)  # a blue face where the red one is predicted
+        objects = tracker.update(
+            square_frame((newcomer, BLUE), (other, BLUE)), np.stack([newcomer, other]), np.ones(2)
+        )
+        ids[unseen] = [o.track_id for o in objects if abs(o.box[0] - newcomer[0]) < 4]
+    assert ids == {0: [1], 5: [3]}
+
+
+def test_a_new_face_unlike_the_lost_track_near_it_is_reported_without_waiting() -> None:
+    """A lost track only makes a new face near its prediction wait if they look alike."""
+    lost = np.array([40.0, 40.0, 24.0, 24.0])
+    newcomer = np.array([60.0, 40.0, 24.0, 24.0])  # IoU 0.09: within reach, not a motion match
+    unreported = {}
+    for least in (-1.0, 0.2):
+        tracker = ObjectTracker(TrackerConfig(wait_near_similarity=least))
+        for _ in range(5):
+            tracker.update(square_frame((lost, RED)), lost[None], np.ones(1))
+        tracker.update(square_frame(), np.zeros((0, 4)), np.zeros(0))
+        seen = [
+            tracker.update(square_frame((newcomer, BLUE)), newcomer[None], np.ones(1))
+            for _ in range(10)
+        ]
+        unreported[least] = sum(not objects for objects in seen)
+        assert {o.track_id for objects in seen for o in objects} == {2}
+    config = TrackerConfig()
+    assert unreported == {-1.0: config.min_hits + config.reid_defer - 1, 0.2: 0}
