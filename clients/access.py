@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when a client is made: `pipeserve-client` checks its extra first
+    import grpc
     import tritonclient.grpc as grpcclient
 
 TOKEN_VARIABLE = "PIPESERVE_TOKEN"
@@ -45,12 +46,30 @@ class ServerAccess:
         """A tritonclient gRPC client for ``url`` with these TLS settings."""
         import tritonclient.grpc as grpcclient
 
-        return grpcclient.InferenceServerClient(
-            url,
-            ssl=self.uses_tls,
-            root_certificates=self.root_certificates,
-            private_key=self.private_key,
-            certificate_chain=self.certificate_chain,
+        return grpcclient.InferenceServerClient(url, creds=self.credentials())
+
+    def channel(self, url: str) -> grpc.Channel:
+        """A gRPC channel to ``url`` with these TLS settings, without message size limits
+        (as tritonclient's)."""
+        import grpc
+
+        options = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+        credentials = self.credentials()
+        if credentials is None:
+            return grpc.insecure_channel(url, options)
+        return grpc.secure_channel(url, credentials, options)
+
+    def credentials(self) -> grpc.ChannelCredentials | None:
+        """The channel's TLS credentials (None: plaintext)."""
+        if not self.uses_tls:
+            return None
+        import grpc
+
+        def read(path: str | None) -> bytes | None:
+            return None if path is None else Path(path).read_bytes()
+
+        return grpc.ssl_channel_credentials(
+            read(self.root_certificates), read(self.private_key), read(self.certificate_chain)
         )
 
     def headers(self) -> dict[str, str] | None:

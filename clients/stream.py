@@ -1,4 +1,4 @@
-"""A client stream to one graph: frames in, results out in timestamp order (tritonclient gRPC).
+"""A client stream to one graph: frames in, results out in timestamp order (KServe v2 gRPC).
 
 One ``GraphStream`` is one ``ModelStreamInfer`` RPC, so one graph instance on the server
 that keeps its state (tracking, smoothing) from frame to frame. Each frame is sent with an
@@ -6,7 +6,8 @@ explicit microsecond timestamp (``OVMS_MP_TIMESTAMP``, ``k * 33333`` at 30 fps) 
 graph's filters run on packet time. The server answers with one message per output packet;
 the stream groups them by timestamp. A frame's result is complete when every expected
 output has arrived, when an output with a later timestamp arrives (graphs may skip
-outputs on some frames), or when the stream has ended.
+outputs on some frames), or when the stream has ended. The messages are tritonclient's
+protobuf classes, written and read by ``wire.py`` with one copy of each frame.
 
 Example::
 
@@ -20,15 +21,17 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import grpc
 import numpy as np
-import tritonclient.grpc as grpcclient
-from tritonclient.utils import InferenceServerException, np_to_triton_dtype
 
 from .access import ServerAccess
+from .wire import METHOD, decode_response, encode_request, output_arrays
 
 TIMESTAMP_PARAM = "OVMS_MP_TIMESTAMP"
 """Request/response parameter holding a packet timestamp in microseconds (``int64_param``)."""
@@ -180,6 +183,8 @@ class GraphStream:
         expected_outputs: outputs every frame produces; a result waits for each of them.
         optional_outputs: outputs the graph may skip on a frame (e.g. a hand not found);
             a result takes them if they come before two later frames are answered.
+            The stream requests exactly the declared outputs, so the server sends no
+            other; with none declared it sends every output.
         window: frames in flight at most; ``send`` blocks while the window is full. At
             least ``min_window(...)``: 1, 2 with no outputs declared, ``SETTLE_LAG + 1``
             with optional outputs (a smaller one is refused with ValueError).
@@ -212,9 +217,15 @@ class GraphStream:
         self.access = access or ServerAccess()
         self._parameters = dict(parameters or {})
         self._collector = ResultCollector(expected_outputs, optional_outputs)
+        self._requested = list(dict.fromkeys([*expected_outputs, *optional_outputs]))
+        """Sent with the first frame: the server returns only these outputs on the stream
+        (none declared: every output)."""
         self._cond = threading.Condition()
         self._error: StreamError | None = None
-        self._client: grpcclient.InferenceServerClient | None = None
+        self._channel: grpc.Channel | None = None
+        self._requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._call: Any = None  # the RPC: a response iterator that can be cancelled
+        self._reader: threading.Thread | None = None
         self._sent = 0
         self._last_timestamp: int | None = None
 
@@ -233,11 +244,15 @@ class GraphStream:
 
     def open(self) -> None:
         """Start the RPC (the server creates the graph on the first frame)."""
-        try:
-            self._client = self.access.client(self.url)
-            self._client.start_stream(callback=self._on_response, headers=self.access.headers())
-        except InferenceServerException as exc:
-            raise StreamError(f"cannot open a stream to {self.url}: {exc.message()}") from exc
+        self._channel = self.access.channel(self.url)
+        start = self._channel.stream_stream(
+            METHOD, request_serializer=bytes, response_deserializer=decode_response
+        )
+        headers = self.access.headers() or {}
+        responses = start(iter(self._requests.get, None), metadata=tuple(headers.items()))
+        self._call = responses
+        self._reader = threading.Thread(target=self._read, args=(responses,), daemon=True)
+        self._reader.start()
 
     def timestamp_of(self, frame: int) -> int:
         """The automatic timestamp (µs) of frame number ``frame``."""
@@ -245,25 +260,20 @@ class GraphStream:
 
     def send(self, frame: np.ndarray, timestamp: int | None = None) -> int:
         """Send one frame (HWC array); blocks while the window is full. Returns its timestamp."""
-        if self._client is None:
+        if self._call is None:
             raise StreamError("the stream is not open")
         self._wait(lambda: self._collector.in_flight < self.window)
         ts = self.timestamp_of(self._sent) if timestamp is None else timestamp
         if self._last_timestamp is not None and ts <= self._last_timestamp:
             raise ValueError(f"timestamp {ts} is not greater than the last {self._last_timestamp}")
-        datatype = np_to_triton_dtype(frame.dtype)
-        tensor = grpcclient.InferInput(self.input_name, list(frame.shape), datatype)
-        tensor.set_data_from_numpy(np.ascontiguousarray(frame))
-        parameters = self._parameters if self._sent == 0 else {}
+        first = self._sent == 0
+        parameters = {**self._parameters, TIMESTAMP_PARAM: ts} if first else {TIMESTAMP_PARAM: ts}
+        outputs = self._requested if first else ()
+        request = encode_request(self.graph, self.input_name, frame, parameters, outputs)
         with self._cond:
             self._collector.sent(ts, self._sent)
-        try:
-            self._client.async_stream_infer(
-                self.graph, [tensor], parameters={**parameters, TIMESTAMP_PARAM: ts}
-            )
-        except InferenceServerException as exc:
-            self._raise_if_failed()  # the callback's error says why the stream is gone
-            raise StreamError(f"graph {self.graph!r}: {exc.message()}") from exc
+        self._raise_if_failed()  # the stream is gone: say why
+        self._requests.put(request)
         self._sent += 1
         self._last_timestamp = ts
         return ts
@@ -289,10 +299,8 @@ class GraphStream:
 
     def close(self) -> None:
         """Half-close: the server finishes the graph and sends what is left; waits for it."""
-        if self._client is not None:
-            client, self._client = self._client, None
-            client.stop_stream()
-            client.close()
+        if self._call is not None:
+            self._end()  # the end of the requests
         with self._cond:
             self._collector.finish()
             self._cond.notify_all()
@@ -300,13 +308,20 @@ class GraphStream:
 
     def cancel(self) -> None:
         """Abort the RPC now; the server cancels the graph."""
-        if self._client is not None:
-            client, self._client = self._client, None
+        if self._call is not None:
             with self._cond:
                 self._collector.finish()
                 self._error = self._error or StreamError("stream cancelled by the client")
-            client.stop_stream(cancel_requests=True)
-            client.close()
+            self._call.cancel()
+            self._end()
+
+    def _end(self) -> None:
+        """Wait for the response reader to see the RPC end, then close the channel."""
+        assert self._reader is not None and self._channel is not None
+        self._call = None
+        self._requests.put(None)  # (again, after a cancel) lets gRPC's request thread end
+        self._reader.join()
+        self._channel.close()
 
     def _wait(self, predicate: Callable[[], bool]) -> None:
         with self._cond:
@@ -321,22 +336,34 @@ class GraphStream:
         if self._error is not None:
             raise self._error
 
-    def _on_response(
-        self, result: grpcclient.InferResult | None, error: InferenceServerException | None
-    ) -> None:
+    def _read(self, responses: Any) -> None:
+        """The reader thread: collect every response until the RPC ends."""
+        try:
+            for message in responses:
+                with self._cond:
+                    self._collect(message)
+                    self._cond.notify_all()
+        except grpc.RpcError as exc:
+            self._failed(exc.details() or str(exc.code()))
+        except Exception as exc:  # a response this client cannot read ends the stream
+            self._failed(f"unreadable response: {exc!r}")
+            responses.cancel()
+
+    def _failed(self, message: str) -> None:
         with self._cond:
-            if error is not None:
-                if self._error is None:
-                    self._error = StreamError(f"graph {self.graph!r}: {error.message()}")
-            elif result is not None:
-                self._collect(result)
+            if self._error is None:
+                self._error = StreamError(f"graph {self.graph!r}: {message}")
             self._cond.notify_all()
 
-    def _collect(self, result: grpcclient.InferResult) -> None:
-        response = result.get_response()
+    def _collect(self, message: Any) -> None:
+        if message.error_message:
+            if self._error is None:
+                self._error = StreamError(f"graph {self.graph!r}: {message.error_message}")
+            return
+        response = message.infer_response
         if TIMESTAMP_PARAM not in response.parameters:
             self._error = StreamError(f"graph {self.graph!r}: a response lacks {TIMESTAMP_PARAM}")
             return
         ts = response.parameters[TIMESTAMP_PARAM].int64_param
-        for output in response.outputs:
-            self._collector.received(ts, output.name, result.as_numpy(output.name))
+        for name, array in output_arrays(response):
+            self._collector.received(ts, name, array)

@@ -91,17 +91,19 @@ class Calculator:
 class InputSet:
     """The packets of one input set, addressed by tag, ``(tag, index)`` or untagged index."""
 
-    __slots__ = ("packets", "queues", "tag_map")
+    __slots__ = ("_none", "packets", "queues", "tag_map")
 
     def __init__(self, tag_map: TagMap, queues: list[Any] | None = None) -> None:
         self.tag_map = tag_map
-        self.packets: list[Packet] = [EMPTY_PACKET] * len(tag_map)
+        self._none: list[Packet] = [EMPTY_PACKET] * len(tag_map)
+        """The set between calls (shared, never modified)."""
+        self.packets = self._none
         self.queues = queues or []
 
     def clear(self) -> None:
         """No packets: between calls, as MediaPipe, so the last set's payloads (frames,
         tensors) are not kept alive until the next call."""
-        self.packets = [EMPTY_PACKET] * len(self.tag_map)
+        self.packets = self._none
 
     def is_done(self, key: str | int | TagIndex) -> bool:
         """True when the input stream is closed and has no packet left."""
@@ -112,14 +114,14 @@ class InputSet:
         return queue.bound == DONE and not queue.packets
 
     def __getitem__(self, key: str | int | TagIndex) -> Packet:
-        pos = self.tag_map.id_of(key)
+        pos = self.tag_map.positions.get(key)
         if pos is None:
             raise KeyError(f"no input {key!r}")
         return self.packets[pos]
 
     def get(self, key: str | int | TagIndex) -> Packet:
         """The packet at ``key``, or an empty packet when the node has no such input."""
-        pos = self.tag_map.id_of(key)
+        pos = self.tag_map.positions.get(key)
         return EMPTY_PACKET if pos is None else self.packets[pos]
 
     def has(self, key: str | int | TagIndex) -> bool:
@@ -188,7 +190,7 @@ class OutputSet:
         self.streams = streams
 
     def __getitem__(self, key: str | int | TagIndex) -> OutputStream:
-        pos = self.tag_map.id_of(key)
+        pos = self.tag_map.positions.get(key)
         if pos is None:
             raise KeyError(f"no output {key!r}")
         return self.streams[pos]

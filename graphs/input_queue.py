@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import deque
 
 from .packet import EMPTY, Packet
-from .timestamp import PRESTREAM, UNSTARTED, next_allowed_in_stream, previous_allowed_in_stream
+from .timestamp import (
+    MAX,
+    MIN,
+    PRESTREAM,
+    UNSTARTED,
+    next_allowed_in_stream,
+    previous_allowed_in_stream,
+)
 
 
 class InputQueue:
@@ -21,10 +28,12 @@ class InputQueue:
         self.peak = 0
 
     def push(self, packet: Packet) -> None:
-        self.packets.append(packet)
-        self.bound = next_allowed_in_stream(packet.timestamp)
-        if len(self.packets) > self.peak:
-            self.peak = len(self.packets)
+        packets = self.packets
+        packets.append(packet)
+        ts = packet.timestamp
+        self.bound = ts + 1 if MIN <= ts < MAX else next_allowed_in_stream(ts)
+        if len(packets) > self.peak:
+            self.peak = len(packets)
 
     def raise_bound(self, bound: int) -> bool:
         """Move the bound up; True when it changed (the consumer may become ready)."""

@@ -23,7 +23,7 @@ from .packet import EMPTY, Packet
 from .profiler import GraphProfiler
 from .spec import GraphSpec
 from .stream_handlers.base import BOUND, CLOSE, PROCESS, Invocation
-from .timestamp import DONE, MIN, PRESTREAM, UNSET, next_allowed_in_stream
+from .timestamp import DONE, MAX, MIN, PRESTREAM, UNSET, next_allowed_in_stream
 from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,10 @@ class Scheduler:
             route.pending_bound = bound
 
     def _apply_pending_bounds(self, node: NodeRuntime) -> None:
-        if not any(route.pending_bound > route.bound for route in node.routes):
+        for route in node.routes:  # a loop, not any(): this runs after every call
+            if route.pending_bound > route.bound:
+                break
+        else:
             return  # the common case: no bound set during the call, no lock taken
         with self.lock:
             for route in node.routes:
@@ -286,8 +289,14 @@ class Scheduler:
                     if node.source and result is STOP:
                         self._close_node(node, calculator)
                         return
-                    if offset is not None and invocation.timestamp != UNSET:
-                        bound = _shift(invocation.timestamp, offset, settled=True)
+                    ts = invocation.timestamp
+                    if offset is not None and ts != UNSET:
+                        shifted = ts + offset
+                        bound = (
+                            shifted + 1  # the common case of _shift, inline: ~0.1 us a call
+                            if MIN <= ts <= MAX and MIN <= shifted < MAX
+                            else _shift(ts, offset, settled=True)
+                        )
                 elif kind is BOUND:
                     if offset is not None:
                         bound = _shift(invocation.timestamp, offset, settled=False)

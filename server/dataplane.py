@@ -21,6 +21,7 @@ from .inputs import decode_request
 from .limits import StreamLimits
 from .memory import MemoryTrimmer
 from .metrics import CallMetrics, Metrics
+from .outputs import select_outputs
 from .readiness import Readiness
 from .reloader import ConfigReloader
 from .servables import GRAPH_VERSION, ServableStore
@@ -124,11 +125,13 @@ class DataPlane:
         model = models.get(request.model_name, request.model_version or None)
         meter = self.metrics.model_call(model.name, model.version, method)
         with meter.serving(start):
+            available = [t.name for t in model.metadata.outputs]
+            names = select_outputs(request.outputs, available, model.name)
             tags = {t.name: "" for t in model.metadata.inputs}
             values = dict(decode_request(request, tags, self.limits.max_request_bytes))
             with meter.inferring():
                 results = models.infer(model.name, model.version, values)
-        outputs = [encode_output(name, value) for name, value in results.items()]
+        outputs = [encode_output(name, results[name]) for name in names]
         return InferResponse(model.name, model.version, outputs)
 
     async def _run_graph(self, request: InferRequest, calls: CallMetrics) -> InferResponse:
@@ -166,7 +169,8 @@ class DataPlane:
         """
         servables = self.store.current
         servable = servables.graph(request.model_name, request.model_version)
-        session = StreamSession(servable, {"models": servables.models}, calls, self.limits)
+        services = {"models": servables.models}
+        session = StreamSession(servable, services, calls, self.limits, request.outputs)
         self._sessions.add(session)
         self._trimmer.opened(len(self._sessions))
         try:

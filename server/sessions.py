@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeserve.errors import Code, PipeserveError, QueueFullError
@@ -35,6 +35,7 @@ from .inputs import REQUEST_TAG, decode_request
 from .limits import StreamLimits
 from .mailbox import Mailbox
 from .metrics import CallMetrics
+from .outputs import check_same_outputs, select_outputs
 from .servables import GRAPH_VERSION, GRAPH_VERSIONS, GraphServable
 from .types import InferRequest, InferResponse, InStreamError, ParamValue, StreamItem
 
@@ -97,25 +98,33 @@ class StreamSession:
         services: Mapping[str, Any],
         metrics: CallMetrics,
         limits: StreamLimits,
+        requested: Sequence[str] = (),
     ) -> None:
+        """``requested``: the first request's requested outputs (``outputs.py``)."""
         self.name = servable.name
         self.servable = servable
+        spec = servable.require_spec()
+        streams = [s.name for s in spec.output_streams]
+        self.whole_responses = any(s.tag == "RESPONSE" for s in spec.output_streams)
+        """The graph builds whole KServe responses (REQUEST/RESPONSE, §4): it reads the
+        requested outputs from the request itself."""
+        if not self.whole_responses:
+            streams = select_outputs(requested, streams, self.name)
+        self.outputs = streams
+        """The output streams this session observes and returns."""
+        self._requested = frozenset(requested) if requested else None
         self._acquired = False
         self._starting: asyncio.Future[None] | None = None
-        spec = servable.require_spec()
         self._graph = CalculatorGraph(spec, services=services)
         self.tags = {s.name: s.tag for s in spec.input_streams}
-        self.outputs = [s.name for s in spec.output_streams]
-        self.whole_responses = any(s.tag == "RESPONSE" for s in spec.output_streams)
-        """The graph builds whole KServe responses (REQUEST/RESPONSE, §4)."""
         self.metrics = metrics
         self.limits = limits
         self.outbox = Mailbox(asyncio.get_running_loop(), limits.max_buffer_bytes)
         self._next_ts = 0
         self._final: PipeserveError | None = None
         self._pushed: deque[tuple[int, float]] = deque(maxlen=LATENCY_WINDOW)
-        for stream in spec.output_streams:
-            self._graph.observe_output_stream(stream.name, self._output_observer(stream.name))
+        for stream in self.outputs:
+            self._graph.observe_output_stream(stream, self._output_observer(stream))
         self._graph.on_error(lambda error: self.fail(GraphExecutionError(str(error))))
 
     @property
@@ -143,7 +152,7 @@ class StreamSession:
             raise
 
     def prepare(self, request: InferRequest) -> tuple[int, Values]:
-        """Validate a whole request (§2.3, §2.4, §3); returns its timestamp and values."""
+        """Validate a whole request (§2.3, §2.4, §3, §5); returns its timestamp and values."""
         if request.model_name != self.name:
             raise InvalidRequestError(
                 f"Subsequent request with incorrect servable name: {shorten(request.model_name)!r}"
@@ -154,6 +163,8 @@ class StreamSession:
                 f"Subsequent request with incorrect servable version: "
                 f"{shorten(request.model_version)!r} (graphs have version {GRAPH_VERSION!r})"
             )
+        if not self.whole_responses:
+            check_same_outputs(request.outputs, self._requested)
         ts = request_timestamp(request.parameters, self._next_ts)
         values = decode_request(request, self.tags, self.limits.max_request_bytes)
         for name, _ in values:

@@ -33,7 +33,8 @@ class RequestInput:
 @dataclass(slots=True)
 class InferRequest:
     """A KServe v2 inference request; ``raw_contents`` holds one buffer per input, or none
-    (REST's binary extension: None for an input sent as JSON ``data``)."""
+    (REST's binary extension: None for an input sent as JSON ``data``); ``outputs``: the
+    requested outputs' names (empty: every output; ``outputs.py``)."""
 
     model_name: str
     model_version: str = ""
@@ -41,6 +42,7 @@ class InferRequest:
     parameters: dict[str, ParamValue] = field(default_factory=dict)
     inputs: list[RequestInput] = field(default_factory=list)
     raw_contents: Sequence[RawBuffer | None] = ()
+    outputs: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"InferRequest({self.model_name!r}, v={self.model_version!r}, inputs={self.inputs})"

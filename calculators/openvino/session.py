@@ -89,12 +89,8 @@ class SessionRequest:
         self, request: ov.InferRequest, inputs: Mapping[str, TensorLike]
     ) -> dict[str, np.ndarray]:
         result = request.infer(dict(inputs), share_inputs=True, share_outputs=False)
-        return {
-            name: result[port]
-            for name, port in zip(
-                self.session.output_names, self.session.compiled_model.outputs, strict=True
-            )
-        }
+        # in the model's output order; OVDict's lookup by port costs ~4 us per output
+        return dict(zip(self.session.output_names, result.to_tuple(), strict=True))
 
     def infer_vector(self, tensors: Sequence[TensorLike]) -> list[np.ndarray]:
         """Inputs in model input order in, outputs in model output order out."""

@@ -58,38 +58,53 @@ class TensorsToLandmarksCalculator(Calculator):
             raise ValueError("input_image_width/height are required for NORM_LANDMARKS")
         self.count = options.num_landmarks
         self.size = np.array([options.input_image_width, options.input_image_height], np.float32)
+        width, height = self.size
+        self.divisor = np.array([width, height, width, 1, 1], np.float32)
+        """Normalizing divides x by the width, y by the height, z by the width (and then by
+        ``normalize_z``); visibility and presence by 1 (unchanged)."""
         self.normalize_z = np.float32(options.normalize_z)
         self.sigmoid = (
             options.visibility_activation == Options.SIGMOID,
             options.presence_activation == Options.SIGMOID,
         )
-        self.flip = (options.flip_horizontally, options.flip_vertically)
+        flip = (options.flip_horizontally, options.flip_vertically)
+        self.flips = [
+            (axis, tag, flip[axis])
+            for axis, tag in enumerate(("FLIP_HORIZONTALLY", "FLIP_VERTICALLY"))
+            if flip[axis] or cc.inputs.has(tag)
+        ]
+        """The flips that may apply: set by the options or by a wired input."""
         self.raw = cc.outputs.has("LANDMARKS")
 
     def process(self, cc: CalculatorContext) -> None:
         packet = cc.inputs["TENSORS"]
         if packet.is_empty:
             return
+        count = self.count
         values = np.asarray(packet.value[0], np.float32).reshape(-1)
-        dims = values.size // self.count
+        dims = values.size // count
         if dims <= 0:
-            raise ValueError(f"{values.size} values for {self.count} landmarks")
-        data = np.zeros((self.count, 5), np.float32)
-        used = min(dims, 5)
-        data[:, :used] = values[: self.count * dims].reshape(self.count, dims)[:, :used]
-        for axis, (flag_tag, default) in enumerate(
-            zip(("FLIP_HORIZONTALLY", "FLIP_VERTICALLY"), self.flip, strict=True)
-        ):
-            flag = cc.inputs.get(flag_tag)
+            raise ValueError(f"{values.size} values for {count} landmarks")
+        rows = values[: count * dims].reshape(count, dims)
+        if dims >= 5:
+            data = rows[:, :5].copy()
+        else:
+            data = np.zeros((count, 5), np.float32)
+            data[:, :dims] = rows
+        for axis, tag, default in self.flips:
+            flag = cc.inputs.get(tag)
             if (default if flag.is_empty else bool(flag.value)) and dims > axis:
                 data[:, axis] = self.size[axis] - data[:, axis]
-        for column, activate in ((3, self.sigmoid[0]), (4, self.sigmoid[1])):
-            if activate and dims > column:
-                data[:, column] = sigmoid(data[:, column])
+        visibility, presence = self.sigmoid
+        if visibility and presence and dims >= 5:
+            data[:, 3:5] = sigmoid(data[:, 3:5])
+        else:
+            for column, activate in ((3, visibility), (4, presence)):
+                if activate and dims > column:
+                    data[:, column] = sigmoid(data[:, column])
         if self.normalized:
-            norm = data.copy()
-            norm[:, :2] /= self.size
-            norm[:, 2] = norm[:, 2] / self.size[0] / self.normalize_z
+            norm = data / self.divisor
+            norm[:, 2] /= self.normalize_z
             cc.outputs["NORM_LANDMARKS"].add(NormalizedLandmarkList(norm))
         if self.raw:
             cc.outputs["LANDMARKS"].add(LandmarkList(data))

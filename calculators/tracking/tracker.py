@@ -4,8 +4,9 @@ One ``ObjectTracker`` is one stream's state; ``update`` processes one frame:
 
 1. every track's motion model predicts;
 2. confirmed tracks (unseen for at most ``max_age`` frames) are matched to detections
-   scoring at least ``high_score`` by IoU with the predicted box (optionally plus
-   appearance); confirmed tracks left over are then matched to the weaker candidates
+   scoring at least ``high_score`` by IoU with the predicted box plus appearance, those
+   seen in the last ``priority_unseen`` frames first; a detection the frame edge cuts
+   keeps the track's size beyond the edge; confirmed tracks left over are then matched to the weaker candidates
    by IoU alone (a second stage, as ByteTrack), then tentative tracks to strong ones;
 3. lost confirmed tracks are matched to the remaining strong detections by appearance
    alone (re-identification), the rest start tentative tracks (weak candidates never do);
@@ -44,19 +45,27 @@ class TrackerConfig:
     max_size_ratio: float = 1.5
     """A detection more than this many times taller or shorter than a track's predicted
     box never matches it by IoU (0: no size gate)."""
-    appearance_weight: float = 0.0
-    """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost."""
+    appearance_weight: float = 0.2
+    """Weight of (1 - appearance similarity) next to (1 - IoU) in the motion matching cost
+    (only where a track or a detection has more than one candidate)."""
     min_hits: int = 3
     """Consecutive detections that confirm a new track (it gets its ID then)."""
     confirm_score: float = 0.8
     """A new track whose latest detection scores at least this is confirmed at once."""
     max_age: int = 60
     """Frames an unseen confirmed track is still matched by motion."""
+    priority_unseen: int = 1
+    """Tracks unseen for at most this many frames are matched by motion before the others, so
+    a track lost behind another object cannot take the visible one's detection (0: together)."""
     max_coast_frames: int = 1
     """Frames an unseen confirmed track is still output at its predicted box."""
     max_edge_coast_frames: int = 6
     """Frames an unseen confirmed track is still output while its predicted box crosses the
     frame edge (the detector misses faces cut by the edge; at least ``max_coast_frames``)."""
+    edge_grow_below: float = 0.85
+    """A matched detection crossing the frame edge at less than this fraction of the track's
+    predicted size is grown to that size beyond the edge (the detector shrinks faces the
+    edge cuts; 0: never)."""
     max_weak_frames: int = 10
     """Frames in a row a track matched only to weak detections is still output."""
     reid_max_age: int = 900
@@ -131,6 +140,24 @@ def _gated_iou_cost(
     return np.where(feasible, 1.0 - iou, INFEASIBLE)
 
 
+def _edge_box(
+    box: np.ndarray, predicted: np.ndarray, width: int, height: int, below: float
+) -> np.ndarray:
+    """``box`` grown to the ``predicted`` size beyond the frame edge it crosses when it is
+    smaller than ``below`` times that size; the side inside the frame stays in place."""
+    x, y, w, h = box
+    pw, ph = predicted[2], predicted[3]
+    if h >= below * ph or w >= below * pw:
+        return box
+    left, top = x < 0, y < 0
+    right, bottom = x + w > width, y + h > height
+    if not (left or top or right or bottom):
+        return box
+    nx = x + w - pw if left and not right else (x if right and not left else x + (w - pw) / 2)
+    ny = y + h - ph if top and not bottom else (y if bottom and not top else y + (h - ph) / 2)
+    return np.array([nx, ny, pw, ph])
+
+
 CostFn = Callable[[list[Track], FrameDetections, list[int]], np.ndarray]
 
 
@@ -165,7 +192,13 @@ class ObjectTracker:
         free = [d for d in range(len(dets)) if strong[d]]
         weak = [d for d in range(len(dets)) if not strong[d]]
         active = [t for t in self.tracks if t.confirmed and t.unseen <= cfg.max_age]
-        free = self._match(active, dets, free, self._motion_cost)
+        if cfg.priority_unseen > 0:  # recently seen tracks first (a matching cascade)
+            first = [t for t in active if t.unseen <= cfg.priority_unseen]
+            free = self._match(first, dets, free, self._motion_cost)
+            later = [t for t in active if t.unseen > cfg.priority_unseen]
+            free = self._match(later, dets, free, self._motion_cost)
+        else:
+            free = self._match(active, dets, free, self._motion_cost)
         recent = [t for t in active if t.unseen > 0]
         free = self._match(recent, dets, free, self._near_cost)
         weak = self._match([t for t in active if t.unseen > 0], dets, weak, self._weak_cost)
@@ -202,8 +235,18 @@ class ObjectTracker:
     ) -> np.ndarray:
         cost = self._iou_cost(tracks, dets, free)
         if self.config.appearance_weight > 0:
-            sim = _gallery_similarity(tracks, dets.embeddings(free))
-            cost = cost + self.config.appearance_weight * (1.0 - sim)
+            # only where a track or a detection has a choice: a pair alone in its row and
+            # column is matched whatever its cost, so it needs no embedding
+            feasible = cost < INFEASIBLE
+            alone = (feasible.sum(axis=1, keepdims=True) == 1) & (feasible.sum(axis=0) == 1)
+            contested = feasible & ~alone
+            rows = np.flatnonzero(contested.any(axis=1))
+            cols = np.flatnonzero(contested.any(axis=0))
+            if len(rows):
+                queries = dets.embeddings([free[c] for c in cols])
+                sim = _gallery_similarity([tracks[r] for r in rows], queries)
+                block = np.ix_(rows, cols)
+                cost[block] += self.config.appearance_weight * (1.0 - sim)
         return cost
 
     def _near_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
@@ -246,6 +289,9 @@ class ObjectTracker:
 
     def _apply(self, track: Track, dets: FrameDetections, d: int) -> None:
         box = dets.boxes[d]
+        if self.config.edge_grow_below > 0 and track.unseen <= self.config.max_age:
+            height, width = dets.image.shape[:2]
+            box = _edge_box(box, track.kalman.box, width, height, self.config.edge_grow_below)
         if track.unseen > self.config.max_age:
             track.kalman = BoxKalmanFilter(box)
         else:

@@ -102,6 +102,7 @@ def weighted_nms(
         axis=1,
         dtype=np.float32,
     )
+    weighted = values * scores[:, None]  # every product once (a cluster sums some of them)
     remaining = np.argsort(-scores, kind="stable")
     out: list[Detection] = []
     while remaining.size:
@@ -114,11 +115,10 @@ def weighted_nms(
         if not cluster.size:
             out.append(top)
             break
-        sums = np.cumsum(values[cluster] * scores[cluster, None], axis=0, dtype=np.float32)[-1]
+        sums = np.cumsum(weighted[cluster], axis=0, dtype=np.float32)[-1]
         merged = sums[:-1] / sums[-1]
-        (xmin, ymin, width, height) = np.concatenate(
-            [merged[:2], merged[2:4] - merged[:2]]
-        ).tolist()
+        merged[2:4] -= merged[:2]  # (xmax, ymax) -> (width, height)
+        xmin, ymin, width, height = merged[:4].tolist()
         keypoints = merged[4:].reshape(-1, 2)
         out.append(
             Detection(xmin, ymin, width, height, top.score, keypoints, top.label_id, top.label)

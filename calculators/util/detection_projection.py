@@ -35,6 +35,9 @@ from pipeserve.graphs import (
 from .contracts import require_same_count
 from .geometry import project_points
 
+CORNERS = np.array([0, 1, 2, 1, 2, 3, 0, 3])
+"""(xmin, ymin, xmax, ymax) columns of a box as its 4 corners' (x, y)."""
+
 
 def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[Detection]:
     """Every detection's box corners and keypoints projected in one pass."""
@@ -43,17 +46,21 @@ def project_detections(detections: list[Detection], matrix: np.ndarray) -> list[
     count = len(detections)
     box = np.array([(d.xmin, d.ymin, d.width, d.height) for d in detections], np.float32)
     box[:, 2:] += box[:, :2]
-    corners = box[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)
-    keypoints = [np.asarray(d.keypoints, np.float32).reshape(-1, 2) for d in detections]
-    projected = project_points(np.concatenate([corners, *keypoints]), matrix)
+    keypoints = [d.keypoints.reshape(-1, 2) for d in detections]
+    corners = box[:, CORNERS].reshape(-1, 2)
+    projected = project_points(np.concatenate([corners, *keypoints], dtype=np.float32), matrix)
     quads = projected[: 4 * count].reshape(-1, 4, 2)
     lo = quads.min(axis=1)
-    bounds = np.concatenate([lo, quads.max(axis=1) - lo], axis=1).tolist()
-    ends = np.cumsum([4 * count] + [len(k) for k in keypoints]).tolist()
-    return [
-        Detection(x, y, w, h, d.score, projected[ends[i] : ends[i + 1]], d.label_id, d.label)
-        for i, (d, (x, y, w, h)) in enumerate(zip(detections, bounds, strict=True))
-    ]
+    size = quads.max(axis=1)
+    size -= lo
+    out = []
+    end = 4 * count
+    for d, (x, y), (w, h), points in zip(
+        detections, lo.tolist(), size.tolist(), keypoints, strict=True
+    ):
+        start, end = end, end + len(points)
+        out.append(Detection(x, y, w, h, d.score, projected[start:end], d.label_id, d.label))
+    return out
 
 
 @register_calculator("DetectionProjectionCalculator")

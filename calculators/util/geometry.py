@@ -85,13 +85,12 @@ def remove_letterbox(points: np.ndarray, padding: Padding) -> np.ndarray:
 
 def project_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """New (x, y) [N, 2] of points [N, 2] (x, y) or [N, 3] (x, y, z) under a row-major
-    4x4 matrix [16] (its first two rows), summed left to right in float32 as MediaPipe."""
-    m = np.asarray(matrix, np.float32).reshape(4, 4)
+    4x4 matrix [16] (its first two rows), summed left to right in float32 as MediaPipe;
+    both rows at once (each value takes the same float32 steps)."""
+    m = np.asarray(matrix, np.float32).reshape(4, 4)[:2]
     pts = np.asarray(points, np.float32)
-    out = np.empty((len(pts), 2), np.float32)
-    for row in range(2):
-        acc = pts[:, 0] * m[row, 0] + pts[:, 1] * m[row, 1]
-        if pts.shape[1] > 2:
-            acc = acc + pts[:, 2] * m[row, 2]
-        out[:, row] = acc + m[row, 3]
+    out: np.ndarray = pts[:, 0:1] * m[:, 0] + pts[:, 1:2] * m[:, 1]
+    if pts.shape[1] > 2:
+        out += pts[:, 2:3] * m[:, 2]
+    out += m[:, 3]
     return out

@@ -34,15 +34,10 @@ FLT_MIN = np.finfo(np.float32).tiny
 def landmarks_to_detection(points: np.ndarray) -> Detection:
     """A detection from float32 (x, y) points [N, 2]."""
     lo = points.min(axis=0)
-    hi = np.maximum(points.max(axis=0), FLT_MIN)
-    return Detection(
-        float(lo[0]),
-        float(lo[1]),
-        float(hi[0] - lo[0]),
-        float(hi[1] - lo[1]),
-        0.0,
-        np.ascontiguousarray(points, np.float32),
-    )
+    size = np.maximum(points.max(axis=0), FLT_MIN)
+    size -= lo
+    (xmin, ymin), (width, height) = lo.tolist(), size.tolist()
+    return Detection(xmin, ymin, width, height, 0.0, np.ascontiguousarray(points, np.float32))
 
 
 @register_calculator("LandmarksToDetectionCalculator")
@@ -55,16 +50,18 @@ class LandmarksToDetectionCalculator(Calculator):
     def open(self, cc: CalculatorContext) -> None:
         selected = list(cc.options.selected_landmark_indices)
         self.selected = np.array(selected, np.int64) if selected else None
+        self.needed = max(max(selected) + 1, 1) if selected else 1
+        """How many landmarks the input must have."""
 
     def process(self, cc: CalculatorContext) -> None:
         packet = cc.inputs["NORM_LANDMARKS"]
         if packet.is_empty:
             return
         data = packet.value.data
-        if not len(data):
-            raise ValueError("input landmark list is empty")
+        if len(data) < self.needed:
+            if not len(data):
+                raise ValueError("input landmark list is empty")
+            raise ValueError("index of landmark subset is out of range")
         if self.selected is not None:
-            if self.selected.max() >= len(data):
-                raise ValueError("index of landmark subset is out of range")
             data = data[self.selected]
         cc.outputs["DETECTION"].add(landmarks_to_detection(data[:, :2]))

@@ -8,6 +8,9 @@ same frames and prints the median of each figure over the rounds:
   every frame must be answered): frames per second (aggregate for 2) and server CPU ms per
   frame (the server process's utime + stime from ``/proc/<pid>/stat`` over the frames);
 - of that, the server's main thread (its event loop) alone;
+- the client's CPU ms per frame over the same frames: this process (tritonclient and
+  ``GraphStream`` sending frames and collecting results; the frames are rendered before
+  the rounds), which runs on the same cores, so server + client is the whole budget;
 - GIL-held ms per frame in the server over 1 stream, sampled by ``py-spy record --gil``
   in a separate pass (``n/a`` when ``py-spy`` is not installed or cannot attach);
 - the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's;
@@ -28,6 +31,7 @@ load average is printed before and after.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -46,7 +50,13 @@ from pipeserve.clients.stream import SETTLE_LAG, GraphStream, min_window
 from pipeserve.clients.video import open_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from process_stats import GilSampler, cpu_seconds, load_average, thread_cpu_seconds
+from process_stats import (
+    GilSampler,
+    cpu_seconds,
+    load_average,
+    process_cpu_seconds,
+    thread_cpu_seconds,
+)
 
 DEMOS = Path(__file__).resolve().parents[1]
 HOLISTIC_DEMO = DEMOS / "holistic_tracking"
@@ -81,12 +91,13 @@ class Target:
 class Rate:
     """Frames per second and CPU ms per frame over the frames after the first; ``loop_ms``:
     the server's main thread's share of it (the event loop: gRPC, requests in, responses
-    out, nodes run as a frame is pushed); ``strays``: results at timestamps no frame was
-    sent at."""
+    out, nodes run as a frame is pushed); ``client_ms``: this process's CPU per frame (the
+    client side); ``strays``: results at timestamps no frame was sent at."""
 
     fps: float
     cpu_ms: float
     loop_ms: float = 0.0
+    client_ms: float = 0.0
     strays: int = 0
 
 
@@ -157,17 +168,21 @@ def run_streams(
     for thread in threads:
         thread.start()
     start.wait(timeout=300)
+    me = os.getpid()
     with watch or nullcontext():
         started, cpu, loop = time.perf_counter(), cpu_seconds(pid), thread_cpu_seconds(pid)
+        client = process_cpu_seconds(me)
         for thread in threads:
             thread.join()
         wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
         loop = thread_cpu_seconds(pid) - loop
+        client = process_cpu_seconds(me) - client
     missing = [len(frames) - len(frames_answered) for frames_answered in answered]
     if any(missing):
         raise RuntimeError(f"frames not answered per stream: {missing}")
     counted = streams * (len(frames) - 1)
-    return Rate(counted / wall, 1e3 * cpu / counted, 1e3 * loop / counted, sum(strays))
+    per_frame = [1e3 * seconds / counted for seconds in (cpu, loop, client)]
+    return Rate(counted / wall, *per_frame, strays=sum(strays))
 
 
 def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> float | None:
@@ -253,6 +268,10 @@ class Figures:
         two_cpu = median([r.two.cpu_ms for r in rounds])
         one_loop = median([r.one.loop_ms for r in rounds])
         two_loop = median([r.two.loop_ms for r in rounds])
+        one_client = median([r.one.client_ms for r in rounds])
+        two_client = median([r.two.client_ms for r in rounds])
+        one_total = median([r.one.cpu_ms + r.one.client_ms for r in rounds])
+        two_total = median([r.two.cpu_ms + r.two.client_ms for r in rounds])
         gil = median([r.gil_ms for r in rounds])
         gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
         lines = [
@@ -261,6 +280,8 @@ class Figures:
             f" (event loop {one_loop:4.1f})   GIL held {gil_text} ms/frame",
             f"pipeserve  2 streams: {two:6.1f} fps   server CPU {two_cpu:5.1f} ms/frame"
             f" (event loop {two_loop:4.1f}; aggregate)",
+            f"client (this process) CPU: 1 stream {one_client:4.1f} ms/frame, 2 streams"
+            f" {two_client:4.1f}; server + client {one_total:5.1f} / {two_total:5.1f} ms/frame",
         ]
         if all(r.mediapipe is not None for r in rounds):
             theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]

@@ -1,7 +1,9 @@
 """What a server process costs, read from outside it: CPU from ``/proc``, GIL by ``py-spy``.
 
 - ``cpu_seconds(pid)``: user + system CPU of a process and every process below it;
-  ``thread_cpu_seconds(pid)``: of its main thread only (a server's event loop);
+  ``process_cpu_seconds(pid)``: of that process alone (a benchmark's own client side, not
+  the server it started); ``thread_cpu_seconds(pid)``: of its main thread only (a
+  server's event loop);
 - ``GilSampler(pid)``: while entered, ``py-spy record --gil`` samples the process only
   when one of its threads holds the GIL; ``held_seconds`` afterwards (None without a
   working py-spy, next to this Python or on PATH, or when it may not attach);
@@ -30,7 +32,12 @@ def descendants(pid: int) -> list[int]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of ``pid`` (all its threads) and its descendants, from ``/proc``."""
-    return sum(_stat_cpu(Path(f"/proc/{p}/stat")) for p in descendants(pid))
+    return sum(process_cpu_seconds(p) for p in descendants(pid))
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` (all its threads), without its child processes."""
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
 
 
 def thread_cpu_seconds(pid: int, tid: int | None = None) -> float:

@@ -21,7 +21,9 @@ each seed:
     python demos/benchmark/tracking_family.py --seeds 1 2 3 --ours-only   # tuning seeds
     python demos/benchmark/tracking_family.py --timing    # ms/frame vs ByteTrack, SORT
 
-``--ours-only`` skips the peers and scores with py-motmetrics (no HOTA); ``--set
+``--ours-only`` skips the peers and scores with py-motmetrics (no HOTA); ``--peers-only``
+renders a new seed's sequences and caches the peers' runs without running ours (so a
+scoring seed can be prepared before the defaults are frozen); ``--set
 key=value`` overrides a tracker option (``TrackerConfig`` field) for tuning.
 Rendered frames and candidates are cached in ``--cache`` (about 280 MB per sequence).
 """
@@ -160,6 +162,9 @@ def score_sequence(
     """Every tracker's metrics on one sequence (only ours with ``--ours-only``)."""
     frames_path, gt, candidates = prepare(preset, seed, args.cache)
     frames = np.load(frames_path, mmap_mode="r")
+    if args.peers_only:
+        run_peers(args, preset, seed, gt, candidates, frames_path, {})
+        return {}
     ours, ours_ms = run_ours(frames, candidates, **overrides)
     oracle = mot_scoring.oracle(gt, candidates)
     if args.ours_only:
@@ -170,6 +175,24 @@ def score_sequence(
         results[name] = run_norfair(
             candidates, len(frames), hit_counter_max=memory, initialization_delay=delay
         )
+    report = run_peers(args, preset, seed, gt, candidates, frames_path, results)
+    for name in results:
+        report[name]["peer"] = 0 if name in ("ours", ORACLE) else 1
+    report["ours"]["tracker_ms"] = ours_ms
+    (args.out / f"{preset}-{seed}.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+def run_peers(
+    args: argparse.Namespace,
+    preset: str,
+    seed: int,
+    gt: np.ndarray,
+    candidates: np.ndarray,
+    frames_path: Path,
+    results: dict[str, np.ndarray],
+) -> dict[str, dict[str, float]]:
+    """The peers' runs (cached per sequence) and ``trackers.eval`` scores of ``results``."""
     job = args.out / f"{preset}-{seed}.job.npz"
     arrays = {f"result:{k}": v for k, v in results.items()}
     np.savez(job, gt=gt, detections=candidates, frames_path=str(frames_path), **arrays)
@@ -177,10 +200,6 @@ def score_sequence(
     script = HERE / "peer_trackers.py"
     subprocess.run([peers_python(args.peers_venv), script, job, report_path], check=True)
     report: dict[str, dict[str, float]] = json.loads(report_path.read_text())
-    for name in results:
-        report[name]["peer"] = 0 if name in ("ours", ORACLE) else 1
-    report["ours"]["tracker_ms"] = ours_ms
-    report_path.write_text(json.dumps(report, indent=1))
     return report
 
 
@@ -238,6 +257,11 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=ROOT / "out" / "tracking-family" / "cache")
     parser.add_argument("--peers-venv", type=Path, default=ROOT / "out" / "peers-venv")
     parser.add_argument("--ours-only", action="store_true", help="skip peers (tuning)")
+    parser.add_argument(
+        "--peers-only",
+        action="store_true",
+        help="only render the sequences and cache the peers' runs (ours not run or shown)",
+    )
     parser.add_argument("--set", nargs="*", default=[], help="tracker option overrides k=v")
     parser.add_argument("--timing", action="store_true", help="only time the trackers")
     args = parser.parse_args()
@@ -253,10 +277,15 @@ def main() -> None:
         for seed in args.seeds:
             name = f"{preset}-{seed}"
             report = score_sequence(args, preset, seed, overrides)
+            if args.peers_only:
+                print(f"{name}: peers cached in {args.out}", flush=True)
+                continue
             summary[name] = report
             if not args.ours_only:
                 print_sequence(name, report)
                 print("\ngoals:", json.dumps(goals(report)))
+    if args.peers_only:
+        return
     print_summary(summary, args.ours_only)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
 

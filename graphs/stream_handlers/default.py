@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ..timestamp import DONE, UNSTARTED, next_allowed_in_stream, previous_allowed_in_stream
+from ..timestamp import (
+    DONE,
+    MAX,
+    MIN,
+    UNSTARTED,
+    next_allowed_in_stream,
+    previous_allowed_in_stream,
+)
 from .base import (
     BOUND,
     CLOSE,
@@ -54,7 +61,9 @@ class DefaultInputStreamHandler(InputStreamHandler):
         if min_packet < min_bound:
             self.last_ts = min_packet
             # processing at T settles the outputs up to T: no BOUND call for T + 1 follows
-            self.last_bound = next_allowed_in_stream(min_packet)
+            self.last_bound = (
+                min_packet + 1 if MIN <= min_packet < MAX else next_allowed_in_stream(min_packet)
+            )
             return Invocation(PROCESS, min_packet, [q.pop_at(min_packet) for q in self.queues])
         if min_bound > self.last_bound:
             self.last_bound = min_bound

@@ -112,6 +112,7 @@ class ModelInferRequestConverter:
             parameters=ParametersConverter.to_types(msg.parameters),
             inputs=inputs,
             raw_contents=received.raw,
+            outputs=tuple(o.name for o in msg.outputs) if msg.outputs else (),
         )
 
 

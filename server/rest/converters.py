@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from ..errors import InvalidRequestError, shorten
 from ..types import InferRequest, InferResponse, ModelMetadata, ParamValue, RequestInput
 
 JsonParams = dict[str, ParamValue]
@@ -46,7 +47,17 @@ class InferRequestConverter:
             )
             for i in body.inputs
         ]
-        return InferRequest(name, version, body.id, dict(body.parameters), inputs, raw)
+        outputs = tuple(_output_name(o) for o in body.outputs)
+        return InferRequest(name, version, body.id, dict(body.parameters), inputs, raw, outputs)
+
+
+def _output_name(output: dict[str, Any]) -> str:
+    name = output.get("name")
+    if not isinstance(name, str):
+        raise InvalidRequestError(
+            f'a requested output needs a "name" string, got {shorten(repr(output))}'
+        )
+    return name
 
 
 def _flatten(data: list[Any]) -> list[Any]:

@@ -139,6 +139,20 @@ def test_a_frame_whose_outputs_were_partly_skipped_is_released_with_what_arrived
     assert [r.outputs["flag"].tolist() for r in results] == [[True], [False], [True], [False]]
 
 
+def test_the_stream_requests_only_the_outputs_it_declares(server: ServerProcess) -> None:
+    sent = [np.array([v], np.float32) for v in (0.9, 0.1, 0.7)]  # "accept" at 0.9 and 0.7
+    with GraphStream(server.grpc_url, "threshold", "in", ["flag"], fps=10) as stream:
+        results = list(stream.run(sent))
+    assert [sorted(r.outputs) for r in results] == [["flag"]] * 3  # "accept" never sent
+    with GraphStream(server.grpc_url, "threshold", "in", window=2, fps=10) as stream:
+        results = list(stream.run(sent))  # none declared: every output
+    assert [sorted(r.outputs) for r in results] == [
+        ["accept", "flag"],
+        ["flag"],
+        ["accept", "flag"],
+    ]
+
+
 def test_an_output_running_ahead_does_not_split_a_frame_from_a_slower_one(
     server: ServerProcess,
 ) -> None:

@@ -28,11 +28,13 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     assert match and re.fullmatch(rf"{NUMBER}|  n/a \(pip install py-spy.*\)", match[1])
     two = rf"pipeserve  2 streams: {NUMBER} fps   {cpu}; aggregate\)"
     assert re.fullmatch(two, lines[4])
-    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[5])
-    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[6])]
+    client = rf"client \(this process\) CPU: 1 stream {NUMBER} ms/frame, 2 streams {NUMBER}"
+    assert re.fullmatch(rf"{client}; server \+ client {NUMBER} / {NUMBER} ms/frame", lines[5])
+    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[6])
+    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[7])]
     assert len(rss) == 4 and all(v > 50 for v in rss)  # 0..3 streams open, a real process
-    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[6])
-    assert re.fullmatch(r"load average after: [\d.]+ [\d.]+ [\d.]+", lines[7])
+    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[7])
+    assert re.fullmatch(r"load average after: [\d.]+ [\d.]+ [\d.]+", lines[8])
 
 
 def test_a_window_too_small_for_optional_outputs_is_refused_before_anything_runs():

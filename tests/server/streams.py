@@ -21,6 +21,10 @@ def tensor(name: str, array: Any) -> grpcclient.InferInput:
     return inp
 
 
+def requested(names: list[str]) -> list[grpcclient.InferRequestedOutput]:
+    return [grpcclient.InferRequestedOutput(name) for name in names]
+
+
 class Stream:
     """One ModelStreamInfer call: ``send`` requests, ``get`` results in arrival order."""
 
@@ -46,14 +50,17 @@ class Stream:
         inputs: dict[str, Any],
         ts: int | None = None,
         version: str = "",
+        outputs: list[str] | None = None,
         **params: Any,
     ) -> None:
+        """``outputs``: the requested outputs' names (None: no list)."""
         if ts is not None:
             params[TS] = ts
         self.client.async_stream_infer(
             model,
             [tensor(k, v) for k, v in inputs.items()],
             model_version=version,
+            outputs=None if outputs is None else requested(outputs),
             parameters=params or None,
         )
 

@@ -193,3 +193,67 @@ def test_an_object_cut_by_the_frame_edge_is_reported_a_few_frames_longer() -> No
             len(tracker.update(frame, np.zeros((0, 4)), np.zeros(0))) for _ in range(12)
         ]
     assert counts == {0: [1] + [0] * 11, 6: [1] * 6 + [0] * 6}
+
+
+def test_a_track_seen_in_the_last_frame_is_matched_before_a_long_lost_one() -> None:
+    """A face hidden behind another one must not take the visible face's detection."""
+    frame = np.zeros((200, 300, 3), np.uint8)
+    still = np.array([[150.0, 60.0, 40.0, 40.0]])
+
+    def hidden(t: int) -> np.ndarray:  # moves right 4 px a frame, unseen from frame 8
+        return np.array([[40.0 + 4 * t, 60.0, 40.0, 40.0]])
+
+    probe = ObjectTracker(TrackerConfig(max_coast_frames=60))
+    predicted = {}
+    for t in range(40):
+        objects = probe.update(frame, hidden(t) if t < 8 else np.zeros((0, 4)), np.ones(1))
+        predicted[t] = objects[0].box
+    jump = next(t for t in range(8, 40) if predicted[t][0] >= still[0, 0] - 12)
+    ids = {}
+    for priority in (0, 1):
+        tracker = ObjectTracker(TrackerConfig(priority_unseen=priority))
+        seen = []
+        for t in range(jump + 6):
+            box = still if t < jump else predicted[jump][None]  # the visible face steps left
+            boxes = np.concatenate([box, hidden(t)]) if t < 8 else box
+            objects = tracker.update(frame, boxes, np.full(len(boxes), 0.9))
+            seen.append([o.track_id for o in objects if abs(o.box[0] - box[0, 0]) < 6])
+        assert seen[jump - 1] == [1]
+        ids[priority] = seen[jump:]
+    assert ids == {0: [[2]] * 6, 1: [[1]] * 6}
+
+
+def test_a_box_the_frame_edge_cuts_keeps_the_track_size() -> None:
+    """The detector shrinks faces the edge cuts: the track keeps its size beyond the edge."""
+    frame = np.zeros((120, 160, 3), np.uint8)
+    sizes = {}
+    for below in (0.0, 0.85):
+        tracker = ObjectTracker(TrackerConfig(edge_grow_below=below))
+        for t in range(18):  # a 40 px face moving right 2 px a frame
+            tracker.update(frame, np.array([[90.0 + 2 * t, 40.0, 40.0, 40.0]]), np.ones(1))
+        for t in range(18, 24):  # crossing the right edge, seen 28 px wide
+            box = np.array([[98.0 + 2 * t, 46.0, 28.0, 28.0]])
+            (seen,) = tracker.update(frame, box, np.ones(1))
+        sizes[below] = seen.box[2]
+        if below:  # the side inside the frame stays where the detector put it
+            assert abs(seen.box[0] - (98.0 + 2 * 23)) < 3.0
+    assert sizes[0.0] < 32.0 and sizes[0.85] > 38.0
+
+
+def test_a_candidate_that_looks_like_the_track_wins_over_a_slightly_closer_one() -> None:
+    red, blue = (220, 20, 20), (20, 20, 220)
+    frame = np.zeros((120, 160, 3), np.uint8)
+    frame[40:70, 40:70] = red
+    tracked = np.array([[40.0, 40.0, 30.0, 30.0]])
+    moved = np.zeros_like(frame)
+    moved[40:70, 45:75] = blue  # IoU 0.71 with the track, unlike it
+    moved[40:70, 34:64] = red  # IoU 0.67, like it
+    boxes = np.array([[34.0, 40.0, 30.0, 30.0], [45.0, 40.0, 30.0, 30.0]])
+    followed = {}
+    for weight in (0.0, 0.2):
+        tracker = ObjectTracker(TrackerConfig(appearance_weight=weight))
+        for _ in range(3):
+            tracker.update(frame, tracked, np.ones(1))
+        (seen,) = [o for o in tracker.update(moved, boxes, np.ones(2)) if o.track_id == 1]
+        followed[weight] = seen.box[0] < 40.0
+    assert followed == {0.0: False, 0.2: True}
