@@ -114,14 +114,14 @@ class InputSet:
         return queue.bound == DONE and not queue.packets
 
     def __getitem__(self, key: str | int | TagIndex) -> Packet:
-        pos = self.tag_map.id_of(key)
+        pos = self.tag_map.positions.get(key)
         if pos is None:
             raise KeyError(f"no input {key!r}")
         return self.packets[pos]
 
     def get(self, key: str | int | TagIndex) -> Packet:
         """The packet at ``key``, or an empty packet when the node has no such input."""
-        pos = self.tag_map.id_of(key)
+        pos = self.tag_map.positions.get(key)
         return EMPTY_PACKET if pos is None else self.packets[pos]
 
     def has(self, key: str | int | TagIndex) -> bool:
@@ -190,7 +190,7 @@ class OutputSet:
         self.streams = streams
 
     def __getitem__(self, key: str | int | TagIndex) -> OutputStream:
-        pos = self.tag_map.id_of(key)
+        pos = self.tag_map.positions.get(key)
         if pos is None:
             raise KeyError(f"no output {key!r}")
         return self.streams[pos]

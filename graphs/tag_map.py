@@ -53,11 +53,19 @@ def parse_stream_spec(text: str, where: str | None = None) -> tuple[str, int | N
 class TagMap:
     """An ordered collection of specs addressable by (tag, index) and by flat position."""
 
-    __slots__ = ("_ids", "specs")
+    __slots__ = ("positions", "specs")
 
     def __init__(self, specs: Iterable[StreamSpec]) -> None:
         self.specs: list[StreamSpec] = list(specs)
-        self._ids: dict[TagIndex, int] = {(s.tag, s.index): i for i, s in enumerate(self.specs)}
+        self.positions: dict[str | int | TagIndex, int] = {}
+        """Flat position by every key form: ``(tag, index)``, ``tag`` for index 0, and the
+        index of an untagged entry (one dict lookup on the per-call path)."""
+        for i, s in enumerate(self.specs):
+            self.positions[(s.tag, s.index)] = i
+            if s.index == 0:
+                self.positions[s.tag] = i
+            if not s.tag:
+                self.positions[s.index] = i
 
     @classmethod
     def parse(cls, texts: Iterable[str], where: str | None = None) -> TagMap:
@@ -87,11 +95,7 @@ class TagMap:
 
     def id_of(self, key: str | int | TagIndex) -> int | None:
         """Flat position of ``tag``, ``(tag, index)`` or an untagged ``index``; None if absent."""
-        if isinstance(key, str):
-            return self._ids.get((key, 0))
-        if isinstance(key, int):
-            return self._ids.get(("", key))
-        return self._ids.get(key)
+        return self.positions.get(key)
 
     def has(self, key: str | int | TagIndex) -> bool:
         """True when ``key`` (a tag, ``(tag, index)`` or untagged index) is present."""

@@ -6,7 +6,8 @@ in float64 fixed point (1/32 pixel) and then remaps with those integer maps. ``e
 repeats that arithmetic (same block starts, same order of operations, same rounding), so
 ``cv2.remap`` with its maps gives the very bytes warpPerspective gives. A crop whose
 transform does not change between frames (a whole-image detector input, a fixed ROI) builds
-its maps once; a transform seen once is warped directly.
+its maps once; a transform seen once is warped directly. With a zero border, only the part
+of the output that reads the image is remapped (a letterbox's padding is zeros).
 """
 
 from __future__ import annotations
@@ -47,23 +48,56 @@ def exact_maps(matrix: np.ndarray, width: int, height: int) -> tuple[np.ndarray,
     return xy, fraction
 
 
+def reading_box(xy: np.ndarray, width: int, height: int) -> tuple[slice, slice]:
+    """The output rows and columns whose pixels may read the ``width x height`` image:
+    outside them every pixel's 2x2 taps lie outside it, so a zero constant border makes it
+    0 (OpenCV's bilinear remap takes the border value whole for such a pixel)."""
+    x, y = xy[..., 0], xy[..., 1]
+    reads = (x >= -1) & (x < width) & (y >= -1) & (y < height)
+    rows, cols = np.flatnonzero(reads.any(axis=1)), np.flatnonzero(reads.any(axis=0))
+    if not rows.size:
+        return slice(0, 0), slice(0, 0)
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+class KeptMaps:
+    """The maps of one transform, and the same maps cut to the box that reads the image
+    (a letterbox's padding is not remapped: with a zero border it is zeros)."""
+
+    def __init__(self, matrix: np.ndarray, size: tuple[int, int], image_hw: tuple[int, ...]):
+        self.xy, self.fraction = exact_maps(matrix, *size)
+        self.rows, self.cols = reading_box(self.xy, image_hw[1], image_hw[0])
+        self.cut_xy = np.ascontiguousarray(self.xy[self.rows, self.cols])
+        self.cut_fraction = np.ascontiguousarray(self.fraction[self.rows, self.cols])
+        self.whole = self.cut_fraction.shape == self.fraction.shape
+
+    def remap(self, image: np.ndarray, border: int) -> np.ndarray:
+        if self.whole or border != cv2.BORDER_CONSTANT:
+            return cv2.remap(image, self.xy, self.fraction, cv2.INTER_LINEAR, borderMode=border)
+        out = np.zeros(self.fraction.shape + image.shape[2:], image.dtype)
+        if self.cut_fraction.size:
+            out[self.rows, self.cols] = cv2.remap(
+                image, self.cut_xy, self.cut_fraction, cv2.INTER_LINEAR, borderMode=border
+            )
+        return out
+
+
 class PerspectiveWarp:
     """warpPerspective (INTER_LINEAR) that keeps the maps of a transform seen twice in a
     row. One per node (not shared between threads)."""
 
     def __init__(self) -> None:
         self._last: bytes | None = None
-        self._maps: tuple[bytes, tuple[np.ndarray, np.ndarray]] | None = None
+        self._maps: tuple[bytes, KeptMaps] | None = None
 
     def __call__(
         self, image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], border: int
     ) -> np.ndarray:
         key = matrix.tobytes() + np.array(size + image.shape[:2], np.int64).tobytes()
         if self._maps is not None and self._maps[0] == key:
-            xy, fraction = self._maps[1]
-            return cv2.remap(image, xy, fraction, cv2.INTER_LINEAR, borderMode=border)
+            return self._maps[1].remap(image, border)
         if key == self._last:
-            self._maps = (key, exact_maps(matrix, *size))
+            self._maps = (key, KeptMaps(matrix, size, image.shape[:2]))
             return self(image, matrix, size, border)
         self._last = key
         return cv2.warpPerspective(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=border)

@@ -25,14 +25,15 @@ class LowPass:
         self.raw: np.ndarray | None = None
         self.stored: np.ndarray | None = None
 
-    def apply(self, value: np.ndarray, alpha: np.ndarray | float) -> np.ndarray:
+    def apply(self, value: np.ndarray, alpha: np.ndarray | np.floating | float) -> np.ndarray:
         value = np.asarray(value, F32)
         alpha = np.asarray(alpha, F32)
         if self.stored is None:
             result = value.copy()
-        else:
-            mixed = (alpha * value).astype(np.float64) + (1.0 - alpha.astype(np.float64)) * (
-                self.stored.astype(np.float64)
+        else:  # alpha v (float32) + (1 - alpha) stored (double), as MediaPipe
+            mixed = (alpha * value).astype(np.float64)
+            mixed += np.multiply(
+                np.subtract(1.0, alpha, dtype=np.float64), self.stored, dtype=np.float64
             )
             result = mixed.astype(F32)
         self.raw, self.stored = value, result
@@ -51,9 +52,13 @@ class OneEuro:
         self.dx = LowPass()
         self.last_ns = -1
 
-    def alpha(self, cutoff: np.ndarray | float) -> np.ndarray:
-        tau = 1.0 / (2 * math.pi * np.asarray(cutoff, np.float64))
+    def alpha(self, cutoff: np.ndarray) -> np.ndarray:
+        tau = 1.0 / (2 * math.pi * cutoff)
         return (1.0 / (1.0 + tau * self.frequency)).astype(F32)
+
+    def scalar_alpha(self, cutoff: float) -> np.float32:
+        """``alpha`` of one cutoff, in Python floats (the same double steps)."""
+        return F32(1.0 / (1.0 + 1.0 / (2 * math.pi * cutoff) * self.frequency))
 
     def apply(self, timestamp_us: int, value_scale: float, value: np.ndarray) -> np.ndarray:
         now = timestamp_us * 1000
@@ -66,10 +71,10 @@ class OneEuro:
         if self.x.raw is None:
             dvalue = np.zeros_like(value, np.float64)
         else:
-            diff = value.astype(np.float64) - self.x.raw.astype(np.float64)
+            diff = np.subtract(value, self.x.raw, dtype=np.float64)
             dvalue = diff * float(F32(value_scale)) * self.frequency
-        edvalue = self.dx.apply(dvalue.astype(F32), self.alpha(self.derivate_cutoff))
-        cutoff = self.min_cutoff + self.beta * np.abs(edvalue.astype(np.float64))
+        edvalue = self.dx.apply(dvalue.astype(F32), self.scalar_alpha(self.derivate_cutoff))
+        cutoff = self.min_cutoff + self.beta * np.abs(edvalue, dtype=np.float64)
         return self.x.apply(value, self.alpha(cutoff))
 
 

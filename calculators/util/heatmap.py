@@ -7,10 +7,11 @@ import numpy as np
 from pipeserve.calculators.tensor.tensors_to_floats import sigmoid
 
 
-def row_major_sum(windows: np.ndarray) -> np.ndarray:
-    """Sum of each [k, k] window in row-major order, accumulated in float32 (C++ loop)."""
-    flat = windows.reshape(len(windows), -1)
-    return np.cumsum(flat, axis=1, dtype=np.float32)[:, -1]
+def row_major_sums(windows: np.ndarray) -> np.ndarray:
+    """Sum of each [k, k] window of ``windows`` [..., M, k, k] in row-major order,
+    accumulated in float32 (the C++ loop): [..., M]."""
+    flat = windows.reshape(*windows.shape[:-2], -1)
+    return np.cumsum(flat, axis=-1, dtype=np.float32)[..., -1]
 
 
 def refine_from_heatmap(
@@ -38,8 +39,8 @@ def refine_from_heatmap(
     if channels != len(landmarks):
         raise ValueError(f"heatmap has {channels} layers for {len(landmarks)} landmarks")
     out = np.array(landmarks, np.float32, copy=True)
-    cols = np.trunc(out[:, 0] * np.float32(width)).astype(np.int64)
-    rows = np.trunc(out[:, 1] * np.float32(height)).astype(np.int64)
+    cols = (out[:, 0] * np.float32(width)).astype(np.int64)  # truncates, as C++
+    rows = (out[:, 1] * np.float32(height)).astype(np.int64)
     inside = np.flatnonzero((cols >= 0) & (cols < width) & (rows >= 0) & (rows < height))
     if not inside.size:
         return out
@@ -50,21 +51,27 @@ def refine_from_heatmap(
         (win_cols >= 0) & (win_cols < width)
     )[:, None, :]
     raw = heatmap[
-        np.clip(win_rows, 0, height - 1)[:, :, None],
-        np.clip(win_cols, 0, width - 1)[:, None, :],
+        np.minimum(np.maximum(win_rows, 0), height - 1)[:, :, None],
+        np.minimum(np.maximum(win_cols, 0), width - 1)[:, None, :],
         inside[:, None, None],
     ]
-    confidence = np.where(valid, sigmoid(raw), np.float32(0.0))
+    # the confidences, and their products with each cell's column and row: summed at once
+    windows = np.empty((3, *raw.shape), np.float32)
+    confidence = windows[0]
+    np.copyto(confidence, sigmoid(raw))
+    confidence[~valid] = 0.0
+    np.multiply(confidence, win_cols[:, None, :].astype(np.float32), out=windows[1])
+    np.multiply(confidence, win_rows[:, :, None].astype(np.float32), out=windows[2])
+    total, weighted_col, weighted_row = row_major_sums(windows)
     peak = confidence.max(axis=(1, 2))
-    total = row_major_sum(confidence)
-    weighted_col = row_major_sum(confidence * win_cols[:, None, :].astype(np.float32))
-    weighted_row = row_major_sum(confidence * win_rows[:, :, None].astype(np.float32))
-    move = (peak >= min_confidence) & (total > 0)
+    positive = total > 0
+    move = (peak >= min_confidence) & positive
+    moved, divisor = inside[move], total[move]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[inside[move], 0] = weighted_col[move] / width / total[move]
-        out[inside[move], 1] = weighted_row[move] / height / total[move]
-    positive = inside[total > 0]
+        out[moved, 0] = weighted_col[move] / width / divisor
+        out[moved, 1] = weighted_row[move] / height / divisor
+    refined, peak = inside[positive], peak[positive]
     for column, enabled in ((4, refine_presence), (3, refine_visibility)):
         if enabled:
-            out[positive, column] = np.minimum(out[positive, column], peak[total > 0])
+            out[refined, column] = np.minimum(out[refined, column], peak)
     return out

@@ -15,6 +15,9 @@ def transforms(width: int, height: int, size: int) -> list[np.ndarray]:
     out = []
     for (cx, cy), (w, h), angle in (
         ((width / 2, height / 2), (width, width), 0.0),
+        ((width / 2, height / 2), (height, height), 0.0),  # a letterbox: padded columns
+        ((width / 2, height / 2), (width, 1.5 * width), 0.0),  # padded rows
+        ((1.6 * width, 0.5 * height), (0.2 * width, 0.2 * width), 0.0),  # all outside
         ((0.4 * width, 0.5 * height), (0.7 * width, 0.5 * height), 34.4),
         ((0.31 * width, 1.02 * height), (2.45 * width, 2.45 * width), 9.2),
         ((0.8 * width, 0.2 * height), (0.1 * width, 0.13 * height), -166.2),
@@ -49,3 +52,23 @@ def test_a_new_transform_or_image_size_is_not_served_from_old_maps(astronaut):
     for matrix, picture in ((first, image), (first, image), (second, image), (first, astronaut)):
         expected = cv2.warpPerspective(picture, matrix, (128, 128), flags=cv2.INTER_LINEAR)
         np.testing.assert_array_equal(warp(picture, matrix, (128, 128), 0), expected)
+
+
+@pytest.mark.parametrize("roi_size", [(480, 480), (400, 600)])
+def test_a_letterbox_remaps_only_the_part_that_reads_the_image(astronaut, roi_size):
+    """Padded columns (a portrait image) or rows (a tall ROI): the kept maps are cut to
+    the box that reads the image, and the padding comes out as warpPerspective's zeros."""
+    image = np.ascontiguousarray(astronaut[:480, :400])
+    src = cv2.boxPoints(((200, 240), roi_size, 0.0)).astype(np.float32)
+    dst = np.array([[0, 192], [0, 0], [192, 0], [192, 192]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    warp = PerspectiveWarp()
+    for _ in range(3):
+        expected = cv2.warpPerspective(image, matrix, (192, 192), flags=cv2.INTER_LINEAR)
+        np.testing.assert_array_equal(warp(image, matrix, (192, 192), 0), expected)
+    assert warp._maps is not None
+    kept = warp._maps[1]
+    assert not kept.whole and 0 < kept.cut_fraction.size < 192 * 192
+    cut = np.zeros((192, 192), bool)
+    cut[kept.rows, kept.cols] = True
+    assert expected[~cut].max() == 0 and expected[cut].max() > 0
