@@ -72,14 +72,12 @@ RELEASED_KEPT = 256
 def min_window(
     expected_outputs: Sequence[str] = (), optional_outputs: Sequence[str] = ()
 ) -> tuple[int, str]:
-    """The smallest window in which every result can complete, and why it is that."""
-    if optional_outputs:
-        return SETTLE_LAG + 1, (
-            f"with optional outputs, a frame lacking one is complete only once {SETTLE_LAG} later"
-            " frames are answered: a smaller window would wait for frames it cannot send"
-        )
+    """The smallest window in which every frame can be answered, and why it is that."""
     if not expected_outputs:
-        return 2, "with no outputs declared, a frame is complete only once a later one is answered"
+        return 2, (
+            "with no expected output, a frame the graph gives no output is known to be answered"
+            " only once a later frame's output passes it"
+        )
     return 1, "a frame must be able to go out"
 
 
@@ -129,6 +127,21 @@ class ResultCollector:
     def in_flight(self) -> int:
         """Results not yet released."""
         return len(self._order)
+
+    @property
+    def awaiting(self) -> int:
+        """Sent frames the server has not answered yet (what a stream's window bounds):
+        an expected output has not arrived or moved past the frame; with none expected, no
+        output has. A frame waiting only for optional outputs has been answered."""
+        return sum(1 for t in self._order if not self._answered(t))
+
+    def _answered(self, timestamp: int) -> bool:
+        result = self._pending[timestamp]
+        if self._finished or result.frame is None or result.late:
+            return True
+        if self.expected:
+            return all(self._settled(name, timestamp, result.outputs) for name in self.expected)
+        return bool(result.outputs) or any(t > timestamp for t in self._latest.values())
 
     def _complete(self, timestamp: int) -> bool:
         """Each expected output arrived at ``timestamp`` or moved past it (every output stream
@@ -185,9 +198,11 @@ class GraphStream:
             a result takes them if they come before two later frames are answered.
             The stream requests exactly the declared outputs, so the server sends no
             other; with none declared it sends every output.
-        window: frames in flight at most; ``send`` blocks while the window is full. At
-            least ``min_window(...)``: 1, 2 with no outputs declared, ``SETTLE_LAG + 1``
-            with optional outputs (a smaller one is refused with ValueError).
+        window: frames in flight at most, i.e. sent and not yet answered by the server;
+            ``send`` blocks while the window is full. A frame whose result waits only for
+            optional outputs has been answered and does not count. At least
+            ``min_window(...)``: 1, or 2 without expected outputs (a smaller one is refused
+            with ValueError).
         fps: frame rate for automatic timestamps: frame k at ``k * round(1e6 / fps)`` µs.
         parameters: first-request parameters, i.e. the graph's input side packets.
         timeout: seconds to wait for a response before giving up.
@@ -262,7 +277,7 @@ class GraphStream:
         """Send one frame (HWC array); blocks while the window is full. Returns its timestamp."""
         if self._call is None:
             raise StreamError("the stream is not open")
-        self._wait(lambda: self._collector.in_flight < self.window)
+        self._wait(self._has_room)
         ts = self.timestamp_of(self._sent) if timestamp is None else timestamp
         if self._last_timestamp is not None and ts <= self._last_timestamp:
             raise ValueError(f"timestamp {ts} is not greater than the last {self._last_timestamp}")
@@ -278,6 +293,13 @@ class GraphStream:
         self._last_timestamp = ts
         return ts
 
+    def _has_room(self) -> bool:
+        """Fewer than ``window`` frames await the server, and the results held for the
+        caller stay bounded (one that never reads them gets the timeout, not more memory)."""
+        collector = self._collector
+        held = 2 * self.window + SETTLE_LAG
+        return collector.awaiting < self.window and collector.in_flight < held
+
     def results(self, block: bool = False) -> list[StreamResult]:
         """Complete results in order; with ``block``, wait until one is ready or none is due."""
         if block:
@@ -290,17 +312,16 @@ class GraphStream:
     def run(self, frames: Iterable[np.ndarray]) -> Iterator[StreamResult]:
         """Send every frame and yield each result in order, then end the stream."""
         for frame in frames:
-            while self._collector.in_flight >= self.window:
-                yield from self.results(block=True)
-            self.send(frame)
-            yield from self.results()
+            self._wait(lambda: self._has_room() or self._collector.has_complete())
+            yield from self.results()  # what completed while waiting, before more goes out
+            self.send(frame)  # waits while `window` frames await the server
         self.close()
         yield from self.results()
 
     def close(self) -> None:
         """Half-close: the server finishes the graph and sends what is left; waits for it."""
         if self._call is not None:
-            self._end()  # the end of the requests
+            self._end()
         with self._cond:
             self._collector.finish()
             self._cond.notify_all()
@@ -319,7 +340,7 @@ class GraphStream:
         """Wait for the response reader to see the RPC end, then close the channel."""
         assert self._reader is not None and self._channel is not None
         self._call = None
-        self._requests.put(None)  # (again, after a cancel) lets gRPC's request thread end
+        self._requests.put(None)  # the end of the requests: gRPC's request thread ends
         self._reader.join()
         self._channel.close()
 

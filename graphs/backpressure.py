@@ -18,13 +18,15 @@ from .input_queue import InputQueue
 class BackPressure:
     """The input-queue limit of one graph run; every method runs under the graph lock."""
 
-    __slots__ = ("_cond", "_graph", "_queues", "limit", "waiters")
+    __slots__ = ("_cond", "_deques", "_graph", "limit", "waiters")
 
     def __init__(
         self, limit: int, queues: Sequence[InputQueue], cond: threading.Condition, graph: str
     ) -> None:
         self.limit = limit
-        self._queues = queues
+        self._deques = [q.packets for q in queues]
+        """The queues' deques (each queue keeps its own for life): ``full`` measures them
+        in one C-level pass, as each graph input packet asks."""
         self._cond = cond
         self._graph = graph
         self.waiters = 0
@@ -34,7 +36,7 @@ class BackPressure:
     def full(self) -> bool:
         """True when some node input holds the limit (a limit of 0 or less: never)."""
         limit = self.limit
-        return limit > 0 and any(len(q.packets) >= limit for q in self._queues)
+        return limit > 0 and bool(self._deques) and max(map(len, self._deques)) >= limit
 
     def wait_for_room(self, timeout: float | None, stalled: Callable[[], bool]) -> None:
         """Block while full and not ``stalled()``; ``timeout=0`` fails at once instead.

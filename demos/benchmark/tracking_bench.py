@@ -13,6 +13,8 @@ crossings, a pillar, an exit and re-entry, flicker and noise; exact ground truth
    regions for faces less than half visible).
 
     python demos/benchmark/tracking_bench.py [--frames 300] [--out out/tracking]
+    python demos/benchmark/tracking_bench.py --detector_only   # the detector vs its model
+    python demos/benchmark/tracking_bench.py --pieces  # and its stages alone, hot vs idle
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import detector_pieces  # noqa: E402
 import mot_scoring  # noqa: E402
 import synthetic_faces  # noqa: E402
 
@@ -250,6 +253,12 @@ def main() -> None:
     parser.add_argument(
         "--detector_only", action="store_true", help="time the face detector only (no trackers)"
     )
+    parser.add_argument(
+        "--pieces",
+        action="store_true",
+        help="time the detector's crop, decode, NMS and projection alone, hot and after idle",
+    )
+    parser.add_argument("--idle_ms", type=float, default=4.0, help="idle gap for --pieces")
     args = parser.parse_args()
     scene = synthetic_faces.faces5()
     rendered = [scene.render(t) for t in range(args.frames)]
@@ -257,8 +266,12 @@ def main() -> None:
     gt = np.concatenate([g for _, g in rendered])
     height, width = frames[0].shape[:2]
 
-    if args.detector_only:
+    if args.detector_only or args.pieces:
         print_detector(detect(frames)[1], args.frames)
+    if args.pieces:
+        print("the detector's work outside inference, alone on one thread (thread CPU, median):")
+        print(detector_pieces.report(DETECTOR_GRAPH, frames[:120], args.idle_ms))
+    if args.detector_only or args.pieces:
         return
     tracked, stream_fps = stream_graph(frames)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..input_queue import InputQueue
 from ..timestamp import (
     DONE,
     MAX,
@@ -26,6 +29,12 @@ class DefaultInputStreamHandler(InputStreamHandler):
 
     name = "DefaultInputStreamHandler"
 
+    def __init__(self, queues: list[InputQueue], process_bounds: bool, options: Any) -> None:
+        super().__init__(queues, process_bounds, options)
+        self._only = queues[0] if len(queues) == 1 and not process_bounds else None
+        """The input of a one-input node that skips bound-only calls (most nodes): its
+        decision needs no scan over inputs."""
+
     def _lowest(self) -> tuple[int, int]:
         """The earliest head packet's timestamp and the lowest bound of an empty input."""
         min_packet = DONE
@@ -49,6 +58,20 @@ class DefaultInputStreamHandler(InputStreamHandler):
         return min_packet < min_bound or min_bound > self.last_bound
 
     def next_invocation(self) -> Invocation | None:
+        only = self._only
+        if only is not None:  # the general rule below, for one input
+            if only.packets:
+                ts = only.packets[0].timestamp
+                self.last_ts = ts
+                self.last_bound = ts + 1 if MIN <= ts < MAX else next_allowed_in_stream(ts)
+                return Invocation(PROCESS, ts, [only.pop_at(ts)])
+            bound = only.bound
+            if bound == DONE:
+                return Invocation(CLOSE)
+            if bound > self.last_bound:
+                self.last_bound = bound
+                return Invocation(BOUND, bound)
+            return None
         min_packet, min_bound = self._lowest()
         if min_packet == DONE and min_bound == DONE:
             return Invocation(CLOSE)

@@ -127,3 +127,19 @@ def test_an_optional_output_slower_than_the_settle_lag_comes_late_with_its_frame
     collector.received(5, "face", A)  # a timestamp never sent stays frame None
     [own] = collector.pop_complete()
     assert (own.frame, own.late) == (None, False)
+
+
+def test_a_frame_is_awaited_until_the_server_answers_it_not_until_its_result_completes():
+    collector = ResultCollector(["image"], ["hand"])
+    for frame in range(3):
+        collector.sent(frame * 10, frame)
+    assert collector.awaiting == 3
+    collector.received(0, "image", A)  # answered; its result waits for "hand"
+    assert (collector.awaiting, collector.in_flight) == (2, 3)
+    optional_only = ResultCollector(optional_outputs=["pose", "hand"])
+    for frame in range(3):
+        optional_only.sent(frame * 10, frame)
+    optional_only.received(10, "pose", A)  # frame 1 answered, and "pose" moved past frame 0
+    assert (optional_only.awaiting, optional_only.in_flight) == (1, 3)
+    optional_only.finish()
+    assert optional_only.awaiting == 0

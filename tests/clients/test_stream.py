@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from pipeserve.clients.stream import SETTLE_LAG, GraphStream, StreamError, min_window
+from pipeserve.clients.stream import GraphStream, StreamError, min_window
 from tests.server.conftest import ServerProcess, wait_for
 from tests.server.graphs import GRAPHS, write_config
 
@@ -229,34 +229,37 @@ def test_explicit_timestamps_are_sent_as_given_and_must_increase(server: ServerP
 def test_bad_settings_and_sending_before_open_are_refused() -> None:
     with pytest.raises(ValueError, match="window must be at least 1"):
         GraphStream("127.0.0.1:1", "g", "in", ["out"], window=0)
-    with pytest.raises(ValueError, match=r"window must be at least 2, got 1 \(with no outputs"):
+    with pytest.raises(ValueError, match=r"window must be at least 2, got 1 \(with no expected"):
         GraphStream("127.0.0.1:1", "g", "in", window=1)
     with pytest.raises(StreamError, match="not open"):
         GraphStream("127.0.0.1:1", "g", "in").send(frames(1)[0])
 
 
-def test_a_window_too_small_for_optional_outputs_is_refused_and_the_smallest_one_completes(
+def test_the_window_counts_frames_awaiting_the_server_not_results_awaiting_optional_outputs(
     server: ServerProcess,
 ) -> None:
-    # "accept" is skipped at 0.1 and 0.2: frames 1 and 3 lack it for good, which the stream
-    # knows only once SETTLE_LAG later frames are answered (or the stream ends)
+    # "accept" is skipped at 0.1, 0.2 and 0.3: those results wait until SETTLE_LAG later
+    # frames are answered, but the server has answered them ("flag" came), so they leave
+    # the window at once and the next frame goes out
     sent = [np.array([v], np.float32) for v in (0.9, 0.1, 0.2, 0.7, 0.3, 0.8)]
-    with pytest.raises(ValueError, match=f"window must be at least {SETTLE_LAG + 1}, got 2"):
-        GraphStream(server.grpc_url, "threshold", "in", ["flag"], 2, ["accept"])
-    window, _ = min_window(["flag"], ["accept"])
-    with GraphStream(
-        server.grpc_url, "threshold", "in", ["flag"], window, ["accept"], fps=10, timeout=10
-    ) as stream:
-        results = list(stream.run(sent))
-    assert [r.frame for r in results] == list(range(6))
-    assert [sorted(r.outputs) for r in results] == [
-        ["accept", "flag"],
-        ["flag"],
-        ["flag"],
-        ["accept", "flag"],
-        ["flag"],
-        ["accept", "flag"],
-    ]
+    no_expected = r"window must be at least 2, got 1 \(with no expected output"
+    with pytest.raises(ValueError, match=no_expected):
+        GraphStream(server.grpc_url, "threshold", "in", [], 1, ["flag", "accept"])
+    for expected, optional in ((["flag"], ["accept"]), ([], ["flag", "accept"])):
+        window, _ = min_window(expected, optional)
+        with GraphStream(
+            server.grpc_url, "threshold", "in", expected, window, optional, fps=10, timeout=10
+        ) as stream:
+            results = list(stream.run(sent))
+        assert [r.frame for r in results] == list(range(6))
+        assert [sorted(r.outputs) for r in results] == [
+            ["accept", "flag"],
+            ["flag"],
+            ["flag"],
+            ["accept", "flag"],
+            ["flag"],
+            ["accept", "flag"],
+        ]
 
 
 def test_an_unreachable_server_raises_a_stream_error() -> None:

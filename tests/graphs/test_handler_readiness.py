@@ -41,3 +41,39 @@ def test_default_handler_is_ready_exactly_when_it_has_an_invocation(process_boun
         if all(q.bound == ts.DONE and not q.packets for q in queues):
             break
     assert answers == {True, False}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_one_input_shortcut_decides_as_the_general_rule(seed):
+    """A one-input node takes a shortcut; over random histories it must decide exactly what
+    the scan over inputs decides."""
+    rng = random.Random(seed)
+    fast, general = InputQueue("fast"), InputQueue("general")
+    shortcut = DefaultInputStreamHandler([fast], False, None)
+    scan = DefaultInputStreamHandler([general], False, None)
+    scan._only = None  # the general rule
+    assert shortcut._only is fast
+    next_ts, kinds = 0, set()
+    for step in range(300):
+        action = rng.random()
+        if action < 0.5:
+            next_ts += rng.randint(1, 3)
+            for queue in (fast, general):
+                queue.push(Packet(next_ts, next_ts))
+        elif action < 0.95 or step < 100:
+            next_ts += rng.randint(1, 3)
+            for queue in (fast, general):
+                queue.raise_bound(next_ts)
+        else:
+            for queue in (fast, general):
+                queue.raise_bound(ts.DONE)
+        while True:
+            got, want = shortcut.next_invocation(), scan.next_invocation()
+            assert got == want
+            assert (shortcut.last_ts, shortcut.last_bound) == (scan.last_ts, scan.last_bound)
+            if want is None or want.kind.value == "close":
+                break
+            kinds.add(want.kind.value)
+        if fast.bound == ts.DONE:
+            break
+    assert kinds == {"process", "bound"}

@@ -1,0 +1,137 @@
+"""The face detector's work outside inference, timed hot and after an idle gap.
+
+Used by ``tracking_bench.py --pieces``. The detector graph runs once over the frames to
+capture each stage's real inputs; then each stage's own function (the crop, the decode,
+the weighted NMS, the projection) runs on them on this thread, back to back ("hot") and
+after a ``--idle_ms`` sleep before each call ("after idle", as a graph worker that waits
+for the next frame). Both are thread CPU time, medians over the frames. Each function must
+first give exactly what its node emitted in the graph, frame by frame.
+"""
+
+from __future__ import annotations
+
+import pickle
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+STAGES = ("ImageToTensor", "TensorsToDetections", "NonMaxSuppression", "DetectionProjection")
+OUTPUTS = ("input_tensors", "unfiltered_detections", "filtered_detections", "detections")
+"""What each stage emits in the graph (its function must give the same, frame by frame)."""
+
+
+def capture(graph_text: str, frames: list[np.ndarray]) -> tuple[Any, dict[str, dict[int, Any]]]:
+    """The detector's spec and the packets of its inner streams by name suffix and time."""
+    import pipeserve.calculators  # noqa: F401  (registers the calculators and subgraphs)
+    from pipeserve.graphs import CalculatorGraph, GraphSpec, Packet, parse_graph_config
+
+    spec = GraphSpec(parse_graph_config(graph_text), "detector")
+    graph = CalculatorGraph(spec)
+    streams: dict[str, dict[int, Any]] = {}
+    names = {name.rsplit("__", 1)[-1]: name for name in spec.producers}
+    for stream in ("input_tensors", "transform_matrix", "detection_tensors", *OUTPUTS[1:]):
+        seen = streams.setdefault(stream, {})
+        graph.observe_output_stream(
+            names[stream], lambda p, seen=seen: seen.__setitem__(p.timestamp, p)
+        )
+    graph.start()
+    for t, frame in enumerate(frames):
+        graph.add_packet("image", Packet(frame, t))
+        graph.wait_until_idle()
+    graph.close_all_input_streams()
+    graph.wait_until_done()
+    return spec, {k: {t: p.value for t, p in v.items()} for k, v in streams.items()}
+
+
+def stage_calls(graph_text: str, frames: list[np.ndarray]) -> dict[str, Callable[[int], Any]]:
+    """Per stage, ``call(t)``: the stage's function on frame t's captured input."""
+    from pipeserve.calculators.tensor.image_crop import (
+        crop_to_uint8,
+        pad_roi,
+        roi_from_norm_rect,
+        to_tensor,
+        value_lut,
+    )
+    from pipeserve.calculators.tensor.tensors_to_detections import TensorsToDetectionsCalculator
+    from pipeserve.calculators.tensor.warp_maps import PerspectiveWarp
+    from pipeserve.calculators.util.box_suppression import overlap, weighted_nms
+    from pipeserve.calculators.util.detection_projection import project_detections
+    from pipeserve.graphs import CalculatorContext
+    from pipeserve.graphs.calculator import InputSet, SidePackets
+    from pipeserve.graphs.tag_map import TagMap
+
+    spec, seen = capture(graph_text, frames)
+    options = {n.contract.calculator: n.contract.options for n in spec.nodes}
+    crop_options = options["ImageToTensorCalculator"]
+    size = (crop_options.output_tensor_width, crop_options.output_tensor_height)
+    warp, lut = PerspectiveWarp(), value_lut(-1.0, 1.0)
+
+    def crop(t: int) -> np.ndarray:
+        height, width = frames[t].shape[:2]
+        roi, _ = pad_roi(roi_from_norm_rect(None, width, height), *size, True)
+        return to_tensor(crop_to_uint8(frames[t], roi, *size, True, warp), lut)
+
+    decoder = TensorsToDetectionsCalculator()
+    none = TagMap([])
+    context = CalculatorContext("", "", None, InputSet(none), SidePackets(none, []), {})
+    decoder.configure(context, options["TensorsToDetectionsCalculator"])
+    from pipeserve.calculators.tensor.anchors import generate_anchors
+
+    anchors = generate_anchors(options["SsdAnchorsCalculator"])
+    box_spec = decoder.spec
+
+    def decode(t: int) -> list:
+        raw, scores = seen["detection_tensors"][t]
+        boxes = np.asarray(raw, np.float32).reshape(box_spec.num_boxes, box_spec.num_coords)
+        return decoder.decode(
+            boxes, np.asarray(scores, np.float32).reshape(len(boxes), -1), anchors
+        )
+
+    nms = options["NonMaxSuppressionCalculator"]
+    similarity = overlap(nms.overlap_type)
+
+    def suppress(t: int) -> list:
+        found = seen["unfiltered_detections"][t]
+        return weighted_nms(
+            found, similarity, nms.min_suppression_threshold, nms.min_score_threshold
+        )
+
+    def project(t: int) -> list:
+        return project_detections(seen["filtered_detections"][t], seen["transform_matrix"][t])
+
+    calls = dict(zip(STAGES, (crop, decode, suppress, project), strict=True))
+    for (stage, call), stream in zip(calls.items(), OUTPUTS, strict=True):
+        for t in range(len(frames)):
+            expected = seen[stream][t][0] if stream == "input_tensors" else seen[stream][t]
+            if pickle.dumps(call(t)) != pickle.dumps(expected):
+                raise AssertionError(f"{stage} alone differs from the graph at frame {t}")
+    return calls
+
+
+def median_us(call: Callable[[int], Any], count: int, idle_s: float, passes: int = 3) -> float:
+    """Median thread CPU (µs) of ``call(t)`` over the frames, after ``idle_s`` each time."""
+    times = []
+    for _ in range(passes):
+        for t in range(count):
+            if idle_s:
+                time.sleep(idle_s)
+            start = time.thread_time_ns()
+            call(t)
+            times.append(time.thread_time_ns() - start)
+    return statistics.median(times) / 1e3
+
+
+def report(graph_text: str, frames: list[np.ndarray], idle_ms: float) -> str:
+    """A table: each stage's median CPU hot and after ``idle_ms`` of sleep, and the sums."""
+    calls = stage_calls(graph_text, frames)
+    lines = [f"{'stage':<22}{'hot us':>9}{f'after {idle_ms:g} ms idle':>22}"]
+    hot_sum = idle_sum = 0.0
+    for name, call in calls.items():
+        hot, idle = median_us(call, len(frames), 0.0), median_us(call, len(frames), idle_ms / 1e3)
+        hot_sum, idle_sum = hot_sum + hot, idle_sum + idle
+        lines.append(f"{name:<22}{hot:>9.1f}{idle:>22.1f}")
+    lines.append(f"{'all four':<22}{hot_sum:>9.1f}{idle_sum:>22.1f}")
+    return "\n".join(lines)
