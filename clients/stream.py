@@ -321,7 +321,7 @@ class GraphStream:
     def close(self) -> None:
         """Half-close: the server finishes the graph and sends what is left; waits for it."""
         if self._call is not None:
-            self._end()  # the end of the requests
+            self._end()
         with self._cond:
             self._collector.finish()
             self._cond.notify_all()
@@ -340,7 +340,7 @@ class GraphStream:
         """Wait for the response reader to see the RPC end, then close the channel."""
         assert self._reader is not None and self._channel is not None
         self._call = None
-        self._requests.put(None)  # (again, after a cancel) lets gRPC's request thread end
+        self._requests.put(None)  # the end of the requests: gRPC's request thread ends
         self._reader.join()
         self._channel.close()
 

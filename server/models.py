@@ -15,7 +15,12 @@ from pathlib import Path
 import numpy as np
 import openvino as ov
 
-from pipeserve.calculators.openvino.models import ModelLoadError, compile_model, find_model
+from pipeserve.calculators.openvino.models import (
+    ModelLoadError,
+    compile_model,
+    find_model,
+    openvino_reason,
+)
 from pipeserve.errors import Code, PipeserveError
 
 from .codecs import datatype_name
@@ -137,7 +142,7 @@ class ModelRepository:
             results = request.infer(inputs)
         except RuntimeError as exc:
             raise PipeserveError(
-                f"model {name!r}: inference failed: {exc}", Code.INVALID_ARGUMENT
+                f"model {name!r}: inference failed: {openvino_reason(exc)}", Code.INVALID_ARGUMENT
             ) from exc
         return {port.any_name: np.array(value) for port, value in results.items()}
 

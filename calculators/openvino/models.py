@@ -32,6 +32,7 @@ idle (server CPU per frame 35.3 ms against 31.9 ms with one thread, one paired r
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -194,12 +195,22 @@ def compile_model(
             source = keep_outputs(source, kept)
         model = ov_core.compile_model(source, device, config)
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelLoadError(f"OpenVINO cannot load {path}: {first}") from exc
+        raise ModelLoadError(f"OpenVINO cannot load {path}: {openvino_reason(exc)}") from exc
     with _lock:
         for old in [k for k in _compiled if k[0] == key[0] and k[1] != mtime]:
             del _compiled[old]  # the file was replaced: its old compilations are dead
         return _compiled.setdefault(key, model)
+
+
+_SOURCE_LINE = re.compile(r"^(?:Exception from |Check '.*' failed at )\S+:\d+:\s*")
+
+
+def openvino_reason(exc: BaseException) -> str:
+    """An OpenVINO error's message without the source-file lines it is wrapped in, on one
+    line ("Exception from src/inference/src/cpp/core.cpp:117:" says nothing to a user; the
+    reason, e.g. "Unsupported property X by CPU plugin.", comes after such lines)."""
+    lines = (_SOURCE_LINE.sub("", line).strip() for line in str(exc).splitlines())
+    return " ".join(line for line in lines if line) or type(exc).__name__
 
 
 def compiled_variants(path: str | Path) -> set[tuple[str, ...] | None]:

@@ -22,6 +22,8 @@ import openvino as ov
 
 from pipeserve.cpus import available_cpus, worker_share
 
+from .models import openvino_reason
+
 TensorLike: TypeAlias = np.ndarray | ov.Tensor
 
 
@@ -88,7 +90,10 @@ class SessionRequest:
     def _run(
         self, request: ov.InferRequest, inputs: Mapping[str, TensorLike]
     ) -> dict[str, np.ndarray]:
-        result = request.infer(dict(inputs), share_inputs=True, share_outputs=False)
+        try:
+            result = request.infer(dict(inputs), share_inputs=True, share_outputs=False)
+        except RuntimeError as exc:  # a wrong shape or type: the reason, not OpenVINO's sources
+            raise RuntimeError(f"model {self.session.name!r}: {openvino_reason(exc)}") from exc
         # in the model's output order; OVDict's lookup by port costs ~4 us per output
         return dict(zip(self.session.output_names, result.to_tuple(), strict=True))
 

@@ -10,7 +10,8 @@ same frames and prints the median of each figure over the rounds:
 - of that, the server's main thread (its event loop) alone;
 - the client's CPU ms per frame over the same frames: this process (tritonclient and
   ``GraphStream`` sending frames and collecting results; the frames are rendered before
-  the rounds), which runs on the same cores, so server + client is the whole budget;
+  the rounds), which runs on the same cores, so server + client is the whole budget; and
+  the responses received per frame (one per output packet the client asked for);
 - GIL-held ms per frame in the server over 1 stream, sampled by ``py-spy record --gil``
   in a separate pass (``n/a`` when ``py-spy`` is not installed or cannot attach);
 - the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's;
@@ -92,12 +93,14 @@ class Rate:
     """Frames per second and CPU ms per frame over the frames after the first; ``loop_ms``:
     the server's main thread's share of it (the event loop: gRPC, requests in, responses
     out, nodes run as a frame is pushed); ``client_ms``: this process's CPU per frame (the
-    client side); ``strays``: results at timestamps no frame was sent at."""
+    client side); ``messages``: responses received per frame (one per output packet);
+    ``strays``: results at timestamps no frame was sent at."""
 
     fps: float
     cpu_ms: float
     loop_ms: float = 0.0
     client_ms: float = 0.0
+    messages: float = 0.0
     strays: int = 0
 
 
@@ -152,6 +155,7 @@ def run_streams(
     start = threading.Barrier(streams + 1)
     answered: list[set[int]] = [set() for _ in range(streams)]
     strays = [0] * streams
+    messages = [0] * streams
 
     def one(index: int) -> None:
         with target.stream() as stream:
@@ -159,6 +163,7 @@ def run_streams(
             first = next(results)
             start.wait()
             for result in [first, *results]:
+                messages[index] += len(result.outputs)
                 if result.frame is None:
                     strays[index] += 1
                 else:
@@ -182,6 +187,7 @@ def run_streams(
         raise RuntimeError(f"frames not answered per stream: {missing}")
     counted = streams * (len(frames) - 1)
     per_frame = [1e3 * seconds / counted for seconds in (cpu, loop, client)]
+    per_frame.append(sum(messages) / (streams * len(frames)))
     return Rate(counted / wall, *per_frame, strays=sum(strays))
 
 
@@ -272,6 +278,7 @@ class Figures:
         two_client = median([r.two.client_ms for r in rounds])
         one_total = median([r.one.cpu_ms + r.one.client_ms for r in rounds])
         two_total = median([r.two.cpu_ms + r.two.client_ms for r in rounds])
+        messages = median([r.one.messages for r in rounds])
         gil = median([r.gil_ms for r in rounds])
         gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
         lines = [
@@ -281,7 +288,8 @@ class Figures:
             f"pipeserve  2 streams: {two:6.1f} fps   server CPU {two_cpu:5.1f} ms/frame"
             f" (event loop {two_loop:4.1f}; aggregate)",
             f"client (this process) CPU: 1 stream {one_client:4.1f} ms/frame, 2 streams"
-            f" {two_client:4.1f}; server + client {one_total:5.1f} / {two_total:5.1f} ms/frame",
+            f" {two_client:4.1f}; server + client {one_total:5.1f} / {two_total:5.1f} ms/frame;"
+            f" {messages:.1f} responses/frame",
         ]
         if all(r.mediapipe is not None for r in rounds):
             theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]

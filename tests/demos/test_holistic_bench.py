@@ -29,7 +29,8 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     two = rf"pipeserve  2 streams: {NUMBER} fps   {cpu}; aggregate\)"
     assert re.fullmatch(two, lines[4])
     client = rf"client \(this process\) CPU: 1 stream {NUMBER} ms/frame, 2 streams {NUMBER}"
-    assert re.fullmatch(rf"{client}; server \+ client {NUMBER} / {NUMBER} ms/frame", lines[5])
+    total = rf"server \+ client {NUMBER} / {NUMBER} ms/frame; 1\.0 responses/frame"
+    assert re.fullmatch(rf"{client}; {total}", lines[5])
     assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[6])
     rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[7])]
     assert len(rss) == 4 and all(v > 50 for v in rss)  # 0..3 streams open, a real process

@@ -129,3 +129,19 @@ def test_loading_a_config_opens_each_graph_once_so_its_variants_exist(tmp_path: 
 
     assert compiled_variants(servables.models.get("two").path) == {None, ("y",)}
     assert servables.not_ready("g") is None
+
+
+def test_openvino_failures_say_why_on_one_line(model_dir: Path) -> None:
+    entry = ModelEntry("bad", model_dir, plugin_config={"NOT_A_CPU_PROPERTY": 1})
+    reason = ModelRepository.load((entry,)).error("bad")
+    assert reason is not None and reason.startswith("OpenVINO cannot load ")
+    assert reason.endswith(": NotFound: Unsupported property NOT_A_CPU_PROPERTY by CPU plugin.")
+
+    repo = ModelRepository.load((ModelEntry(MODEL_NAME, model_dir),))
+    with pytest.raises(PipeserveError) as info:
+        repo.infer(MODEL_NAME, None, {"x": np.zeros((1, 5), np.float32)})
+    assert info.value.code == Code.INVALID_ARGUMENT
+    assert info.value.message == (
+        f"model {MODEL_NAME!r}: inference failed: The input tensor size is not equal to the "
+        "model input type: got [1,5] expecting [1,3]."
+    )

@@ -217,6 +217,18 @@ def test_missing_input_at_a_timestamp_is_an_error(sum_models: ModelDirectory) ->
         run_graph(config, {"a": [(a, 5)], "b": [(a, 6)]}, services={"models": sum_models})
 
 
+def test_a_tensor_of_the_wrong_shape_fails_the_node_with_the_reason_on_one_line() -> None:
+    config = _graph("face_detection", 'input_stream: "TENSORS:in" output_stream: "TENSORS:out"')
+    small = np.zeros((1, 64, 64, 3), np.float32)
+    with pytest.raises(PipeserveError) as info:
+        run_graph(config, {"in": [([small], 0)]}, services=WHEEL)
+    assert str(info.value).endswith(
+        "failed at timestamp 0: RuntimeError: model 'face_detection': Can't set the input "
+        "tensor with index: 0, because the model input (shape=[1,128,128,3]) and the tensor "
+        "(shape=(1.64.64.3)) are incompatible"
+    )
+
+
 BAD_OPTIONS = [
     (
         'input_stream: "TENSORS:in" output_stream: "TENSORS:out"',
