@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
+from array import array
 from collections.abc import Callable
 
 import numpy as np
@@ -94,3 +95,10 @@ def project_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         out += pts[:, 2:3] * m[:, 2]
     out += m[:, 3]
     return out
+
+
+def round_f32(values: list[float]) -> list[float]:
+    """Each value rounded to the nearest float32 (as Python floats). A float32 ``+ - * /``
+    computed on float32 values in double and then rounded gives the float32 result exactly
+    (53 >= 2 * 24 + 2 bits), so a few values can follow MediaPipe's float steps without numpy."""
+    return array("f", values).tolist()

@@ -44,6 +44,7 @@ class NonMaxSuppressionCalculator(Calculator):
         if options.num_detection_streams <= 0 or options.max_num_detections == 0:
             raise ValueError("num_detection_streams must be > 0 and max_num_detections != 0")
         self.streams = options.num_detection_streams
+        self.overlap_type = options.overlap_type
         self.similarity = overlap(options.overlap_type)
         self.threshold = options.min_suppression_threshold
         self.max_count = options.max_num_detections
@@ -75,6 +76,6 @@ class NonMaxSuppressionCalculator(Calculator):
 
     def suppress(self, detections: list[Detection]) -> list[Detection]:
         if self.weighted:
-            return weighted_nms(detections, self.similarity, self.threshold, self.min_score)
+            return weighted_nms(detections, self.overlap_type, self.threshold, self.min_score)
         max_count = self.max_count if self.max_count > -1 else len(detections)
         return default_nms(detections, self.similarity, self.threshold, max_count, self.min_score)

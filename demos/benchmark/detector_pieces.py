@@ -57,7 +57,7 @@ def stage_calls(graph_text: str, frames: list[np.ndarray]) -> dict[str, Callable
     )
     from pipeserve.calculators.tensor.tensors_to_detections import TensorsToDetectionsCalculator
     from pipeserve.calculators.tensor.warp_maps import PerspectiveWarp
-    from pipeserve.calculators.util.box_suppression import overlap, weighted_nms
+    from pipeserve.calculators.util.box_suppression import weighted_nms
     from pipeserve.calculators.util.detection_projection import project_detections
     from pipeserve.graphs import CalculatorContext
     from pipeserve.graphs.calculator import InputSet, SidePackets
@@ -91,12 +91,11 @@ def stage_calls(graph_text: str, frames: list[np.ndarray]) -> dict[str, Callable
         )
 
     nms = options["NonMaxSuppressionCalculator"]
-    similarity = overlap(nms.overlap_type)
 
     def suppress(t: int) -> list:
         found = seen["unfiltered_detections"][t]
         return weighted_nms(
-            found, similarity, nms.min_suppression_threshold, nms.min_score_threshold
+            found, nms.overlap_type, nms.min_suppression_threshold, nms.min_score_threshold
         )
 
     def project(t: int) -> list:
