@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -24,6 +25,28 @@ from pathlib import Path
 from tritonclient.utils import InferenceServerException
 
 from .access import ServerAccess
+
+
+def closed_by_server(socks: list[socket.socket], within: float) -> int:
+    """How many of ``socks`` the server closes within ``within`` seconds (then all are closed
+    here): a probe of the server's connection timeouts."""
+    selector = selectors.DefaultSelector()
+    for sock in socks:
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+    closed, deadline = 0, time.monotonic() + within
+    while closed < len(socks) and (left := deadline - time.monotonic()) > 0:
+        for key, _ in selector.select(timeout=left):
+            try:
+                data = key.fileobj.recv(1 << 16)  # type: ignore[union-attr]
+            except OSError:
+                data = b""
+            if not data:
+                selector.unregister(key.fileobj)
+                closed += 1
+    for sock in socks:
+        sock.close()
+    return closed
 
 
 def free_port() -> int:

@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import selectors
 import socket
 import tempfile
-import time
 from pathlib import Path
 
 import grpc
@@ -30,7 +28,7 @@ import tritonclient.grpc as grpcclient
 from tritonclient.grpc import service_pb2, service_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
-from pipeserve.clients.local_server import LocalServer, write_config
+from pipeserve.clients.local_server import LocalServer, closed_by_server, write_config
 
 PASSTHROUGH = """
 input_stream: "in"
@@ -49,23 +47,7 @@ def status(pid: int, field: str) -> int:
 def silent(host: str, port: int, count: int, wait: float) -> int:
     """Open ``count`` silent connections; how many are still open after ``wait`` seconds."""
     socks = [socket.create_connection((host, port)) for _ in range(count)]
-    selector = selectors.DefaultSelector()
-    for sock in socks:
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
-    open_, deadline = count, time.monotonic() + wait
-    while open_ and (left := deadline - time.monotonic()) > 0:
-        for key, _ in selector.select(timeout=left):
-            try:
-                data = key.fileobj.recv(1 << 16)  # type: ignore[union-attr]
-            except OSError:
-                data = b""
-            if not data:
-                selector.unregister(key.fileobj)
-                open_ -= 1
-    for sock in socks:
-        sock.close()
-    return open_
+    return count - closed_by_server(socks, wait)
 
 
 def request(model: str, input_name: str) -> service_pb2.ModelInferRequest:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import selectors
 import signal
 import socket
 import ssl
@@ -151,24 +150,3 @@ def wait_for(predicate: object, timeout: float = 10.0, interval: float = 0.05) -
 
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-
-
-def closed_by_server(socks: list[socket.socket], within: float) -> int:
-    """How many of ``socks`` the server closes within ``within`` seconds."""
-    selector = selectors.DefaultSelector()
-    for sock in socks:
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
-    closed, deadline = 0, time.monotonic() + within
-    while closed < len(socks) and time.monotonic() < deadline:
-        for key, _ in selector.select(timeout=deadline - time.monotonic()):
-            try:
-                data = key.fileobj.recv(1 << 16)  # type: ignore[union-attr]
-            except OSError:
-                data = b""
-            if not data:
-                selector.unregister(key.fileobj)
-                closed += 1
-    for sock in socks:
-        sock.close()
-    return closed

@@ -14,7 +14,9 @@ import pytest
 from httpx_sse import connect_sse
 from tritonclient.utils import InferenceServerException
 
-from .conftest import ServerProcess, closed_by_server, wait_for
+from pipeserve.clients.local_server import closed_by_server
+
+from .conftest import ServerProcess, wait_for
 from .graphs import GRAPHS, write_config
 from .streams import Stream, status_of
 

@@ -17,7 +17,8 @@ import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from .conftest import closed_by_server
+from pipeserve.clients.local_server import closed_by_server
+
 from .pki import Pki
 from .secured import GOOD, HANDSHAKE_SECONDS, SecuredServer
 from .streams import Stream, status_of
