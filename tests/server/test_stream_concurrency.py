@@ -77,7 +77,10 @@ async def test_concurrent_streams_on_one_graph_stay_independent(server: ServerPr
 async def test_graph_that_falls_behind_stops_the_server_reading_and_drops_nothing(
     server: ServerProcess,
 ) -> None:
-    frame = np.zeros((1024, 1024), np.uint8)  # 1 MB; `slow` takes 50 ms a frame, queue of 2
+    # 4 MB frames, `slow` takes 50 ms a frame, queue of 2. gRPC's HTTP/2 flow-control window
+    # (grown by its bandwidth probe, measured in bytes) also holds frames the server has not
+    # read; large frames keep that share to a few frames.
+    frame = np.zeros((2048, 2048), np.uint8)
     total = 60
     pulled = 0
     ahead: list[int] = []  # at each response: frames handed to gRPC but not yet answered
@@ -95,7 +98,8 @@ async def test_graph_that_falls_behind_stops_the_server_reading_and_drops_nothin
     assert len(ahead) == total, ahead  # nothing dropped
     # The server reads a frame only when the graph has room, so the client stays a few
     # frames ahead (graph queue + transport buffers). A server that read everything would
-    # hold all 60 MB by the middle response: 30 frames ahead after >= 1.5 s of processing.
+    # hold all 240 MB by the middle response: 30 frames ahead after >= 1.5 s of processing.
+    print("AHEAD", max(ahead[: total // 2]))
     assert max(ahead[: total // 2]) <= READ_AHEAD, ahead
 
 
