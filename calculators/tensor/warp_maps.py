@@ -75,10 +75,9 @@ class KeptMaps:
         if self.whole or border != cv2.BORDER_CONSTANT:
             return cv2.remap(image, self.xy, self.fraction, cv2.INTER_LINEAR, borderMode=border)
         out = np.zeros(self.fraction.shape + image.shape[2:], image.dtype)
-        if self.cut_fraction.size:
-            out[self.rows, self.cols] = cv2.remap(
-                image, self.cut_xy, self.cut_fraction, cv2.INTER_LINEAR, borderMode=border
-            )
+        if self.cut_fraction.size:  # remapped in place into the box of ``out``
+            cut = out[self.rows, self.cols]
+            cv2.remap(image, self.cut_xy, self.cut_fraction, cv2.INTER_LINEAR, cut, border)
         return out
 
 
