@@ -49,11 +49,34 @@ def closed_by_server(socks: list[socket.socket], within: float) -> int:
     return closed
 
 
+_HANDED_OUT: set[int] = set()
+"""Ports ``free_ports`` returned before: a server started with them may not have bound them
+yet (it binds after its imports, seconds later), so the kernel could offer them again."""
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports free on 127.0.0.1 right now, none returned before by this
+    process. (Asked one at a time, the kernel may offer a just-released port again.)"""
+    ports: list[int] = []
+    held: list[socket.socket] = []
+    try:
+        while len(ports) < count:
+            sock = socket.socket()
+            held.append(sock)
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+            if port not in _HANDED_OUT:
+                ports.append(port)
+    finally:
+        for sock in held:
+            sock.close()
+    _HANDED_OUT.update(ports)
+    return ports
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port free on 127.0.0.1 right now (see ``free_ports``)."""
+    return free_ports(1)[0]
 
 
 def write_config(folder: Path, graphs: dict[str, str]) -> Path:
@@ -80,13 +103,14 @@ class LocalServer:
         self,
         config: Path,
         log: Path | None = None,
-        ready_timeout: float = 120.0,
+        ready_timeout: float = 240.0,
         flags: Sequence[str] = (),
         access: ServerAccess | None = None,
     ) -> None:
-        """``flags``: more server flags; ``access``: how to reach it (when ``flags`` set TLS)."""
-        port = free_port()
-        self.rest_port = free_port()
+        """``flags``: more server flags; ``access``: how to reach it (when ``flags`` set TLS);
+        ``ready_timeout``: a hang guard (a start that fails exits and is reported at once; a
+        loaded 2-core machine took up to ~50 s to start the holistic models)."""
+        port, self.rest_port = free_ports(2)
         self.access = access or ServerAccess()
         self.url = f"127.0.0.1:{port}"
         if log is None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import pipeserve
-from tests.server.conftest import free_port
+from pipeserve.clients.local_server import free_port
+from tests.server.conftest import START_TIMEOUT
 from tests.server.graphs import GRAPHS, write_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ def pipeserve_cli(*args: str) -> subprocess.CompletedProcess[str]:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=START_TIMEOUT,
     )
 
 

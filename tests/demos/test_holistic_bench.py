@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.server.conftest import START_TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r" *\d+\.\d"
 
@@ -17,7 +19,9 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     command += ["--graph", "passthrough", "--input-stream", "in", "--output-stream", "out"]
     command += ["--frames", "6", "--width", "64", "--height", "48", "--rounds", "1"]
     command += ["--streams", "3", "--skip-mediapipe"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=START_TIMEOUT, check=True
+    )
     lines = done.stdout.splitlines()
     assert lines[0] == "6 frames of 64 x 48; graph 'passthrough'"
     assert re.fullmatch(r"load average before: [\d.]+ [\d.]+ [\d.]+", lines[1])
@@ -41,6 +45,6 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
 def test_a_window_too_small_for_optional_outputs_is_refused_before_anything_runs():
     command = [sys.executable, str(ROOT / "demos" / "benchmark" / "holistic_bench.py")]
     command += ["--window", "1"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=START_TIMEOUT)
     assert done.returncode == 2
     assert "--window must be at least 2: with no expected output" in done.stderr

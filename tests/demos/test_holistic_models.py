@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.server.conftest import START_TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[2]
 MS = r" +\d+\.\d{3}"
 RATIO = r" +\d+\.\d\d"
@@ -19,7 +21,9 @@ def test_every_model_of_the_graph_is_replayed_in_every_setting_and_compared():
     command = [sys.executable, str(ROOT / "demos" / "benchmark" / "holistic_models.py")]
     command += ["--frames", "4", "--rounds", "1", "--loops", "1"]
     command += ["--compare", json.dumps(config)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=True)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=START_TIMEOUT, check=True
+    )
     lines = done.stdout.splitlines()
     assert re.fullmatch(r"load average before: [\d.]+ [\d.]+ [\d.]+", lines[0])
     assert lines[1].startswith("holistic inferences, 1 x 4 frames")

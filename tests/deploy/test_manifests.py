@@ -19,8 +19,9 @@ import pytest
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from pipeserve.clients.local_server import free_ports
 from tests.deploy.kserve_schema import validate_kserve
-from tests.server.conftest import REPO, free_port, wait_for
+from tests.server.conftest import REPO, START_TIMEOUT, wait_for
 from tests.server.graphs import PASSTHROUGH, write_config
 
 KUBE = REPO / "deploy" / "kubernetes"
@@ -121,7 +122,7 @@ class ManifestContainer:
     """A manifest's container command run here: its model folder and ports swapped for ours."""
 
     def __init__(self, container: dict[str, Any], mount: str, models: Path) -> None:
-        self.ports = {p: free_port() for p in ("port", "rest_port")}
+        self.ports = dict(zip(("port", "rest_port"), free_ports(2), strict=True))
         args = [self._localize(a, mount, models) for a in container["args"]]
         self.readiness = container["readinessProbe"]
         (command,) = container["command"]
@@ -180,6 +181,8 @@ def test_manifest_commands_serve_pass_their_probes_and_exit_zero_on_sigterm(
     containers: list[ManifestContainer],
 ) -> None:
     for container in containers:
-        assert wait_for(container.probe_ready, timeout=120, interval=0.2), container.log.read_text()
+        assert wait_for(container.probe_ready, timeout=START_TIMEOUT, interval=0.2), (
+            container.log.read_text()
+        )
         assert container.grpc_health() == health_pb2.HealthCheckResponse.SERVING
     assert [container.stop() for container in containers] == [0, 0]

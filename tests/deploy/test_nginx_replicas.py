@@ -16,13 +16,13 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.server.conftest import REPO, free_port, read_metric, wait_for
+from pipeserve.clients.local_server import free_port, free_ports
+from tests.server.conftest import REPO, START_TIMEOUT, read_metric, wait_for
 from tests.server.graphs import GRAPHS, PASSTHROUGH, write_config
 from tests.server.streams import Stream
 
 FP = np.float32
 SCRIPT = REPO / "deploy" / "nginx" / "replicas.py"
-START_TIMEOUT = 120.0
 
 
 def _need_nginx() -> None:
@@ -55,8 +55,11 @@ class Replicas:
     """``deploy/nginx/replicas.py`` as the docs run it, with its output collected."""
 
     def __init__(self, config: Path, run_dir: Path, replicas: int = 2) -> None:
-        self.port, self.rest_port = free_port(), free_port()
         self.replica_port = free_port_block(2 * replicas)
+        block = range(self.replica_port, self.replica_port + 2 * replicas)
+        self.port, self.rest_port = free_ports(2)
+        while self.port in block or self.rest_port in block:
+            self.port, self.rest_port = free_ports(2)
         self.run_dir = run_dir
         self.count = replicas
         args = [

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 import pipeserve
-from tests.server.conftest import free_port
+from pipeserve.clients.local_server import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 300.0
@@ -66,7 +66,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``pipeserve`` with no flags but ports, started in an empty folder; its gRPC address."""
     empty = tmp_path_factory.mktemp("empty")
-    grpc_port, rest_port = free_port(), free_port()
+    grpc_port, rest_port = free_ports(2)
     log = empty.parent / "pipeserve-installed.log"
     started = time.monotonic()
     with open(log, "wb") as out:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,16 +16,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pipeserve.clients.local_server import free_ports
+
 from .graphs import write_config
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+START_TIMEOUT = 240.0
+"""A hang guard for a process of this project to come up: a server (imports, model compiles)
+or a command. On the 2-core box at load average 10-14 a server took up to 52 s, a command
+that only parsed its flags 28 s; a process that fails exits and is reported at once."""
 
 
 def read_metric(rest_url: str, metric: str, **labels: str) -> float:
@@ -53,8 +51,7 @@ class ServerProcess:
             True if rest_ca is None else ssl.create_default_context(cafile=rest_ca)
         )
         self.scheme = "http" if rest_ca is None else "https"
-        self.grpc_port = free_port()
-        self.rest_port = free_port()
+        self.grpc_port, self.rest_port = free_ports(2)
         self.log_path = Path(tempfile.gettempdir()) / f"pipeserve-server-{self.grpc_port}.log"
         args = [
             sys.executable,

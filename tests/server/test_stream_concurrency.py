@@ -104,22 +104,30 @@ async def test_graph_that_falls_behind_stops_the_server_reading_and_drops_nothin
 
 
 def test_client_that_vanishes_mid_stream_leaves_nothing_behind(server: ServerProcess) -> None:
+    # It vanishes once the first of its 20 frames is answered (~1 s of work left): the
+    # server surely holds its stream and graph, however long the start took.
     client = (
-        "import os, numpy as np, tritonclient.grpc as g\n"
+        "import os, threading, numpy as np, tritonclient.grpc as g\n"
         f"c = g.InferenceServerClient('{server.grpc_url}')\n"
-        "c.start_stream(callback=lambda result, error: None)\n"
+        "answered = threading.Event()\n"
+        "c.start_stream(callback=lambda result, error: answered.set())\n"
         "for _ in range(20):\n"
         "    x = g.InferInput('in', [512, 512], 'UINT8')\n"
         "    x.set_data_from_numpy(np.zeros((512, 512), np.uint8))\n"
         "    c.async_stream_infer('slow', [x])\n"
-        "import time; time.sleep(0.5)\n"
-        "os._exit(0)\n"
+        "os._exit(0 if answered.wait(60) else 3)\n"
     )
 
     def vanish_twice() -> None:
         for _ in range(2):
             subprocess.run([sys.executable, "-c", client], cwd=REPO, check=True, timeout=60)
-        assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0, timeout=10)
+        assert wait_for(released, timeout=10)
+
+    def released() -> bool:
+        return (
+            server.metric("pipeserve_streams_open") == 0
+            and server.metric("pipeserve_graph_threads") == 0
+        )
 
     vanish_twice()  # warm-up: the server's shared worker pool reaches its working size
     baseline = server.threads()

@@ -14,6 +14,8 @@ from tritonclient.grpc import service_pb2 as pb
 
 from pipeserve.server.grpc.wire import split_field
 
+from .conftest import START_TIMEOUT
+
 RAW = pb.ModelInferRequest.RAW_INPUT_CONTENTS_FIELD_NUMBER
 
 
@@ -77,4 +79,4 @@ assert isinstance(convert.parse(data[:-1]), Exception)  # malformed: a request e
 
 
 def test_the_converter_decodes_a_frame_from_the_received_bytes_without_a_copy() -> None:
-    subprocess.run([sys.executable, "-c", CONVERTER_CHECK], check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", CONVERTER_CHECK], check=True, timeout=START_TIMEOUT)

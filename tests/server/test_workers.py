@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from tritonclient.utils import InferenceServerException
 
-from .conftest import REPO, ServerProcess, wait_for
+from .conftest import REPO, START_TIMEOUT, ServerProcess, wait_for
 from .graphs import GRAPHS, write_config
 from .streams import Stream, status_of
 
@@ -78,7 +78,7 @@ def workers(config: Path) -> Iterator[ServerProcess]:
         *("--workers", "2", "--max_streams", str(MAX_STREAMS), "--log_level", "INFO"),
         *("--file_system_poll_wait_seconds", "0.1"),
     )
-    assert wait_for(lambda: "2 workers serving" in proc.log, timeout=90), proc.log
+    assert wait_for(lambda: "2 workers serving" in proc.log, timeout=START_TIMEOUT), proc.log
     yield proc
     proc.stop()
 
@@ -149,7 +149,7 @@ def test_a_killed_worker_is_restarted_and_the_server_keeps_serving(
     ]
     # the dead worker's streams no longer count as open, nor against --max_streams
     assert wait_for(lambda: workers.metric("pipeserve_streams_open") == len(survivors))
-    assert wait_for(lambda: workers.log.count("serving (pid") == 3, timeout=60)
+    assert wait_for(lambda: workers.log.count("serving (pid") == 3, timeout=START_TIMEOUT)
     fresh = open_streams(workers, 16)
     assert {serving_pid(s) for s in fresh} == worker_pids(workers)
     assert close_all(fresh) + close_all(survivors) == []
@@ -192,7 +192,7 @@ def test_a_port_held_by_another_process_is_a_clear_start_up_error(config: Path) 
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=START_TIMEOUT,
         )
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port} for gRPC: address already in use" in result.stderr
