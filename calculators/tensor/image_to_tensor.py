@@ -43,14 +43,7 @@ from pipeserve.graphs import (
     register_calculator,
 )
 
-from .image_crop import (
-    crop_to_uint8,
-    pad_roi,
-    roi_from_norm_rect,
-    roi_to_image_matrix,
-    to_tensor,
-    value_lut,
-)
+from .image_crop import CropPlanner, crop_to_uint8, to_tensor, value_lut
 from .warp_maps import PerspectiveWarp
 
 Options = image_to_tensor_calculator_pb2.ImageToTensorCalculatorOptions
@@ -91,6 +84,7 @@ class ImageToTensorCalculator(Calculator):
         self.padding_out = cc.outputs.has("LETTERBOX_PADDING")
         self.matrix_out = cc.outputs.has("MATRIX")
         self.warp = PerspectiveWarp()
+        self.planner = CropPlanner(self.width, self.height, self.keep_aspect_ratio)
 
     def process(self, cc: CalculatorContext) -> None:
         image_packet = cc.inputs["IMAGE"]
@@ -108,13 +102,14 @@ class ImageToTensorCalculator(Calculator):
         if image.dtype != np.uint8 or image.ndim not in (2, 3):
             raise ValueError(f"expected a uint8 HWC or HW image, got {image.dtype} {image.shape}")
         height, width = image.shape[:2]
-        roi = roi_from_norm_rect(rect, width, height)
-        out_w, out_h = self.width or width, self.height or height
-        roi, padding = pad_roi(roi, out_w, out_h, self.keep_aspect_ratio)
+        plan = self.planner(rect, width, height)
         if self.padding_out:
-            cc.outputs["LETTERBOX_PADDING"].add(padding)
+            cc.outputs["LETTERBOX_PADDING"].add(plan.padding)
         if self.matrix_out:
-            cc.outputs["MATRIX"].add(roi_to_image_matrix(roi, width, height))
-        crop = crop_to_uint8(image, roi, out_w, out_h, self.zero_border, self.warp)
+            cc.outputs["MATRIX"].add(plan.matrix)
+        out_w, out_h = self.width or width, self.height or height
+        crop = crop_to_uint8(
+            image, plan.roi, out_w, out_h, self.zero_border, self.warp, plan.perspective
+        )
         tensor = to_tensor(crop, self.lut)
         cc.outputs[self.tensor_tag].add([tensor] if self.tensor_tag == "TENSORS" else tensor)

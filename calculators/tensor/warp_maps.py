@@ -60,6 +60,10 @@ def reading_box(xy: np.ndarray, width: int, height: int) -> tuple[slice, slice]:
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
+WarpKey = tuple[bytes, tuple[int, int], tuple[int, ...]]
+"""A transform's bytes, the output size and the image's height and width."""
+
+
 class KeptMaps:
     """The maps of one transform, and the same maps cut to the box that reads the image
     (a letterbox's padding is not remapped: with a zero border it is zeros)."""
@@ -70,30 +74,40 @@ class KeptMaps:
         self.cut_xy = np.ascontiguousarray(self.xy[self.rows, self.cols])
         self.cut_fraction = np.ascontiguousarray(self.fraction[self.rows, self.cols])
         self.whole = self.cut_fraction.shape == self.fraction.shape
+        self._out: tuple[tuple[object, ...], np.ndarray] | None = None
 
     def remap(self, image: np.ndarray, border: int) -> np.ndarray:
+        """The warped image, in a buffer kept for the next call (it overwrites it)."""
+        out = self._buffer(image, border)
         if self.whole or border != cv2.BORDER_CONSTANT:
-            return cv2.remap(image, self.xy, self.fraction, cv2.INTER_LINEAR, borderMode=border)
-        out = np.zeros(self.fraction.shape + image.shape[2:], image.dtype)
-        if self.cut_fraction.size:
-            out[self.rows, self.cols] = cv2.remap(
-                image, self.cut_xy, self.cut_fraction, cv2.INTER_LINEAR, borderMode=border
-            )
+            cv2.remap(image, self.xy, self.fraction, cv2.INTER_LINEAR, out, border)
+        elif self.cut_fraction.size:  # only the box of ``out`` that reads the image
+            cut = out[self.rows, self.cols]
+            cv2.remap(image, self.cut_xy, self.cut_fraction, cv2.INTER_LINEAR, cut, border)
         return out
+
+    def _buffer(self, image: np.ndarray, border: int) -> np.ndarray:
+        """The output buffer for these channels, type and border; zeros when made (with a
+        zero border, the part outside the box is never written)."""
+        key = (image.shape[2:], image.dtype, border)
+        if self._out is None or self._out[0] != key:
+            self._out = (key, np.zeros(self.fraction.shape + image.shape[2:], image.dtype))
+        return self._out[1]
 
 
 class PerspectiveWarp:
     """warpPerspective (INTER_LINEAR) that keeps the maps of a transform seen twice in a
-    row. One per node (not shared between threads)."""
+    row. One per node (not shared between threads); an image it returns from kept maps is
+    overwritten by its next call."""
 
     def __init__(self) -> None:
-        self._last: bytes | None = None
-        self._maps: tuple[bytes, KeptMaps] | None = None
+        self._last: WarpKey | None = None
+        self._maps: tuple[WarpKey, KeptMaps] | None = None
 
     def __call__(
         self, image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], border: int
     ) -> np.ndarray:
-        key = matrix.tobytes() + np.array(size + image.shape[:2], np.int64).tobytes()
+        key = (matrix.tobytes(), size, image.shape[:2])
         if self._maps is not None and self._maps[0] == key:
             return self._maps[1].remap(image, border)
         if key == self._last:

@@ -22,8 +22,10 @@ Real = float | np.floating
 
 
 def _libm_function(name: str, arity: int) -> Callable[..., float]:
-    """The C library's float function ``name`` (what MediaPipe's float math calls)."""
-    function = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name)
+    """The C library's float function ``name`` (what MediaPipe's float math calls), called
+    without releasing the GIL (``PyDLL``): each call takes nanoseconds, and a release would
+    hand the GIL to a waiting thread and wait to get it back."""
+    function = getattr(ctypes.PyDLL(ctypes.util.find_library("m")), name)
     function.restype = ctypes.c_float
     function.argtypes = [ctypes.c_float] * arity
     return function

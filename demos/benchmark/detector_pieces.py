@@ -49,9 +49,8 @@ def capture(graph_text: str, frames: list[np.ndarray]) -> tuple[Any, dict[str, d
 def stage_calls(graph_text: str, frames: list[np.ndarray]) -> dict[str, Callable[[int], Any]]:
     """Per stage, ``call(t)``: the stage's function on frame t's captured input."""
     from pipeserve.calculators.tensor.image_crop import (
+        CropPlanner,
         crop_to_uint8,
-        pad_roi,
-        roi_from_norm_rect,
         to_tensor,
         value_lut,
     )
@@ -67,12 +66,13 @@ def stage_calls(graph_text: str, frames: list[np.ndarray]) -> dict[str, Callable
     options = {n.contract.calculator: n.contract.options for n in spec.nodes}
     crop_options = options["ImageToTensorCalculator"]
     size = (crop_options.output_tensor_width, crop_options.output_tensor_height)
-    warp, lut = PerspectiveWarp(), value_lut(-1.0, 1.0)
+    warp, lut, planner = PerspectiveWarp(), value_lut(-1.0, 1.0), CropPlanner(*size, True)
 
     def crop(t: int) -> np.ndarray:
-        height, width = frames[t].shape[:2]
-        roi, _ = pad_roi(roi_from_norm_rect(None, width, height), *size, True)
-        return to_tensor(crop_to_uint8(frames[t], roi, *size, True, warp), lut)
+        plan = planner(None, frames[t].shape[1], frames[t].shape[0])
+        return to_tensor(
+            crop_to_uint8(frames[t], plan.roi, *size, True, warp, plan.perspective), lut
+        )
 
     decoder = TensorsToDetectionsCalculator()
     none = TagMap([])

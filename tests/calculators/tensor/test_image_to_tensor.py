@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import pickle
 
 import mediapipe as mp
 import numpy as np
@@ -11,7 +13,12 @@ from mp_oracle import proto, rect_to_proto, run_mediapipe
 
 import pipeserve.calculators  # noqa: F401  (registers the calculators)
 from pipeserve.calculators.formats import NormalizedRect
-from pipeserve.calculators.tensor.image_crop import RotatedRect, pad_roi, roi_to_image_matrix
+from pipeserve.calculators.tensor.image_crop import (
+    CropPlanner,
+    RotatedRect,
+    pad_roi,
+    roi_to_image_matrix,
+)
 from pipeserve.errors import NodeError
 from pipeserve.graphs.testing import CalculatorRunner
 
@@ -99,6 +106,36 @@ def test_whole_image_letterbox_padding_and_zero_border(grace_hopper):
     tensor = out["t"][0].value[0][0]
     assert np.all(tensor[:, :3] == -1.0)  # zero pixels → range min
     assert not np.all(tensor[:, 32] == -1.0)
+
+
+def test_a_kept_crop_plan_is_used_only_for_the_same_float32_rect_and_image_size():
+    """The plan is kept while the rect's float32 values and the image size repeat; a
+    change, even only of a zero's sign or of a value float32 tells apart, makes a new one."""
+    rects = [
+        None,
+        None,
+        NormalizedRect(0.4, 0.5, 0.7, 0.5, 0.0),
+        NormalizedRect(0.4, 0.5, 0.7, 0.5, -0.0),  # cos/sin of -0.0: signed zeros
+        NormalizedRect(np.float32(0.4), 0.5, 0.7, 0.5, -0.0),  # the same float32 values
+        NormalizedRect(0.4 + 1e-7, 0.5, 0.7, 0.5, -0.0),  # a float32 ulp further
+    ]
+    sizes = [(640, 480), (640, 480), (640, 480), (640, 480), (640, 480), (640, 480)]
+    planner = CropPlanner(192, 192, True)
+    plans = [planner(rect, *size) for rect, size in zip(rects, sizes, strict=True)]
+    plans.append(planner(None, 480, 640))
+    assert [p is q for p, q in itertools.pairwise(plans)] == [
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+    for plan, rect, size in zip(plans, [*rects, None], [*sizes, (480, 640)], strict=True):
+        fresh = CropPlanner(192, 192, True).plan(rect, *size)
+        assert pickle.dumps(plan) == pickle.dumps(fresh)
+        assert not plan.matrix.flags.writeable
+    assert pickle.dumps(plans[2].matrix) != pickle.dumps(plans[3].matrix)
 
 
 def test_matrix_maps_tensor_corners_to_the_rotated_roi_corners():

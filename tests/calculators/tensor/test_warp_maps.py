@@ -72,3 +72,21 @@ def test_a_letterbox_remaps_only_the_part_that_reads_the_image(astronaut, roi_si
     cut = np.zeros((192, 192), bool)
     cut[kept.rows, kept.cols] = True
     assert expected[~cut].max() == 0 and expected[cut].max() > 0
+
+
+def test_kept_maps_changing_border_or_channels_leave_nothing_behind(astronaut):
+    """The kept output buffer is per border and channels: a replicated border's padding
+    or another image's pixels never show through a later zero-border letterbox."""
+    image = np.ascontiguousarray(astronaut[:480, :400])
+    pictures = {3: image, 4: cv2.cvtColor(image, cv2.COLOR_RGB2RGBA), 1: image[:, :, 1].copy()}
+    src = cv2.boxPoints(((200, 240), (480, 480), 0.0)).astype(np.float32)
+    dst = np.array([[0, 96], [0, 0], [96, 0], [96, 96]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    warp = PerspectiveWarp()
+    for channels, border in [(3, 1), (3, 0), (3, 1), (3, 0), (4, 0), (1, 0), (3, 0), (3, 1)]:
+        picture = pictures[channels]
+        expected = cv2.warpPerspective(
+            picture, matrix, (96, 96), flags=cv2.INTER_LINEAR, borderMode=border
+        )
+        np.testing.assert_array_equal(warp(picture, matrix, (96, 96), border), expected)
+    assert warp._maps is not None
