@@ -95,7 +95,7 @@ def perspective_matrix(roi: RotatedRect, tensor_width: int, tensor_height: int) 
         [[0, tensor_height], [0, 0], [tensor_width, 0], [tensor_width, tensor_height]],
         np.float32,
     )
-    return cv2.getPerspectiveTransform(src.astype(np.float32), dst)
+    return cv2.getPerspectiveTransform(src, dst)  # boxPoints gives float32 already
 
 
 def crop_to_uint8(

@@ -271,22 +271,29 @@ def test_independent_nodes_run_in_parallel_and_each_node_in_order():
 
 
 def test_full_queues_block_or_fail_fast_and_memory_stays_bounded():
+    # Each call waits at the barrier until the test lets it go, so the queue is surely full
+    # when the test pushes without waiting (a timed delay left room whenever the pushing
+    # thread was descheduled longer than one call).
+    barrier = threading.Barrier(2)
     text = (
-        'input_stream: "in" output_stream: "out" max_queue_size: 3 input_side_packet: "d" '
+        'input_stream: "in" output_stream: "out" max_queue_size: 3 input_side_packet: "b" '
         'node { calculator: "TestSlowCalculator" input_stream: "IN:in" output_stream: "OUT:out" '
-        'input_side_packet: "DELAY:d" }'
+        'input_side_packet: "BARRIER:b" }'
     )
-    graph = _graph(text, {"d": 0.05})
+    graph = _graph(text, {"b": barrier})
     got: list[Packet] = []
     graph.observe_output_stream("out", got.append)
     for t in range(4):
-        graph.add_packet("in", Packet(t, t))
+        graph.add_packet("in", Packet(t, t))  # 0 held in the node's call, 1..3 queued
     with pytest.raises(QueueFullError, match="input queues are full"):
         graph.add_packet("in", Packet(99, 99), timeout=0)
+    calls = threading.Thread(target=lambda: [barrier.wait(timeout=10) for _ in range(14)])
+    calls.start()
     for t in range(100, 110):
         graph.add_packet("in", Packet(t, t))  # waits for room
     graph.close_all_input_streams()
     graph.wait_until_done(10)
+    calls.join()
     assert stamps(got) == [0, 1, 2, 3, *range(100, 110)]
     assert max(graph.queue_peaks().values()) <= 3
 

@@ -144,18 +144,27 @@ def test_metrics_count_streams_and_unary_calls(server: ServerProcess, http: http
 
 
 def test_client_leaving_an_sse_stream_cancels_its_graph(server: ServerProcess) -> None:
-    body = {"inputs": [{"name": "in", "shape": [1], "datatype": "INT64", "data": [0]}]}
-    assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0)
+    # `crawl`: 100 packets passed on 0.1 s apart (steps a cancel can stop), a 10 s graph run,
+    # so "cancelled" (released at once) is told from "ran to its end" (released 10 s later)
+    # whatever the machine's load.
+    body = {"inputs": [{"name": "in", "shape": [2], "datatype": "FP32", "data": [100, 0]}]}
+
+    def released() -> bool:
+        return (
+            server.metric("pipeserve_streams_open") == 0
+            and server.metric("pipeserve_graph_threads") == 0
+            and server.metric("pipeserve_graphs_live") == 0
+        )
+
+    assert wait_for(released)
     baseline = server.threads()
     with (
         httpx.Client(base_url=server.rest_url, timeout=20) as http,
-        connect_sse(http, "POST", "/v2/models/ticker/infer_stream", json=body) as source,
+        connect_sse(http, "POST", "/v2/models/crawl/infer_stream", json=body) as source,
     ):
         events = source.iter_sse()
         assert [json.loads(next(events).data)["outputs"][0]["data"] for _ in range(2)] == [[0], [1]]
-        assert server.metric("pipeserve_streams_open", name="ticker") == 1
-    # The client left after 2 of 40 ticks: the graph must go before it would have finished.
-    assert wait_for(lambda: server.metric("pipeserve_streams_open") == 0, timeout=1.5)
-    assert wait_for(lambda: server.metric("pipeserve_graph_threads") == 0, timeout=10)
-    assert server.metric("pipeserve_graphs_live") == 0
+        assert server.metric("pipeserve_streams_open", name="crawl") == 1
+    # The client left after 2 of 100 ticks: the graph must go long before its 10 s end.
+    assert wait_for(released, timeout=5)
     assert server.threads() <= baseline + 1  # the pool for blocking calls may keep one more
