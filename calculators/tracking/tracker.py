@@ -51,7 +51,7 @@ class TrackerConfig:
     (only where a track or a detection has more than one candidate)."""
     min_hits: int = 3
     """Consecutive detections that confirm a new track (it gets its ID then)."""
-    confirm_score: float = 0.8
+    confirm_score: float = 0.75
     """A new track whose latest detection scores at least this is confirmed at once."""
     max_age: int = 60
     """Frames an unseen confirmed track is still matched by motion."""

@@ -123,14 +123,45 @@ def median_us(call: Callable[[int], Any], count: int, idle_s: float, passes: int
     return statistics.median(times) / 1e3
 
 
+def crop_floor(frames: list[np.ndarray], crop: Callable[[int], Any]) -> Callable[[int], Any]:
+    """``call(t)``: only the crop's two OpenCV calls (the remap over kept maps into a kept
+    buffer, then the float LUT), the least a byte-identical crop can cost; it must give the
+    crop stage's tensor, frame by frame."""
+    import cv2
+
+    from pipeserve.calculators.tensor.image_crop import CropPlanner, value_lut
+    from pipeserve.calculators.tensor.warp_maps import KeptMaps
+
+    _, height, width, channels = crop(0).shape
+    plan = CropPlanner(width, height, True)(None, frames[0].shape[1], frames[0].shape[0])
+    kept = KeptMaps(plan.perspective, (width, height), frames[0].shape[:2])
+    buffer = np.zeros((height, width, channels), np.uint8)
+    cut, lut = buffer[kept.rows, kept.cols], value_lut(-1.0, 1.0)
+
+    def call(t: int) -> np.ndarray:
+        cv2.remap(frames[t], kept.cut_xy, kept.cut_fraction, cv2.INTER_LINEAR, cut, 0)
+        return cv2.LUT(buffer, lut)
+
+    for t in range(len(frames)):
+        if not np.array_equal(call(t), crop(t)[0]):
+            raise AssertionError(f"the crop's OpenCV calls alone differ at frame {t}")
+    return call
+
+
 def report(graph_text: str, frames: list[np.ndarray], idle_ms: float) -> str:
-    """A table: each stage's median CPU hot and after ``idle_ms`` of sleep, and the sums."""
+    """A table: each stage's median CPU hot and after ``idle_ms`` of sleep, their sum, the
+    four in a row after one idle gap (as a graph worker runs them: one wake-up per frame),
+    and the crop's floor (``crop_floor``)."""
     calls = stage_calls(graph_text, frames)
-    lines = [f"{'stage':<22}{'hot us':>9}{f'after {idle_ms:g} ms idle':>22}"]
-    hot_sum = idle_sum = 0.0
-    for name, call in calls.items():
+    lines = [f"{'stage':<30}{'hot us':>9}{f'after {idle_ms:g} ms idle':>22}"]
+
+    def row(name: str, call: Callable[[int], Any]) -> tuple[float, float]:
         hot, idle = median_us(call, len(frames), 0.0), median_us(call, len(frames), idle_ms / 1e3)
-        hot_sum, idle_sum = hot_sum + hot, idle_sum + idle
-        lines.append(f"{name:<22}{hot:>9.1f}{idle:>22.1f}")
-    lines.append(f"{'all four':<22}{hot_sum:>9.1f}{idle_sum:>22.1f}")
+        lines.append(f"{name:<30}{hot:>9.1f}{idle:>22.1f}")
+        return hot, idle
+
+    sums = [row(name, call) for name, call in calls.items()]
+    lines.append(f"{'all four':<30}{sum(h for h, _ in sums):>9.1f}{sum(i for _, i in sums):>22.1f}")
+    row("all four in a row", lambda t: [call(t) for call in calls.values()])
+    row("crop floor (remap + LUT)", crop_floor(frames, calls["ImageToTensor"]))
     return "\n".join(lines)

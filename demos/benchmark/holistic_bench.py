@@ -12,6 +12,7 @@ same frames and prints the median of each figure over the rounds:
   ``GraphStream`` sending frames and collecting results; the frames are rendered before
   the rounds), which runs on the same cores, so server + client is the whole budget; and
   the responses received per frame (one per output packet the client asked for);
+- the machine's CPUs in those windows (``/proc/stat``): idle, other processes, stolen;
 - GIL-held ms per frame in the server over 1 stream, sampled by ``py-spy record --gil``
   in a separate pass (``n/a`` when ``py-spy`` is not installed or cannot attach);
 - the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's;
@@ -53,8 +54,11 @@ from pipeserve.clients.video import open_source
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from process_stats import (
     GilSampler,
+    MachineShares,
     cpu_seconds,
     load_average,
+    machine_shares,
+    machine_ticks,
     process_cpu_seconds,
     thread_cpu_seconds,
 )
@@ -94,7 +98,8 @@ class Rate:
     the server's main thread's share of it (the event loop: gRPC, requests in, responses
     out, nodes run as a frame is pushed); ``client_ms``: this process's CPU per frame (the
     client side); ``messages``: responses received per frame (one per output packet);
-    ``strays``: results at timestamps no frame was sent at."""
+    ``strays``: results at timestamps no frame was sent at; ``machine``: what all CPUs did
+    meanwhile."""
 
     fps: float
     cpu_ms: float
@@ -102,6 +107,7 @@ class Rate:
     client_ms: float = 0.0
     messages: float = 0.0
     strays: int = 0
+    machine: MachineShares | None = None
 
 
 def load_frames(args: argparse.Namespace) -> list[np.ndarray]:
@@ -176,19 +182,20 @@ def run_streams(
     me = os.getpid()
     with watch or nullcontext():
         started, cpu, loop = time.perf_counter(), cpu_seconds(pid), thread_cpu_seconds(pid)
-        client = process_cpu_seconds(me)
+        client, ticks = process_cpu_seconds(me), machine_ticks()
         for thread in threads:
             thread.join()
         wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
         loop = thread_cpu_seconds(pid) - loop
         client = process_cpu_seconds(me) - client
+        machine = machine_shares(ticks, machine_ticks(), cpu + client)
     missing = [len(frames) - len(frames_answered) for frames_answered in answered]
     if any(missing):
         raise RuntimeError(f"frames not answered per stream: {missing}")
     counted = streams * (len(frames) - 1)
     per_frame = [1e3 * seconds / counted for seconds in (cpu, loop, client)]
     per_frame.append(sum(messages) / (streams * len(frames)))
-    return Rate(counted / wall, *per_frame, strays=sum(strays))
+    return Rate(counted / wall, *per_frame, strays=sum(strays), machine=machine)
 
 
 def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> float | None:
@@ -280,6 +287,11 @@ class Figures:
         two_total = median([r.two.cpu_ms + r.two.client_ms for r in rounds])
         messages = median([r.one.messages for r in rounds])
         gil = median([r.gil_ms for r in rounds])
+
+        def share(streams: int, field: str) -> float:  # median % of the machine's CPU time
+            machines = [(r.one if streams == 1 else r.two).machine for r in rounds]
+            return 100 * statistics.median(getattr(m, field) for m in machines if m)
+
         gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
         lines = [
             f"median of {len(rounds)} paired rounds; window {window} per stream",
@@ -290,6 +302,11 @@ class Figures:
             f"client (this process) CPU: 1 stream {one_client:4.1f} ms/frame, 2 streams"
             f" {two_client:4.1f}; server + client {one_total:5.1f} / {two_total:5.1f} ms/frame;"
             f" {messages:.1f} responses/frame",
+            "machine CPUs in those windows, 1 / 2 streams: "
+            + "; ".join(
+                f"{name} {share(1, field):.1f} / {share(2, field):.1f} %"
+                for name, field in (("idle", "idle"), ("others", "others"), ("steal", "steal"))
+            ),
         ]
         if all(r.mediapipe is not None for r in rounds):
             theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]

@@ -8,7 +8,8 @@
   when one of its threads holds the GIL; ``held_seconds`` afterwards (None without a
   working py-spy, next to this Python or on PATH, or when it may not attach);
 - ``load_average()``: the machine's 1, 5 and 15 minute load, to print with figures taken
-  on a shared machine.
+  on a shared machine; ``machine_ticks()`` and ``machine_shares(...)``: what all CPUs did
+  over a span (idle, stolen by the hypervisor, busy in other processes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -53,6 +55,31 @@ def _stat_cpu(stat: Path) -> float:
 def load_average() -> str:
     """``"1m 5m 15m"`` load averages of this machine."""
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+@dataclass(frozen=True)
+class MachineShares:
+    """Shares of all CPUs' time over a span: ``idle`` (idle or waiting for I/O), ``steal``
+    (taken by the hypervisor) and ``others`` (busy, but not in the processes measured)."""
+
+    idle: float
+    steal: float
+    others: float
+
+
+def machine_ticks() -> list[int]:
+    """All CPUs' user, nice, system, idle, iowait, irq, softirq and steal ticks so far."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def machine_shares(before: list[int], after: list[int], measured_seconds: float) -> MachineShares:
+    """What the CPUs did between two ``machine_ticks()``, ``measured_seconds`` of CPU
+    being the measured processes' own."""
+    ticks = [b - a for a, b in zip(before, after, strict=True)]
+    total = max(sum(ticks), 1)
+    idle, steal = ticks[3] + ticks[4], ticks[7]
+    others = total - idle - steal - measured_seconds * os.sysconf("SC_CLK_TCK")
+    return MachineShares(idle / total, steal / total, max(others, 0) / total)
 
 
 def find_py_spy() -> str | None:

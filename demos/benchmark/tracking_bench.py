@@ -49,6 +49,8 @@ output_stream: "detections"
 node { calculator: "FaceDetectionFullRangeCpu" input_stream: "IMAGE:image"
        output_stream: "DETECTIONS:detections" }
 """
+GOAL = 1.3
+"""The issue's goal: the detector graph's CPU per frame over its model's alone."""
 Tracker = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 """(frame, boxes [N, 4] px, scores [N]) -> rows [M, 6]: id, x, y, w, h, score (px)."""
 
@@ -169,7 +171,7 @@ def print_detector(detector: DetectorTiming, frames: int) -> None:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
         "face detector in-process (median per frame, best of 3 passes): graph "
         f"{detector.graph_ms:.2f} ms, its model alone {detector.model_ms:.2f} ms: "
-        f"{detector.ratio:.2f}x the model (goal <= 1.3x)\n"
+        f"{detector.ratio:.2f}x the model (goal <= {GOAL}x)\n"
         f"  process CPU: graph {detector.graph_cpu_ms:.2f} ms, model alone "
         f"{detector.model_cpu_ms:.2f} ms: {detector.cpu_ratio:.2f}x; per node:"
     )
@@ -267,10 +269,13 @@ def main() -> None:
     height, width = frames[0].shape[:2]
 
     if args.detector_only or args.pieces:
-        print_detector(detect(frames)[1], args.frames)
+        detector = detect(frames)[1]
+        print_detector(detector, args.frames)
     if args.pieces:
         print("the detector's work outside inference, alone on one thread (thread CPU, median):")
         print(detector_pieces.report(DETECTOR_GRAPH, frames[:120], args.idle_ms))
+        budget = 1000 * (GOAL - 1.0) * detector.model_cpu_ms
+        print(f"{GOAL}x the model alone leaves {budget:.0f} us per frame outside it")
     if args.detector_only or args.pieces:
         return
     tracked, stream_fps = stream_graph(frames)

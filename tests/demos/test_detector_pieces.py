@@ -28,6 +28,11 @@ def test_each_stage_alone_gives_what_its_node_emitted_and_is_timed(frames):
     table = detector_pieces.report(tracking_bench.DETECTOR_GRAPH, frames, idle_ms=1.0)
     rows = table.splitlines()
     assert [r.split()[0] for r in rows[1:5]] == list(detector_pieces.STAGES)
+    assert [r[:30].strip() for r in rows[5:]] == [
+        "all four",
+        "all four in a row",
+        "crop floor (remap + LUT)",  # checked against the crop stage, frame by frame
+    ]
     assert all(float(r.split()[-1]) > 0 for r in rows[1:])
 
 

@@ -87,7 +87,7 @@ def test_graph_output_equals_the_tracker_for_automatic_and_microsecond_timestamp
 
 
 def test_options_reach_the_tracker(crossing: Clip) -> None:
-    # the oracle's 0.9 confirms a track at once by default (confirm_score 0.8)
+    # the oracle's 0.9 confirms a track at once by default (confirm_score 0.75)
     options = "options { [pipeserve.ObjectTrackerCalculatorOptions.ext] { confirm_score: 1.0 } }"
     out = run_graph(GRAPH % options, feed(crossing, [0, 1, 2]))
     assert [len(p.value) for p in out["tracked"]] == [0, 0, 2]

@@ -91,6 +91,17 @@ def test_unconfirmed_detections_are_not_reported() -> None:
     assert tracker.update(frame, np.zeros((0, 4)), np.zeros(0)) == []
 
 
+def test_a_new_face_detected_at_075_is_reported_at_once() -> None:
+    """A detection scoring 0.75-0.8 is sure enough to confirm a new track in its first frame."""
+    frame = np.zeros((100, 100, 3), np.uint8)
+    box = np.array([[10.0, 10.0, 20.0, 20.0]])
+    counts = {}
+    for sure in (0.8, TrackerConfig().confirm_score):
+        tracker = ObjectTracker(TrackerConfig(confirm_score=sure))
+        counts[sure] = [len(tracker.update(frame, box, np.array([0.77]))) for _ in range(3)]
+    assert counts == {0.8: [0, 0, 1], 0.75: [1, 1, 1]}
+
+
 def test_coasting_reports_the_predicted_box_for_a_few_frames() -> None:
     tracker = ObjectTracker(TrackerConfig(min_hits=1, max_coast_frames=2))
     frame = np.zeros((100, 100, 3), np.uint8)
