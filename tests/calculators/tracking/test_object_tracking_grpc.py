@@ -62,7 +62,6 @@ def assert_same_tracks(got: list[np.ndarray], want: list[np.ndarray]) -> None:
         np.testing.assert_allclose(g, w, atol=1e-5)
 
 
-@pytest.mark.timeout(120)
 def test_tracking_state_persists_across_a_streams_requests(server, crossing: Clip) -> None:
     got = streamed(server, crossing)
     assert_same_tracks(got, in_process(crossing))
@@ -75,14 +74,12 @@ def test_tracking_state_persists_across_a_streams_requests(server, crossing: Cli
     assert sum(len(rows) for rows in got) >= 100
 
 
-@pytest.mark.timeout(120)
 def test_state_is_gone_when_the_stream_ends(server, crossing: Clip) -> None:
     first = streamed(server, crossing)
     second = streamed(server, crossing)
     assert_same_tracks(second, first)
 
 
-@pytest.mark.timeout(120)
 def test_interleaved_streams_get_the_ids_they_get_alone(
     server, crossing: Clip, newcomer: Clip
 ) -> None:
@@ -106,7 +103,6 @@ def test_interleaved_streams_get_the_ids_they_get_alone(
         assert_same_tracks(by_timestamp(out, len(clip.frames)), want)
 
 
-@pytest.mark.timeout(120)
 def test_client_cli_writes_the_annotated_video_and_mot_results(
     server, crossing: Clip, tmp_path
 ) -> None:
