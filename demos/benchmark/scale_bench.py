@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from pipeserve.clients.local_server import LocalServer, free_port
+from pipeserve.clients.local_server import LocalServer, free_port, free_ports
 from pipeserve.clients.stream import GraphStream
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -103,7 +103,7 @@ def workers_server(config: Path, workers: int, log: Path) -> Iterator[tuple[str,
 @contextmanager
 def nginx_replicas(config: Path, replicas: int, run_dir: Path) -> Iterator[tuple[str, int]]:
     """``deploy/nginx/replicas.py`` with ``replicas`` replicas: nginx's gRPC address and pid."""
-    port, rest_port = free_port(), free_port()
+    port, rest_port = free_ports(2)
     script = REPO / "deploy" / "nginx" / "replicas.py"
     command = [sys.executable, str(script), "--replicas", str(replicas), "--port", str(port)]
     command += ["--rest_port", str(rest_port), "--replica_port", str(free_port() + 2)]

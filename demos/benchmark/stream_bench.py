@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeserve.clients.local_server import free_ports
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "demos" / "default" / "config.json"
 GRAPH = "passthrough"
@@ -84,12 +86,6 @@ async def _echo_serve(port: int) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_port(port: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -239,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_echo_serve(ns.echo_server))
         return
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    echo_port, ours_port = _free_port(), _free_port()
+    echo_port, ours_port = free_ports(2)
     echo = [sys.executable, __file__, "--echo-server", str(echo_port)]
     ours = [
         sys.executable,
