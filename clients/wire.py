@@ -21,6 +21,8 @@ from tritonclient.utils import (
     triton_to_np_dtype,
 )
 
+from pipeserve.parameters import set_parameter
+
 METHOD = "/inference.GRPCInferenceService/ModelStreamInfer"
 RAW_INPUT_CONTENTS = pb.ModelInferRequest.RAW_INPUT_CONTENTS_FIELD_NUMBER
 LENGTH_DELIMITED = 2
@@ -41,7 +43,7 @@ def encode_request(
     tensor.name, tensor.datatype = input_name, np_to_triton_dtype(array.dtype)
     tensor.shape.extend(array.shape)
     for key, value in parameters.items():
-        _set_parameter(head.parameters[key], value)
+        set_parameter(head.parameters[key], value)
     for name in outputs:
         head.outputs.add().name = name
     if tensor.datatype == "BYTES":
@@ -50,17 +52,6 @@ def encode_request(
     else:
         data = np.ascontiguousarray(array).reshape(-1).view(np.uint8).data
     return b"".join((head.SerializeToString(), RAW_KEY, _varint(data.nbytes), data))
-
-
-def _set_parameter(target: pb.InferParameter, value: Parameter) -> None:
-    if isinstance(value, bool):
-        target.bool_param = value
-    elif isinstance(value, int):
-        target.int64_param = value
-    elif isinstance(value, float):
-        target.double_param = value
-    else:
-        target.string_param = str(value)
 
 
 def _varint(value: int) -> bytes:

@@ -81,6 +81,9 @@ class TensorsToDetectionsCalculator(Calculator):
         self.min_score = options.min_score_thresh if options.HasField("min_score_thresh") else None
         if cc.input_side_packets.has("MIN_SCORE_THRESH"):
             self.min_score = as_scalar(cc.input_side_packets["MIN_SCORE_THRESH"], float)
+        # the float32 values ``one_class_scores`` compares with, rounded once
+        self.clip_f32 = None if self.clip is None else round_f32([self.clip])[0]
+        self.min_score_f32 = None if self.min_score is None else round_f32([self.min_score])[0]
         allowed = np.ones(options.num_classes, bool)
         if cc.input_side_packets.has("IGNORE_CLASSES"):
             allowed[list(cc.input_side_packets["IGNORE_CLASSES"])] = False
@@ -143,13 +146,12 @@ class TensorsToDetectionsCalculator(Calculator):
 
         The float32 steps of ``sigmoid``: ``expf`` as the double ``exp`` rounded to float32,
         then ``1 + e`` and ``1 / (1 + e)`` rounded to float32."""
-        if self.clip is not None:
-            (clip,) = round_f32([self.clip])
+        clip, cut = self.clip_f32, self.min_score_f32
+        if clip is not None:
             raw = [min(max(v, -clip), clip) for v in raw]
         exps = round_f32([math.exp(-v) if v > -700.0 else math.inf for v in raw])
         scores = round_f32([1.0 / v for v in round_f32([1.0 + e for e in exps])])
-        if self.min_score is not None:
-            (cut,) = round_f32([self.min_score])
+        if cut is not None:
             keep = [i for i, v in enumerate(scores) if v >= cut]
             if len(keep) < len(scores):
                 rows, scores = rows[keep], [scores[i] for i in keep]

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from google.protobuf.message import DecodeError
 
+from pipeserve.parameters import set_parameter
 from pipeserve.proto import grpc_service_pb2 as pb
 
 from ..codecs import encode_bytes
@@ -59,15 +60,7 @@ class ParametersConverter:
     @staticmethod
     def from_types(params: Mapping[str, ParamValue], target: Any) -> None:
         for key, value in params.items():
-            param = target[key]
-            if isinstance(value, bool):
-                param.bool_param = value
-            elif isinstance(value, int):
-                param.int64_param = value
-            elif isinstance(value, float):
-                param.double_param = value
-            else:
-                param.string_param = str(value)
+            set_parameter(target[key], value)
 
 
 @dataclass(frozen=True, slots=True)
