@@ -13,9 +13,13 @@ same frames and prints the median of each figure over the rounds:
   the rounds), which runs on the same cores, so server + client is the whole budget; and
   the responses received per frame (one per output packet the client asked for);
 - the machine's CPUs in those windows (``/proc/stat``): idle, other processes, stolen;
+- 2 streams again, each on its own server process (a second server serves the same
+  config): what the same work gives when the streams do not share one interpreter's GIL
+  (``--workers 2`` when the kernel puts the two connections on different workers);
 - GIL-held ms per frame in the server over 1 stream, sampled by ``py-spy record --gil``
   in a separate pass (``n/a`` when ``py-spy`` is not installed or cannot attach);
-- the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's;
+- the ratios: 2-stream and 1-stream fps over MediaPipe's, server CPU over MediaPipe's,
+  2 streams on 2 processes over MediaPipe's;
 - then the time to open a stream and get one result, and the server's resident memory
   with 0..N streams open (``/proc/<pid>/status``).
 
@@ -150,21 +154,22 @@ def run_mediapipe(frames: Sequence[np.ndarray]) -> Rate:
 
 
 def run_streams(
-    target: Target,
+    servers: Sequence[tuple[Target, int]],
     frames: Sequence[np.ndarray],
     streams: int,
-    pid: int,
     watch: AbstractContextManager[object] | None = None,
 ) -> Rate:
-    """``streams`` concurrent streams over all ``frames``, timed (and ``watch`` entered)
-    once each has its first result; fails unless every frame is answered."""
+    """``streams`` concurrent streams over all ``frames``, stream k to the k-th of
+    ``servers`` (a target and its server's pid, taken in turn), timed (and ``watch``
+    entered) once each has its first result; fails unless every frame is answered. CPU
+    figures add up over the servers."""
     start = threading.Barrier(streams + 1)
     answered: list[set[int]] = [set() for _ in range(streams)]
     strays = [0] * streams
     messages = [0] * streams
 
     def one(index: int) -> None:
-        with target.stream() as stream:
+        with servers[index % len(servers)][0].stream() as stream:
             results = stream.run(frames)
             first = next(results)
             start.wait()
@@ -179,14 +184,18 @@ def run_streams(
     for thread in threads:
         thread.start()
     start.wait(timeout=300)
-    me = os.getpid()
+    me, pids = os.getpid(), [pid for _, pid in servers[:streams]]
+
+    def server_cpu() -> tuple[float, float]:  # the processes', and their main threads'
+        return sum(map(cpu_seconds, pids)), sum(map(thread_cpu_seconds, pids))
+
     with watch or nullcontext():
-        started, cpu, loop = time.perf_counter(), cpu_seconds(pid), thread_cpu_seconds(pid)
+        started, (cpu, loop) = time.perf_counter(), server_cpu()
         client, ticks = process_cpu_seconds(me), machine_ticks()
         for thread in threads:
             thread.join()
-        wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
-        loop = thread_cpu_seconds(pid) - loop
+        wall, (cpu_after, loop_after) = time.perf_counter() - started, server_cpu()
+        cpu, loop = cpu_after - cpu, loop_after - loop
         client = process_cpu_seconds(me) - client
         machine = machine_shares(ticks, machine_ticks(), cpu + client)
     missing = [len(frames) - len(frames_answered) for frames_answered in answered]
@@ -201,18 +210,20 @@ def run_streams(
 def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> float | None:
     """GIL-held ms per frame in the server over one stream (None without py-spy)."""
     sampler = GilSampler(pid)
-    run_streams(target, frames, 1, pid, sampler)
+    run_streams([(target, pid)], frames, 1, sampler)
     held = sampler.held_seconds
     return None if held is None else 1e3 * held / (len(frames) - 1)
 
 
 @dataclass(frozen=True)
 class Round:
-    """One paired round: MediaPipe, then pipeserve over 1 and 2 streams."""
+    """One paired round: MediaPipe, then pipeserve over 1 and 2 streams, and 2 streams on
+    two server processes (one each: no GIL shared)."""
 
     mediapipe: Rate | None
     one: Rate
     two: Rate
+    apart: Rate
     gil_ms: float | None
 
 
@@ -279,6 +290,8 @@ class Figures:
         two = median([r.two.fps for r in rounds])
         one_cpu = median([r.one.cpu_ms for r in rounds])
         two_cpu = median([r.two.cpu_ms for r in rounds])
+        apart = median([r.apart.fps for r in rounds])
+        apart_cpu = median([r.apart.cpu_ms + r.apart.client_ms for r in rounds])
         one_loop = median([r.one.loop_ms for r in rounds])
         two_loop = median([r.two.loop_ms for r in rounds])
         one_client = median([r.one.client_ms for r in rounds])
@@ -288,9 +301,14 @@ class Figures:
         messages = median([r.one.messages for r in rounds])
         gil = median([r.gil_ms for r in rounds])
 
-        def share(streams: int, field: str) -> float:  # median % of the machine's CPU time
-            machines = [(r.one if streams == 1 else r.two).machine for r in rounds]
-            return 100 * statistics.median(getattr(m, field) for m in machines if m)
+        def share(rates: Sequence[Rate], field: str) -> float:  # median % of the CPU time
+            return 100 * statistics.median(getattr(r.machine, field) for r in rates if r.machine)
+
+        ones, twos, aparts = (
+            [r.one for r in rounds],
+            [r.two for r in rounds],
+            [r.apart for r in rounds],
+        )
 
         gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
         lines = [
@@ -304,9 +322,12 @@ class Figures:
             f" {messages:.1f} responses/frame",
             "machine CPUs in those windows, 1 / 2 streams: "
             + "; ".join(
-                f"{name} {share(1, field):.1f} / {share(2, field):.1f} %"
+                f"{name} {share(ones, field):.1f} / {share(twos, field):.1f} %"
                 for name, field in (("idle", "idle"), ("others", "others"), ("steal", "steal"))
             ),
+            f"pipeserve  2 streams on 2 server processes (one each, no GIL shared): {apart:6.1f}"
+            f" fps   server + client {apart_cpu:5.1f} ms/frame; machine idle"
+            f" {share(aparts, 'idle'):.1f} %",
         ]
         if all(r.mediapipe is not None for r in rounds):
             theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]
@@ -315,13 +336,15 @@ class Figures:
             paired = list(zip(rounds, theirs, strict=True))
             two_x = median([r.two.fps / m.fps for r, m in paired])
             one_x = median([r.one.fps / m.fps for r, m in paired])
+            apart_x = median([r.apart.fps / m.fps for r, m in paired])
             cpu_x = median([r.one.cpu_ms / m.cpu_ms for r, m in paired])
             lines += [
                 f"mediapipe  in-process: {fps:6.1f} fps   process CPU {cpu:5.1f} ms/frame",
                 f"ratios: 2-stream fps / mediapipe {two_x:.2f}; 1-stream fps / mediapipe"
-                f" {one_x:.2f}; server CPU / mediapipe CPU per frame {cpu_x:.2f}",
+                f" {one_x:.2f}; server CPU / mediapipe CPU per frame {cpu_x:.2f}; 2 streams on"
+                f" 2 processes / mediapipe {apart_x:.2f}",
             ]
-        strays = sum(r.one.strays + r.two.strays for r in rounds)
+        strays = sum(r.one.strays + r.two.strays + r.apart.strays for r in rounds)
         if strays:
             lines.append(f"results at timestamps no frame was sent at: {strays} in all rounds")
         per_extra = (rss[-1] - rss[1]) / max(len(rss) - 2, 1)
@@ -341,17 +364,24 @@ def measure(
     """Serve ``config`` in a subprocess (output to ``log``) and take every measurement."""
     expected = tuple(args.output_stream)
     optional = () if expected else PARTS
-    with LocalServer(config, log) as server:
-        server.wait_ready(server.ready_timeout, [args.graph])
-        target = Target(server.url, args.graph, args.input_stream, expected, optional, args.window)
+    second_log = log.with_name(f"second-{log.name}")
+    with LocalServer(config, log) as server, LocalServer(config, second_log) as second:
+        targets = []
+        for process in (server, second):
+            process.wait_ready(process.ready_timeout, [args.graph])
+            url, graph, window = process.url, args.graph, args.window
+            targets.append(Target(url, graph, args.input_stream, expected, optional, window))
+        target = targets[0]
+        alone, apart = [(target, server.pid)], [(target, server.pid), (targets[1], second.pid)]
         idle_rss = server.rss_bytes()
         rounds = []
         for _ in range(args.rounds):  # paired: both sides see the same machine load
             theirs = None if args.skip_mediapipe else run_mediapipe(frames)
-            one = run_streams(target, frames, 1, server.pid)
-            two = run_streams(target, frames, 2, server.pid)
+            one = run_streams(alone, frames, 1)
+            two = run_streams(alone, frames, 2)
+            split = run_streams(apart, frames, 2)
             gil = gil_ms_per_frame(target, frames, server.pid)
-            rounds.append(Round(theirs, one, two, gil))
+            rounds.append(Round(theirs, one, two, split, gil))
         opens = stream_open_seconds(target, frames[0], repeats=5)
         rss = rss_with_streams(server, target, frames[:5], args.streams)
     return Figures(rounds, opens, idle_rss, rss)

@@ -40,11 +40,14 @@ def test_the_benchmark_reports_rates_cpu_open_time_and_memory_per_stream():
     assert re.fullmatch(rf"{machine}; steal {share}", lines[6])
     two_streams = [float(v) for v in re.findall(r"/ (\d+\.\d) %", lines[6])]
     assert len(two_streams) == 3 and sum(two_streams) <= 100.5  # shares of the same time
-    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[7])
-    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[8])]
+    apart = rf"pipeserve  2 streams on 2 server processes \(one each, no GIL shared\): {NUMBER}"
+    apart += rf" fps   server \+ client {NUMBER} ms/frame; machine idle \d+\.\d %"
+    assert re.fullmatch(apart, lines[7])
+    assert re.fullmatch(r"stream open \+ first result: median \d+ ms .*; 5 streams\)", lines[8])
+    rss = [int(mib) for _, mib in re.findall(r"(\d+) open (\d+) MiB", lines[9])]
     assert len(rss) == 4 and all(v > 50 for v in rss)  # 0..3 streams open, a real process
-    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[8])
-    assert re.fullmatch(r"load average after: [\d.]+ [\d.]+ [\d.]+", lines[9])
+    assert re.search(r"per extra stream -?\d+\.\d MiB$", lines[9])
+    assert re.fullmatch(r"load average after: [\d.]+ [\d.]+ [\d.]+", lines[10])
 
 
 def test_a_window_too_small_for_optional_outputs_is_refused_before_anything_runs():
