@@ -8,6 +8,7 @@ Sends BYTES-sized tensors as fast as it can with up to ``WINDOW`` requests in fl
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 
@@ -39,6 +40,9 @@ def main(url: str, size: int) -> None:
     client.stop_stream(cancel_requests=True)
     client.close()
     print(sent, flush=True)
+    # no interpreter teardown: once, tritonclient's stream finalizer waited there forever for
+    # a lock of gRPC's response thread, which teardown had stopped while it held the lock
+    os._exit(0)
 
 
 if __name__ == "__main__":
