@@ -79,8 +79,18 @@ class BoxKalmanFilter:
     @property
     def box(self) -> np.ndarray:
         """The current estimate as ``[x, y, w, h]``."""
+        return np.array(self.box_values)
+
+    @property
+    def box_values(self) -> list[float]:
+        """``box`` as Python floats (many boxes make one array at once)."""
         cx, cy, w, h = self._pos
-        return np.array([cx - w / 2, cy - h / 2, w, h])
+        return [cx - w / 2, cy - h / 2, w, h]
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """The estimated width and height."""
+        return self._pos[2], self._pos[3]
 
     def __repr__(self) -> str:
         cx, cy, w, h = self._pos

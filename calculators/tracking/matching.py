@@ -15,7 +15,8 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU between boxes ``a`` [N, 4] and ``b`` [M, 4], both ``[x, y, w, h]``: [N, M]."""
     lo = np.maximum(a[:, None, :2], b[None, :, :2])
     hi = np.minimum(a[:, None, :2] + a[:, None, 2:], b[None, :, :2] + b[None, :, 2:])
-    inter = np.prod(np.maximum(hi - lo, 0.0), axis=2)
+    overlap = np.maximum(hi - lo, 0.0)
+    inter = overlap[..., 0] * overlap[..., 1]  # np.prod's one product, without its wrapper
     union = (a[:, 2] * a[:, 3])[:, None] + b[:, 2] * b[:, 3] - inter
     return inter / np.maximum(union, 1e-12)
 
@@ -42,12 +43,13 @@ def gated_iou_cost(
 
 
 def edge_box(
-    box: np.ndarray, predicted: np.ndarray, width: int, height: int, below: float
+    box: np.ndarray, predicted: tuple[float, float], width: int, height: int, below: float
 ) -> np.ndarray:
-    """``box`` grown to the ``predicted`` size beyond the frame edge it crosses when it is
-    smaller than ``below`` times that size; the side inside the frame stays in place."""
+    """``box`` grown to the ``predicted`` size (width, height) beyond the frame edge it
+    crosses when it is smaller than ``below`` times that size; the side inside the frame
+    stays in place."""
     x, y, w, h = box
-    pw, ph = predicted[2], predicted[3]
+    pw, ph = predicted
     if h >= below * ph or w >= below * pw:
         return box
     left, top = x < 0, y < 0

@@ -132,7 +132,7 @@ class TrackedObject:
 
 
 def _predicted(tracks: list[Track]) -> np.ndarray:
-    return np.stack([t.kalman.box for t in tracks])
+    return np.array([t.kalman.box_values for t in tracks])
 
 
 def _gallery_similarity(tracks: list[Track], queries: np.ndarray) -> np.ndarray:
@@ -293,7 +293,7 @@ class ObjectTracker:
         box = dets.boxes[d]
         if self.config.edge_grow_below > 0 and track.unseen <= self.config.max_age:
             height, width = dets.image.shape[:2]
-            box = edge_box(box, track.kalman.box, width, height, self.config.edge_grow_below)
+            box = edge_box(box, track.kalman.size, width, height, self.config.edge_grow_below)
         if track.unseen > self.config.max_age:
             track.kalman = BoxKalmanFilter(box)
         else:
