@@ -23,10 +23,11 @@ COLOUR_SIGMA = 0.1
 def embed(image: np.ndarray, box_xywh: np.ndarray) -> np.ndarray:
     """The embedding of ``box_xywh`` (pixels) in an RGB uint8 HWC image (zeros if empty)."""
     height, width = image.shape[:2]
-    x0 = int(max(0.0, np.floor(box_xywh[0])))
-    y0 = int(max(0.0, np.floor(box_xywh[1])))
-    x1 = int(min(width, np.ceil(box_xywh[0] + box_xywh[2])))
-    y1 = int(min(height, np.ceil(box_xywh[1] + box_xywh[3])))
+    box = np.asarray(box_xywh, np.float64)
+    left, top = np.floor(box[:2]).tolist()
+    right, bottom = np.ceil(box[:2] + box[2:]).tolist()
+    x0, y0 = int(max(0.0, left)), int(max(0.0, top))
+    x1, y1 = int(min(width, right)), int(min(height, bottom))
     result = np.zeros(EMBEDDING_SIZE, np.float32)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return result
@@ -35,7 +36,7 @@ def embed(image: np.ndarray, box_xywh: np.ndarray) -> np.ndarray:
     thumb = cv2.resize(coarse, (THUMBNAIL,) * 2, interpolation=cv2.INTER_AREA).astype(np.float32)
     luma = thumb.sum(axis=2).reshape(-1)
     luma -= luma.mean()
-    norm = float(np.linalg.norm(luma))
+    norm = float(np.sqrt(luma.dot(luma)))  # np.linalg.norm's own steps for a 1-D array
     if norm > 0:
         result[:STRUCTURE_SIZE] = luma / norm
     grid = (COLOUR_GRID, COLOUR_GRID)
