@@ -123,6 +123,8 @@ def crop_to_uint8(
 class CropPlan:
     """What a crop computes from the ROI and the image size alone."""
 
+    size: tuple[int, int]
+    """The tensor's width and height."""
     roi: RotatedRect
     """The ROI in pixels, padded to the tensor's aspect ratio when asked."""
     padding: tuple[float, float, float, float]
@@ -159,7 +161,8 @@ class CropPlanner:
         roi, padding = pad_roi(roi, out_w, out_h, self.keep_aspect_ratio)
         matrix = roi_to_image_matrix(roi, width, height)
         matrix.flags.writeable = False
-        return CropPlan(roi, padding, matrix, perspective_matrix(roi, out_w, out_h))
+        perspective = perspective_matrix(roi, out_w, out_h)
+        return CropPlan((out_w, out_h), roi, padding, matrix, perspective)
 
 
 def value_lut(range_min: float, range_max: float) -> np.ndarray:

@@ -107,9 +107,8 @@ class ImageToTensorCalculator(Calculator):
             cc.outputs["LETTERBOX_PADDING"].add(plan.padding)
         if self.matrix_out:
             cc.outputs["MATRIX"].add(plan.matrix)
-        out_w, out_h = self.width or width, self.height or height
         crop = crop_to_uint8(
-            image, plan.roi, out_w, out_h, self.zero_border, self.warp, plan.perspective
+            image, plan.roi, *plan.size, self.zero_border, self.warp, plan.perspective
         )
         tensor = to_tensor(crop, self.lut)
         cc.outputs[self.tensor_tag].add([tensor] if self.tensor_tag == "TENSORS" else tensor)
