@@ -36,6 +36,7 @@ SERVER_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("max_message_size", int, "largest gRPC message in bytes (default fits a 4K RGB frame)"),
     ("shutdown_timeout_seconds", float, "on SIGTERM, how long open streams may drain"),
     ("workers", str, "server processes sharing the ports; auto = one per CPU (default 1)"),
+    ("graph_processes", str, "processes running the graphs; auto = one per CPU (default 0)"),
     ("max_streams", int, "open streams server-wide (default 256)"),
     ("max_stream_buffer_mb", int, "outputs one stream holds for a slow client, MiB (64)"),
     ("stream_idle_timeout_seconds", float, "end a stream idle this long; 0 off (default)"),

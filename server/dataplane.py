@@ -13,10 +13,12 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 import pipeserve
 from pipeserve.errors import Code, PipeserveError
+from pipeserve.graphs import CalculatorGraph
 
 from .codecs import encode_output
 from .config_status import VersionStatus, config_status
 from .errors import ModelNotFoundError
+from .graph_processes import GraphProcesses
 from .inputs import decode_request
 from .limits import StreamLimits
 from .memory import MemoryTrimmer
@@ -24,8 +26,8 @@ from .metrics import CallMetrics, Metrics
 from .outputs import select_outputs
 from .readiness import Readiness
 from .reloader import ConfigReloader
-from .servables import GRAPH_VERSION, ServableStore
-from .sessions import StreamSession
+from .servables import GRAPH_VERSION, GraphServable, Servables, ServableStore
+from .sessions import GraphRun, StreamSession
 from .types import (
     InferRequest,
     InferResponse,
@@ -55,6 +57,8 @@ class DataPlane:
         self.limits = limits or StreamLimits()
         self.readiness = Readiness(store)
         self.reloader: ConfigReloader | None = None
+        self.graph_processes: GraphProcesses | None = None
+        """Where graphs run when the server has ``--graph_processes``."""
         self._sessions: set[StreamSession] = set()
         self._trimmer = MemoryTrimmer()
         metrics.watch(lambda: self.open_streams, self.held_bytes)
@@ -169,8 +173,9 @@ class DataPlane:
         """
         servables = self.store.current
         servable = servables.graph(request.model_name, request.model_version)
-        services = {"models": servables.models}
-        session = StreamSession(servable, services, calls, self.limits, request.outputs)
+        session = StreamSession(
+            servable, self._new_graph(servables, servable), calls, self.limits, request.outputs
+        )
         self._sessions.add(session)
         self._trimmer.opened(len(self._sessions))
         try:
@@ -179,6 +184,13 @@ class DataPlane:
             self._close(session)
             raise
         return session
+
+    def _new_graph(self, servables: Servables, servable: GraphServable) -> GraphRun:
+        """A graph instance: in a graph process when the server has them, else here."""
+        processes = self.graph_processes
+        if processes is not None and processes.serves(servable):
+            return processes.graph(servable)
+        return CalculatorGraph(servable.require_spec(), services={"models": servables.models})
 
     def _close(self, session: StreamSession) -> None:
         """Cancel whatever still runs and forget the session (however it ended)."""

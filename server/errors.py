@@ -79,5 +79,7 @@ class GraphExecutionError(PipeserveError):
 
     code = Code.INVALID_ARGUMENT
 
-    def __init__(self, cause: str) -> None:
-        super().__init__(f"Mediapipe execution failed. MP status - {cause}")
+    def __init__(self, cause: PipeserveError) -> None:
+        """Keeps the cause's code: a node's error is INVALID_ARGUMENT (as OVMS), a graph
+        process that died is INTERNAL."""
+        super().__init__(f"Mediapipe execution failed. MP status - {cause}", cause.code)

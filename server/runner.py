@@ -25,6 +25,7 @@ from pipeserve.errors import Code, PipeserveError
 from .auth import TokenRule
 from .config import ServerConfig, load_config, single_servable_config
 from .dataplane import DataPlane
+from .graph_processes import GraphProcesses
 from .grpc.server import create_grpc_server
 from .limits import LocalStreamSlots, MeteredStreamSlots, StreamLimits, StreamSlots
 from .memory import tune_allocator
@@ -125,6 +126,12 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
     store = ServableStore(servables)
     metrics = Metrics()
     data_plane = DataPlane(store, metrics, StreamLimits.from_settings(settings))
+    if settings.graph_processes:
+        processes = GraphProcesses(settings.graph_processes, servables, settings.log_level)
+        await asyncio.to_thread(processes.wait_loaded)
+        store.on_swap(processes.swap)
+        data_plane.graph_processes = processes
+        log.info("graphs run in %d graph processes", settings.graph_processes)
     slots: StreamSlots = (
         LocalStreamSlots(settings.max_streams)
         if worker is None
@@ -169,6 +176,8 @@ async def serve(settings: Settings, worker: WorkerLink | None = None) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await reloading
     await asyncio.to_thread(store.current.close)  # finalize Python nodes (as OVMS on exit)
+    if data_plane.graph_processes is not None:
+        await asyncio.to_thread(data_plane.graph_processes.close)
 
 
 async def drain(

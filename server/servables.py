@@ -85,12 +85,15 @@ class Servables:
         graphs: dict[str, GraphServable],
         retired: frozenset[str] = frozenset(),
         profile_graphs: bool = False,
+        config: ServerConfig | None = None,
     ) -> None:
         self.models = models
         self.graphs = graphs
         self.retired = retired
         self.profile_graphs = profile_graphs
         """Every graph runs with its per-node profiler on (``--profile_graphs``)."""
+        self.config = config
+        """The config this snapshot was built from (graph processes load it too)."""
 
     @classmethod
     def build(
@@ -119,7 +122,7 @@ class Servables:
             retire_python_nodes(before.values(), graphs.values())
             gone = set(previous.graphs) | set(previous.models.names) | previous.retired
             retired = frozenset(gone - set(graphs) - set(models.names))
-        return cls(models, graphs, retired, profile_graphs)
+        return cls(models, graphs, retired, profile_graphs, config)
 
     def close(self) -> None:
         """Unload every graph definition (finalizes Python nodes once their streams end)."""

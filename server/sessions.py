@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from pipeserve.errors import Code, PipeserveError, QueueFullError
 from pipeserve.graphs import CalculatorGraph, Packet
@@ -31,6 +31,7 @@ from .errors import (
     shorten,
     with_request_id,
 )
+from .graph_processes import RemoteGraph
 from .inputs import REQUEST_TAG, decode_request
 from .limits import StreamLimits
 from .mailbox import Mailbox
@@ -49,6 +50,8 @@ START_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 this many opens (a start cancelled while it waits for a slot does no work at all)."""
 _END = object()
 Values = list[tuple[str, Any]]
+GraphRun: TypeAlias = "CalculatorGraph | RemoteGraph"
+"""A session's graph instance: in this process, or in a graph process."""
 
 
 def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int:
@@ -68,7 +71,7 @@ def request_timestamp(parameters: Mapping[str, ParamValue], default: int) -> int
 
 
 def start_graph(
-    graph: CalculatorGraph,
+    graph: GraphRun,
     parameters: Mapping[str, ParamValue],
     server_side_packets: Mapping[str, Any] | None = None,
 ) -> None:
@@ -95,12 +98,13 @@ class StreamSession:
     def __init__(
         self,
         servable: GraphServable,
-        services: Mapping[str, Any],
+        graph: GraphRun,
         metrics: CallMetrics,
         limits: StreamLimits,
         requested: Sequence[str] = (),
     ) -> None:
-        """``requested``: the first request's requested outputs (``outputs.py``)."""
+        """``graph``: a new instance of the servable's graph; ``requested``: the first
+        request's requested outputs (``outputs.py``)."""
         self.name = servable.name
         self.servable = servable
         spec = servable.require_spec()
@@ -115,7 +119,7 @@ class StreamSession:
         self._requested = frozenset(requested) if requested else None
         self._acquired = False
         self._starting: asyncio.Future[None] | None = None
-        self._graph = CalculatorGraph(spec, services=services)
+        self._graph = graph
         self.tags = {s.name: s.tag for s in spec.input_streams}
         self.metrics = metrics
         self.limits = limits
@@ -125,7 +129,7 @@ class StreamSession:
         self._pushed: deque[tuple[int, float]] = deque(maxlen=LATENCY_WINDOW)
         for stream in self.outputs:
             self._graph.observe_output_stream(stream, self._output_observer(stream))
-        self._graph.on_error(lambda error: self.fail(GraphExecutionError(str(error))))
+        self._graph.on_error(lambda error: self.fail(GraphExecutionError(error)))
 
     @property
     def failed(self) -> bool:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     """On SIGTERM, how long open streams may drain before they are cancelled."""
     workers: int = Field(1, ge=1)
     """Server processes sharing the ports (``auto``: one per available CPU)."""
+    graph_processes: int = Field(0, ge=0)
+    """Processes that run the graphs (``auto``: one per available CPU); each new graph
+    instance goes to the one running the fewest. 0 runs graphs in the server process."""
 
     max_streams: int = Field(256, ge=1)
     """Open streams (graph instances) server-wide; one more ends ``RESOURCE_EXHAUSTED``."""
@@ -111,7 +114,7 @@ class Settings(BaseSettings):
         parse_channel_arguments(value)
         return value
 
-    @field_validator("workers", mode="before")
+    @field_validator("workers", "graph_processes", mode="before")
     @classmethod
     def _auto_workers(cls, value: object) -> object:
         return available_cpus() if isinstance(value, str) and value.lower() == "auto" else value

@@ -217,13 +217,15 @@ def gil_ms_per_frame(target: Target, frames: Sequence[np.ndarray], pid: int) -> 
 
 @dataclass(frozen=True)
 class Round:
-    """One paired round: MediaPipe, then pipeserve over 1 and 2 streams, and 2 streams on
-    two server processes (one each: no GIL shared)."""
+    """One paired round: MediaPipe, then pipeserve over 1 and 2 streams, 2 streams on two
+    server processes (one each: no GIL shared), and 2 streams on one server whose graphs run
+    in 2 graph processes (``--graph_processes 2``)."""
 
     mediapipe: Rate | None
     one: Rate
     two: Rate
     apart: Rate
+    hosted: Rate
     gil_ms: float | None
 
 
@@ -292,6 +294,8 @@ class Figures:
         two_cpu = median([r.two.cpu_ms for r in rounds])
         apart = median([r.apart.fps for r in rounds])
         apart_cpu = median([r.apart.cpu_ms + r.apart.client_ms for r in rounds])
+        hosted = median([r.hosted.fps for r in rounds])
+        hosted_cpu = median([r.hosted.cpu_ms + r.hosted.client_ms for r in rounds])
         one_loop = median([r.one.loop_ms for r in rounds])
         two_loop = median([r.two.loop_ms for r in rounds])
         one_client = median([r.one.client_ms for r in rounds])
@@ -304,10 +308,11 @@ class Figures:
         def share(rates: Sequence[Rate], field: str) -> float:  # median % of the CPU time
             return 100 * statistics.median(getattr(r.machine, field) for r in rates if r.machine)
 
-        ones, twos, aparts = (
+        ones, twos, aparts, hosteds = (
             [r.one for r in rounds],
             [r.two for r in rounds],
             [r.apart for r in rounds],
+            [r.hosted for r in rounds],
         )
 
         gil_text = show(gil, "5.1f", "  n/a (pip install py-spy; it must be able to attach)")
@@ -328,6 +333,9 @@ class Figures:
             f"pipeserve  2 streams on 2 server processes (one each, no GIL shared): {apart:6.1f}"
             f" fps   server + client {apart_cpu:5.1f} ms/frame; machine idle"
             f" {share(aparts, 'idle'):.1f} %",
+            f"pipeserve  2 streams on one server with --graph_processes 2: {hosted:6.1f}"
+            f" fps   server + client {hosted_cpu:5.1f} ms/frame; machine idle"
+            f" {share(hosteds, 'idle'):.1f} %",
         ]
         if all(r.mediapipe is not None for r in rounds):
             theirs = [r.mediapipe for r in rounds if r.mediapipe is not None]
@@ -337,14 +345,16 @@ class Figures:
             two_x = median([r.two.fps / m.fps for r, m in paired])
             one_x = median([r.one.fps / m.fps for r, m in paired])
             apart_x = median([r.apart.fps / m.fps for r, m in paired])
+            hosted_x = median([r.hosted.fps / m.fps for r, m in paired])
             cpu_x = median([r.one.cpu_ms / m.cpu_ms for r, m in paired])
             lines += [
                 f"mediapipe  in-process: {fps:6.1f} fps   process CPU {cpu:5.1f} ms/frame",
                 f"ratios: 2-stream fps / mediapipe {two_x:.2f}; 1-stream fps / mediapipe"
                 f" {one_x:.2f}; server CPU / mediapipe CPU per frame {cpu_x:.2f}; 2 streams on"
-                f" 2 processes / mediapipe {apart_x:.2f}",
+                f" 2 processes / mediapipe {apart_x:.2f}; 2 streams with --graph_processes 2"
+                f" / mediapipe {hosted_x:.2f}",
             ]
-        strays = sum(r.one.strays + r.two.strays + r.apart.strays for r in rounds)
+        strays = sum(r.one.strays + r.two.strays + r.apart.strays + r.hosted.strays for r in rounds)
         if strays:
             lines.append(f"results at timestamps no frame was sent at: {strays} in all rounds")
         per_extra = (rss[-1] - rss[1]) / max(len(rss) - 2, 1)
@@ -365,14 +375,20 @@ def measure(
     expected = tuple(args.output_stream)
     optional = () if expected else PARTS
     second_log = log.with_name(f"second-{log.name}")
-    with LocalServer(config, log) as server, LocalServer(config, second_log) as second:
+    hosted_log = log.with_name(f"hosted-{log.name}")
+    with (
+        LocalServer(config, log) as server,
+        LocalServer(config, second_log) as second,
+        LocalServer(config, hosted_log, flags=["--graph_processes", "2"]) as third,
+    ):
         targets = []
-        for process in (server, second):
+        for process in (server, second, third):
             process.wait_ready(process.ready_timeout, [args.graph])
             url, graph, window = process.url, args.graph, args.window
             targets.append(Target(url, graph, args.input_stream, expected, optional, window))
         target = targets[0]
         alone, apart = [(target, server.pid)], [(target, server.pid), (targets[1], second.pid)]
+        hosts = [(targets[2], third.pid)]
         idle_rss = server.rss_bytes()
         rounds = []
         for _ in range(args.rounds):  # paired: both sides see the same machine load
@@ -380,8 +396,9 @@ def measure(
             one = run_streams(alone, frames, 1)
             two = run_streams(alone, frames, 2)
             split = run_streams(apart, frames, 2)
+            hosted = run_streams(hosts, frames, 2)
             gil = gil_ms_per_frame(target, frames, server.pid)
-            rounds.append(Round(theirs, one, two, split, gil))
+            rounds.append(Round(theirs, one, two, split, hosted, gil))
         opens = stream_open_seconds(target, frames[0], repeats=5)
         rss = rss_with_streams(server, target, frames[:5], args.streams)
     return Figures(rounds, opens, idle_rss, rss)

@@ -136,6 +136,21 @@ def server(server_config: Path) -> Iterator[ServerProcess]:
     proc.stop()
 
 
+def spawned_children(server: ServerProcess) -> set[int]:
+    """The server's spawned child processes (workers or graph processes, not
+    multiprocessing's helpers)."""
+    pid = server.proc.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    found = set()
+    for child in map(int, children):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+        except FileNotFoundError:
+            continue
+    return found
+
+
 def wait_for(predicate: object, timeout: float = 10.0, interval: float = 0.05) -> bool:
     """Poll ``predicate()`` until true or ``timeout``; returns its last value."""
     deadline = time.monotonic() + timeout

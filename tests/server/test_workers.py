@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from tritonclient.utils import InferenceServerException
 
-from .conftest import REPO, START_TIMEOUT, ServerProcess, wait_for
+from .conftest import REPO, START_TIMEOUT, ServerProcess, spawned_children, wait_for
 from .graphs import GRAPHS, write_config
 from .streams import Stream, status_of
 
@@ -33,20 +33,6 @@ FRAMES = 3
 ROUNDS = 3
 """The kernel picks a worker per connection by a hash: 16 fair coins fall 3:13 or worse 2.1 %
 of the time, so the spread test takes the first of up to 3 rounds of 16 (all fail: 1e-5)."""
-
-
-def worker_pids(server: ServerProcess) -> set[int]:
-    """The server's worker processes (its spawned children, not multiprocessing's helpers)."""
-    pid = server.proc.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    workers = set()
-    for child in map(int, children):
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                workers.add(child)
-        except FileNotFoundError:
-            continue
-    return workers
 
 
 def open_streams(server: ServerProcess, count: int) -> list[Stream]:
@@ -77,6 +63,7 @@ def workers(config: Path) -> Iterator[ServerProcess]:
         config,
         *("--workers", "2", "--max_streams", str(MAX_STREAMS), "--log_level", "INFO"),
         *("--file_system_poll_wait_seconds", "0.1"),
+        *("--graph_processes", "0"),  # the pid graph answers with its worker's pid
     )
     assert wait_for(lambda: "2 workers serving" in proc.log, timeout=START_TIMEOUT), proc.log
     yield proc
@@ -96,7 +83,7 @@ def test_streams_on_separate_connections_spread_over_both_workers_and_metrics_co
         shares = collections.Counter(pids[0] for pids in answered)
         if len(shares) == 2 and min(shares.values()) >= 16 // 4:
             break
-    assert set(shares) == worker_pids(workers)
+    assert set(shares) == spawned_children(workers)
     assert min(shares.values()) >= 16 // 4, shares
     assert wait_for(lambda: workers.metric("pipeserve_streams_open") == 0)
 
@@ -105,7 +92,7 @@ def test_max_streams_is_server_wide_across_workers(workers: ServerProcess) -> No
     assert wait_for(lambda: workers.metric("pipeserve_streams_open") == 0)
     streams = open_streams(workers, MAX_STREAMS)
     pids = {serving_pid(s) for s in streams}
-    assert pids == worker_pids(workers)  # each worker alone holds fewer than the limit
+    assert pids == spawned_children(workers)  # each worker alone holds fewer than the limit
     extra = Stream(workers.grpc_url, channel_args=OWN_CONNECTION)
     with contextlib.suppress(InferenceServerException):  # it may be refused before a message
         extra.send("pid", {"in": np.zeros(1, FP)})
@@ -130,7 +117,7 @@ def test_config_reload_reaches_every_worker(workers: ServerProcess, config: Path
     streams = open_streams(workers, 16)
     pids = {serving_pid(s, "pid_again") for s in streams}
     assert close_all(streams) == []
-    assert pids == worker_pids(workers)
+    assert pids == spawned_children(workers)
 
 
 RELOADED = "pipeserve.server.reloader: config reloaded"
@@ -144,14 +131,14 @@ def test_a_killed_worker_is_restarted_and_the_server_keeps_serving(
     victim = max(set(on.values()), key=list(on.values()).count)
     survivors = [s for s, pid in on.items() if pid != victim]
     os.kill(victim, signal.SIGKILL)
-    assert wait_for(lambda: len(worker_pids(workers) - {victim}) == 2, timeout=30), workers.log[
-        -2000:
-    ]
+    assert wait_for(lambda: len(spawned_children(workers) - {victim}) == 2, timeout=30), (
+        workers.log[-2000:]
+    )
     # the dead worker's streams no longer count as open, nor against --max_streams
     assert wait_for(lambda: workers.metric("pipeserve_streams_open") == len(survivors))
     assert wait_for(lambda: workers.log.count("serving (pid") == 3, timeout=START_TIMEOUT)
     fresh = open_streams(workers, 16)
-    assert {serving_pid(s) for s in fresh} == worker_pids(workers)
+    assert {serving_pid(s) for s in fresh} == spawned_children(workers)
     assert close_all(fresh) + close_all(survivors) == []
     for stream in streams:
         if stream not in survivors:
