@@ -2,8 +2,9 @@
 
 Each graph process loads the server's config with the same loader as the server and runs
 whole graph instances, so a stream's Python work holds this process's GIL, not the server's.
-The server talks to it over one socket: messages are pickled tuples whose large buffers
-(frames, tensors) travel out of band, written and read without a copy under the GIL.
+The server talks to it over two pipes, one each way, of 1 MiB where the system allows (so a
+frame goes in one write): messages are pickled tuples whose large buffers (frames, tensors)
+travel out of band, written and read without a copy under the GIL.
 
 Server to process: ``("load", generation, config)``, ``("start", key, generation, graph,
 side_packets, outputs)``, ``("packet", key, stream, timestamp, value)``, ``("idle", key,
@@ -18,20 +19,23 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import ctypes
+import fcntl
 import io
 import logging
 import os
 import pickle
 import queue
 import signal
-import socket
 import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from pipeserve.errors import Code, PipeserveError
+
+from .memory import give_back, tune_allocator
 
 if TYPE_CHECKING:
     from pipeserve.graphs import CalculatorGraph
@@ -46,12 +50,29 @@ _SIZE = struct.Struct("<Q")
 PR_SET_PDEATHSIG = 1
 
 
-class Channel:
-    """Messages over a stream socket: many writer threads, one reader."""
+PIPE_BYTES = 1 << 20
+"""Pipe capacity asked for (Linux's ``pipe-max-size`` default: any user may set it)."""
 
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
+
+def pipe() -> tuple[int, int]:
+    """A pipe (read end, write end), made as large as ``PIPE_BYTES`` where possible."""
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # a lower limit, or not Linux
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    return read_end, write_end
+
+
+class Channel:
+    """Messages over two pipes: many writer threads, one reader."""
+
+    def __init__(self, read_end: int, write_end: int) -> None:
+        self._in = io.FileIO(read_end, "rb")
+        self._out = io.FileIO(write_end, "wb")
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the writing side (the other side reads end-of-file once it has all)."""
+        self._out.close()
 
     def send(self, message: tuple[Any, ...]) -> None:
         """Encode and write one message (TypeError if it cannot be pickled)."""
@@ -61,10 +82,15 @@ class Channel:
         """Write an encoded message; its buffers go straight from their memory."""
         with self._lock:
             if len(parts) == 2:
-                self.sock.sendall(b"".join(parts))
+                self._write_all(b"".join(parts))
                 return
             for part in parts:
-                self.sock.sendall(part)
+                self._write_all(part)
+
+    def _write_all(self, data: bytes | memoryview) -> None:
+        view = memoryview(data).cast("B")
+        while view:
+            view = view[self._out.write(view) or 0 :]
 
     def receive(self) -> tuple[Any, ...]:
         """The next message; EOFError once the other side is gone."""
@@ -79,8 +105,8 @@ class Channel:
         view = memoryview(data)
         got = 0
         while got < size:
-            n = self.sock.recv_into(view[got:])
-            if n == 0:
+            n = self._in.readinto(view[got:])
+            if not n:
                 raise EOFError("the other side closed the connection")
             got += n
         return data
@@ -126,7 +152,7 @@ class _Run:
 
 
 class GraphHost:
-    """The process side: config generations, the graphs running here, the socket."""
+    """The process side: config generations, the graphs running here, the pipes."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
@@ -136,7 +162,7 @@ class GraphHost:
         self._lock = threading.Lock()
 
     def serve(self) -> None:
-        """Handle messages until the server closes the socket."""
+        """Handle messages until the server closes its pipe."""
         handlers: dict[str, Callable[..., None]] = {
             "load": self._load,
             "start": self._start,
@@ -270,9 +296,12 @@ class GraphHost:
         with self._lock:
             run = self._runs.pop(key, None)
             self._prune()
+            last = not self._runs
         if run is not None:
             run.graph.cancel()
             run.work.put(None)
+            if last:  # the end of a burst: give its memory back, as the server does
+                threading.Thread(target=give_back, args=(False,), daemon=True).start()
 
     def _prune(self) -> None:
         """Forget config generations older than the newest that no graph here runs on (lock
@@ -283,7 +312,7 @@ class GraphHost:
             del self._generations[old]
 
 
-def host_main(sock: socket.socket, log_level: str) -> None:
+def host_main(read_end: Connection, write_end: Connection, log_level: str) -> None:
     """Entry point of a graph process (spawned): serve until the server goes away."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -294,7 +323,9 @@ def host_main(sock: socket.socket, log_level: str) -> None:
     )
     import pipeserve.calculators  # noqa: F401  (registers every calculator)
 
-    GraphHost(Channel(sock)).serve()
+    tune_allocator()
+
+    GraphHost(Channel(os.dup(read_end.fileno()), os.dup(write_end.fileno()))).serve()
     from .exiting import exit_at_once
 
     exit_at_once(0)

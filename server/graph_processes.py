@@ -15,9 +15,9 @@ import itertools
 import logging
 import multiprocessing
 import queue
-import socket
 import threading
 from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeserve.errors import Code, GraphCancelledError, PipeserveError, QueueFullError
@@ -25,7 +25,7 @@ from pipeserve.graphs import GraphSpec, Packet
 from pipeserve.graphs.timestamp import UNSET
 
 from .config import ServerConfig
-from .graph_host import Channel, encode, host_main
+from .graph_host import Channel, encode, host_main, pipe
 from .servables import GraphServable, Servables
 
 log = logging.getLogger(__name__)
@@ -175,21 +175,24 @@ class RemoteGraph:
 
 
 class GraphProcess:
-    """One graph process: its socket, its reader thread, and the graphs placed on it."""
+    """One graph process: its pipes, reader and writer threads, and the graphs placed on it."""
 
     def __init__(self, index: int, log_level: str) -> None:
         context = multiprocessing.get_context("spawn")
-        ours, theirs = socket.socketpair()
+        to_them, from_us = pipe()[::-1]
+        from_them, to_us = pipe()
+        theirs = [Connection(from_us, writable=False), Connection(to_us, readable=False)]
         self.index = index
         self.process = context.Process(
             target=host_main,
-            args=(theirs, log_level),
+            args=(*theirs, log_level),
             name=f"pipeserve-graphs-{index}",
             daemon=True,
         )
         self.process.start()
-        theirs.close()
-        self.channel = Channel(ours)
+        for end in theirs:
+            end.close()
+        self.channel = Channel(from_them, to_them)
         self._outbox: queue.SimpleQueue[list[bytes | memoryview] | None] = queue.SimpleQueue()
         self.generation = -1
         self.graphs: dict[int, RemoteGraph] = {}
@@ -262,6 +265,7 @@ class GraphProcess:
             except OSError:
                 self._die()
                 return
+        self.channel.close()
 
     def _read(self) -> None:
         while True:
@@ -309,8 +313,7 @@ class GraphProcess:
         """Stop the process (its graphs end with it)."""
         with self._lock:
             self.alive = False
-        self._outbox.put(None)
-        self.channel.sock.shutdown(socket.SHUT_RDWR)
+        self._outbox.put(None)  # the writer closes the pipe: the process ends
         self.process.join(5.0)
         if self.process.exitcode is None:
             self.process.kill()

@@ -86,7 +86,8 @@ def _tbb_clean() -> None:
     tbb.scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS, None)
 
 
-def _give_back(collect: bool) -> None:
+def give_back(collect: bool) -> None:
+    """Return free heap memory to the OS now (after a full collection if ``collect``)."""
     if collect:
         gc.collect()
     if _TRIM is not None:
@@ -115,7 +116,7 @@ class MemoryTrimmer:
             return None
         self._running = True
         collect, self._peak = self._peak >= COLLECT_AFTER_STREAMS, 0
-        task = asyncio.get_running_loop().run_in_executor(None, _give_back, collect)
+        task = asyncio.get_running_loop().run_in_executor(None, give_back, collect)
         task.add_done_callback(self._done)
         return task
 

@@ -139,3 +139,18 @@ def test_after_a_reload_new_streams_run_the_new_graph_and_open_ones_keep_theirs(
     old.send("swap", {"in": np.array([4.5], FP)}, ts=2)
     assert old.data("out")[1].tolist() == [4.5]  # started before the reload: passthrough
     assert old.close() == []
+
+
+def test_sigterm_drains_the_streams_then_the_graph_processes_exit(config: Path) -> None:
+    proc = ServerProcess(config, "--graph_processes", "2", "--file_system_poll_wait_seconds", "0")
+    try:
+        hosts = spawned_children(proc)
+        stream = Stream(proc.grpc_url)
+        stream.send("passthrough", {"in": np.array([1.0], FP)}, ts=3)
+        assert stream.data("out")[0] == 3
+        proc.proc.send_signal(signal.SIGTERM)  # the open stream may finish: half-close it
+        assert stream.close() == []
+        assert proc.proc.wait(timeout=60) == 0
+        assert not [pid for pid in hosts if Path(f"/proc/{pid}").exists()]
+    finally:
+        proc.stop()
