@@ -1,4 +1,4 @@
-"""Ending a server process at once after a clean shutdown.
+"""Ending a server process: at once after a clean shutdown, and with its parent.
 
 Once the server has drained, closed its ports and finalized its graphs, nothing is left
 for the interpreter's own teardown to do but free memory object by object, unload
@@ -10,10 +10,14 @@ the process without that teardown.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
+import signal
 import sys
 from typing import NoReturn
+
+PR_SET_PDEATHSIG = 1
 
 
 def exit_at_once(code: int) -> NoReturn:
@@ -24,3 +28,10 @@ def exit_at_once(code: int) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):  # closed, or a broken pipe
             stream.flush()
     os._exit(code)
+
+
+def exit_with_parent() -> None:
+    """Ask Linux to SIGTERM this process when its parent dies (a worker or graph process
+    must not outlive its server: it would hold ports or memory)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -2,9 +2,7 @@
 
 Each graph process loads the server's config with the same loader as the server and runs
 whole graph instances, so a stream's Python work holds this process's GIL, not the server's.
-The server talks to it over two pipes, one each way, of 1 MiB where the system allows (so a
-frame goes in one write): messages are pickled tuples whose large buffers (frames, tensors)
-travel out of band, written and read without a copy under the GIL.
+The server talks to it over two pipes (``graph_channel``).
 
 Server to process: ``("load", generation, config)``, ``("start", key, generation, graph,
 side_packets, outputs)``, ``("packet", key, stream, timestamp, value)``, ``("idle", key,
@@ -16,17 +14,10 @@ A stream's packets, idle checks and close run in order on one feeder thread per 
 
 from __future__ import annotations
 
-import contextlib
-import copyreg
-import ctypes
-import fcntl
-import io
 import logging
 import os
-import pickle
 import queue
 import signal
-import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeserve.errors import Code, PipeserveError
 
+from .exiting import exit_at_once, exit_with_parent
+from .graph_channel import Channel, error_fields
 from .memory import give_back, tune_allocator
 
 if TYPE_CHECKING:
@@ -44,102 +37,6 @@ if TYPE_CHECKING:
     from .servables import Servables
 
 log = logging.getLogger(__name__)
-
-_HEAD = struct.Struct("<QI")  # pickle length, number of out-of-band buffers
-_SIZE = struct.Struct("<Q")
-PR_SET_PDEATHSIG = 1
-
-
-PIPE_BYTES = 1 << 20
-"""Pipe capacity asked for (Linux's ``pipe-max-size`` default: any user may set it)."""
-
-
-def pipe() -> tuple[int, int]:
-    """A pipe (read end, write end), made as large as ``PIPE_BYTES`` where possible."""
-    read_end, write_end = os.pipe()
-    with contextlib.suppress(OSError, AttributeError):  # a lower limit, or not Linux
-        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    return read_end, write_end
-
-
-class Channel:
-    """Messages over two pipes: many writer threads, one reader."""
-
-    def __init__(self, read_end: int, write_end: int) -> None:
-        self._in = io.FileIO(read_end, "rb")
-        self._out = io.FileIO(write_end, "wb")
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close the writing side (the other side reads end-of-file once it has all)."""
-        self._out.close()
-
-    def send(self, message: tuple[Any, ...]) -> None:
-        """Encode and write one message (TypeError if it cannot be pickled)."""
-        self.write(encode(message))
-
-    def write(self, parts: list[bytes | memoryview]) -> None:
-        """Write an encoded message; its buffers go straight from their memory."""
-        with self._lock:
-            if len(parts) == 2:
-                self._write_all(b"".join(parts))
-                return
-            for part in parts:
-                self._write_all(part)
-
-    def _write_all(self, data: bytes | memoryview) -> None:
-        view = memoryview(data).cast("B")
-        while view:
-            view = view[self._out.write(view) or 0 :]
-
-    def receive(self) -> tuple[Any, ...]:
-        """The next message; EOFError once the other side is gone."""
-        size, count = _HEAD.unpack(self._read(_HEAD.size))
-        head = self._read(size)
-        buffers = [self._read(_SIZE.unpack(self._read(_SIZE.size))[0]) for _ in range(count)]
-        message: tuple[Any, ...] = pickle.loads(head, buffers=buffers)
-        return message
-
-    def _read(self, size: int) -> bytearray:
-        data = bytearray(size)
-        view = memoryview(data)
-        got = 0
-        while got < size:
-            n = self._in.readinto(view[got:])
-            if not n:
-                raise EOFError("the other side closed the connection")
-            got += n
-        return data
-
-
-def _reduce_memoryview(view: memoryview) -> tuple[Any, ...]:
-    return memoryview, (pickle.PickleBuffer(view),)
-
-
-_DISPATCH = {**copyreg.dispatch_table, memoryview: _reduce_memoryview}
-
-
-def encode(message: tuple[Any, ...]) -> list[bytes | memoryview]:
-    """A message as the parts ``Channel.write`` sends: large buffers (numpy arrays, the
-    memoryviews of request tensors) stay out of the pickle, uncopied."""
-    buffers: list[pickle.PickleBuffer] = []
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=5, buffer_callback=buffers.append)
-    pickler.dispatch_table = _DISPATCH
-    pickler.dump(message)
-    head = out.getbuffer()
-    views = [b.raw() for b in buffers]
-    parts: list[bytes | memoryview] = [_HEAD.pack(head.nbytes, len(views)), head]
-    for view in views:
-        parts += [_SIZE.pack(view.nbytes), view]
-    return parts
-
-
-def error_fields(exc: BaseException) -> tuple[str, str]:
-    """An error as (code, message) for the other side."""
-    if isinstance(exc, PipeserveError):
-        return exc.code.value, exc.message
-    return Code.INTERNAL.value, f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -224,8 +121,10 @@ class GraphHost:
     ) -> None:
         from pipeserve.graphs import CalculatorGraph
 
-        self._loaded[generation].wait()
         try:
+            loaded = self._loaded.get(generation)
+            if loaded is not None:
+                loaded.wait()
             servables = self._generations.get(generation)
             if servables is None:
                 raise PipeserveError(
@@ -310,12 +209,12 @@ class GraphHost:
         used = {run.generation for run in self._runs.values()}
         for old in [g for g in self._generations if g < newest and g not in used]:
             del self._generations[old]
+            del self._loaded[old]
 
 
 def host_main(read_end: Connection, write_end: Connection, log_level: str) -> None:
     """Entry point of a graph process (spawned): serve until the server goes away."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server drains on Ctrl-C, then closes us
     logging.basicConfig(
         level=log_level,
@@ -326,6 +225,4 @@ def host_main(read_end: Connection, write_end: Connection, log_level: str) -> No
     tune_allocator()
 
     GraphHost(Channel(os.dup(read_end.fileno()), os.dup(write_end.fileno()))).serve()
-    from .exiting import exit_at_once
-
     exit_at_once(0)

@@ -25,7 +25,8 @@ from pipeserve.graphs import GraphSpec, Packet
 from pipeserve.graphs.timestamp import UNSET
 
 from .config import ServerConfig
-from .graph_host import Channel, encode, host_main, pipe
+from .graph_channel import Channel, encode, pipe
+from .graph_host import host_main
 from .servables import GraphServable, Servables
 
 log = logging.getLogger(__name__)

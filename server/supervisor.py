@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -37,7 +36,6 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1
 RESTART_BACKOFF_S = 2.0
 """A worker that dies within this long of its start is restarted only after this pause."""
 EXIT_MARGIN_S = 30.0
@@ -96,10 +94,10 @@ class WorkerLink:
 
 def worker_main(settings: Settings, link: WorkerLink) -> None:
     """A worker process: size threads for its CPU share, serve, drain on SIGTERM."""
-    from .exiting import exit_at_once
+    from .exiting import exit_at_once, exit_with_parent
     from .runner import serve
 
-    _exit_with_parent()
+    exit_with_parent()
     share = set_worker_share(link.workers)
     logging.basicConfig(
         level=settings.log_level,
@@ -112,12 +110,6 @@ def worker_main(settings: Settings, link: WorkerLink) -> None:
         log.error("%s", exc)
         raise SystemExit(2) from None
     exit_at_once(0)  # drained: skip the interpreter's teardown
-
-
-def _exit_with_parent() -> None:
-    """Ask Linux to SIGTERM this worker when the supervisor dies (so ports are freed)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass

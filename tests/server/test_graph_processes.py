@@ -154,3 +154,15 @@ def test_sigterm_drains_the_streams_then_the_graph_processes_exit(config: Path) 
         assert not [pid for pid in hosts if Path(f"/proc/{pid}").exists()]
     finally:
         proc.stop()
+
+
+def test_graph_processes_do_not_outlive_a_killed_server(config: Path) -> None:
+    proc = ServerProcess(config, "--graph_processes", "2", "--file_system_poll_wait_seconds", "0")
+    try:
+        hosts = spawned_children(proc)
+        assert len(hosts) == 2
+        proc.proc.kill()
+        proc.proc.wait(timeout=30)
+        assert wait_for(lambda: not [p for p in hosts if Path(f"/proc/{p}").exists()], 30)
+    finally:
+        proc.stop()
