@@ -113,7 +113,8 @@ class RemoteGraph:
         self._process.send(("close", self._key))
 
     def wait_until_done(self, timeout: float | None = None) -> bool:
-        """Wait for the graph to finish; raises its error."""
+        """Wait for the graph to finish; raises its error (``timeout``: sessions wait until
+        done; a cancel or a lost process ends the wait)."""
         self._reply("done")
         self._done = True
         return True
