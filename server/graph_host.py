@@ -8,7 +8,8 @@ Server to process: ``("load", generation, config)``, ``("start", key, generation
 side_packets, outputs)``, ``("packet", key, stream, timestamp, value)``, ``("idle", key,
 timeout)``, ``("close", key)``, ``("cancel", key)``. Process to server: ``("loaded",
 generation, error)``, ``("output", key, stream, timestamp, value)``, ``("credit", key)``,
-``("failed", key, code, message)`` and ``("reply", key, what, result, code, message)``.
+``("failed", key, code, message)`` and ``("reply", key, what, result, code, message)``
+(``what``: start, idle or close, answered once the graph is done).
 A stream's packets, idle checks and close run in order on one feeder thread per graph.
 """
 
@@ -25,16 +26,15 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from pipeserve.errors import Code, PipeserveError
+from pipeserve.graphs import CalculatorGraph, Packet
 
 from .exiting import exit_at_once, exit_with_parent
 from .graph_channel import Channel, error_fields
 from .memory import give_back, tune_allocator
+from .servables import Servables
 
 if TYPE_CHECKING:
-    from pipeserve.graphs import CalculatorGraph
-
     from .config import ServerConfig
-    from .servables import Servables
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,6 @@ class GraphHost:
         ).start()
 
     def _build(self, generation: int, config: ServerConfig) -> None:
-        from .servables import Servables
-
         with self._lock:
             previous = self._generations.get(max(self._generations, default=-1))
         error = None
@@ -119,8 +117,6 @@ class GraphHost:
     def _open(
         self, key: int, generation: int, name: str, side_packets: dict[str, Any], outputs: list[str]
     ) -> None:
-        from pipeserve.graphs import CalculatorGraph
-
         try:
             loaded = self._loaded.get(generation)
             if loaded is not None:
@@ -164,8 +160,6 @@ class GraphHost:
 
     def _feed(self, key: int, run: _Run) -> None:
         """The stream's work in order: pushes (a credit back after each), idle checks, close."""
-        from pipeserve.graphs import Packet
-
         graph, send = run.graph, self.channel.send
         while (item := run.work.get()) is not None:
             what = item[0]
@@ -181,13 +175,11 @@ class GraphHost:
                 else:
                     graph.close_all_input_streams()
                     graph.wait_until_done()
-                    send(("reply", key, "done", None, None, None))
+                    send(("reply", key, "close", None, None, None))
                     return
             except PipeserveError as exc:
                 if what != "packet":
-                    send(
-                        ("reply", key, what if what == "idle" else "done", None, *error_fields(exc))
-                    )
+                    send(("reply", key, what, None, *error_fields(exc)))
                 if graph.error is not None:
                     return  # failed or cancelled: already reported
 

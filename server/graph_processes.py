@@ -45,8 +45,6 @@ def hosted_config(servables: Servables) -> ServerConfig:
     """The config graph processes load: without the graphs that stay in the server process
     (Python nodes are initialized once per definition, in the server)."""
     config = servables.config
-    if config is None:
-        raise PipeserveError("graph processes need the config the servables came from")
     stay = {name for name, s in servables.graphs.items() if not GraphProcesses.serves(s)}
     return dataclasses.replace(config, graphs=tuple(g for g in config.graphs if g.name not in stay))
 
@@ -65,7 +63,7 @@ class RemoteGraph:
         self._error_callbacks: list[Callable[[PipeserveError], None]] = []
         self._credits = threading.Semaphore(CREDITS)
         self._replies: dict[str, queue.SimpleQueue[tuple[Any, PipeserveError | None]]] = {
-            what: queue.SimpleQueue() for what in ("start", "idle", "done")
+            what: queue.SimpleQueue() for what in ("start", "idle", "close")
         }
         self._last = {s.name: UNSET for s in self.spec.input_streams}
         self._done = False
@@ -93,7 +91,6 @@ class RemoteGraph:
     def add_packet(self, stream: str, packet: Packet, timeout: float | None = None) -> None:
         """Send a packet; waits while ``CREDITS`` are out (``timeout=0``: QueueFullError).
         FAILED_PRECONDITION for a value that cannot travel to a graph process."""
-        parts = self._process.encode(("packet", self._key, stream, packet.timestamp, packet.value))
         if timeout == 0:
             if not self._credits.acquire(blocking=False):
                 raise QueueFullError(f"graph {self.name!r} is full")
@@ -101,8 +98,15 @@ class RemoteGraph:
             while not self._credits.acquire(timeout=_WAIT_STEP_S):
                 if self.error is not None:
                     raise self.error
-        if self.error is not None:
-            raise self.error
+        try:
+            if self.error is not None:
+                raise self.error
+            parts = self._process.encode(
+                ("packet", self._key, stream, packet.timestamp, packet.value)
+            )
+        except PipeserveError:
+            self._credits.release()  # nothing was sent
+            raise
         self._last[stream] = packet.timestamp
         self._process.write(parts)
 
@@ -115,7 +119,7 @@ class RemoteGraph:
     def wait_until_done(self, timeout: float | None = None) -> bool:
         """Wait for the graph to finish; raises its error (``timeout``: sessions wait until
         done; a cancel or a lost process ends the wait)."""
-        self._reply("done")
+        self._reply("close")
         self._done = True
         return True
 

@@ -83,9 +83,9 @@ class Servables:
         self,
         models: ModelRepository,
         graphs: dict[str, GraphServable],
+        config: ServerConfig,
         retired: frozenset[str] = frozenset(),
         profile_graphs: bool = False,
-        config: ServerConfig | None = None,
     ) -> None:
         self.models = models
         self.graphs = graphs
@@ -122,7 +122,7 @@ class Servables:
             retire_python_nodes(before.values(), graphs.values())
             gone = set(previous.graphs) | set(previous.models.names) | previous.retired
             retired = frozenset(gone - set(graphs) - set(models.names))
-        return cls(models, graphs, retired, profile_graphs, config)
+        return cls(models, graphs, config, retired, profile_graphs)
 
     def close(self) -> None:
         """Unload every graph definition (finalizes Python nodes once their streams end)."""
