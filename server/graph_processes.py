@@ -181,9 +181,13 @@ class RemoteGraph:
 
 
 class GraphProcess:
-    """One graph process: its pipes, reader and writer threads, and the graphs placed on it."""
+    """One graph process: its pipes, reader and writer threads, and the graphs placed on it.
 
-    def __init__(self, index: int, log_level: str) -> None:
+    ``on_exit`` is called (on one of its threads) once the process is found dead, unless the
+    server closed it.
+    """
+
+    def __init__(self, index: int, log_level: str, on_exit: Callable[[GraphProcess], None]) -> None:
         context = multiprocessing.get_context("spawn")
         to_them, from_us = pipe()[::-1]
         from_them, to_us = pipe()
@@ -205,7 +209,10 @@ class GraphProcess:
         self._lock = threading.Lock()
         self._loaded: dict[int, threading.Event] = {}
         self._load_errors: dict[int, PipeserveError] = {}
+        self._on_exit = on_exit
         self.alive = True
+        self.has_loaded = False
+        """Some config generation loaded without error (the process got past its start)."""
         threading.Thread(target=self._read, name=f"graphs-{index}-reader", daemon=True).start()
         threading.Thread(target=self._write, name=f"graphs-{index}-writer", daemon=True).start()
 
@@ -231,6 +238,17 @@ class GraphProcess:
             raise error
         if not self.alive:
             raise self._lost_error()
+
+    @property
+    def ready(self) -> bool:
+        """Alive with the newest generation loaded: a graph placed here starts at once."""
+        event = self._loaded.get(self.generation)
+        return (
+            self.alive
+            and event is not None
+            and event.is_set()
+            and self.generation not in self._load_errors
+        )
 
     def place(self, key: int, servable: GraphServable) -> RemoteGraph:
         graph = RemoteGraph(self, key, servable)
@@ -291,6 +309,8 @@ class GraphProcess:
         with self._lock:
             if error is not None:
                 self._load_errors[generation] = _error(*error)
+            else:
+                self.has_loaded = True
             event = self._loaded.get(generation)
         if event is not None:
             event.set()
@@ -308,6 +328,7 @@ class GraphProcess:
             event.set()
         for graph in graphs:
             graph.lost(error)
+        self._on_exit(self)
 
     def _lost_error(self) -> PipeserveError:
         return PipeserveError(
@@ -326,7 +347,13 @@ class GraphProcess:
 
 
 class GraphProcesses:
-    """N graph processes; each new graph goes to the live one running the fewest graphs."""
+    """N graph processes; each new graph goes to the one running the fewest graphs among
+    those ready (alive, config loaded), else among the live ones.
+
+    A process that dies after it loaded its config is replaced at once, in the background;
+    one that dies while starting is replaced when the next graph is placed (a process that
+    cannot start is not restarted in a loop).
+    """
 
     def __init__(self, count: int, servables: Servables, log_level: str) -> None:
         self._log_level = log_level
@@ -334,12 +361,21 @@ class GraphProcesses:
         self._generation = 0
         self._keys = itertools.count()
         self._lock = threading.Lock()
+        self._closed = False
         self.processes = [self._spawn(i) for i in range(count)]
 
     def _spawn(self, index: int) -> GraphProcess:
-        process = GraphProcess(index, self._log_level)
+        """A new process at ``index`` loading the current config (lock held)."""
+        process = GraphProcess(index, self._log_level, self._exited)
         process.load(self._generation, self._servables)
         return process
+
+    def _exited(self, dead: GraphProcess) -> None:
+        with self._lock:
+            if self._closed or not dead.has_loaded or self.processes[dead.index] is not dead:
+                return
+            log.warning("starting graph process %d again", dead.index)
+            self.processes[dead.index] = self._spawn(dead.index)
 
     def wait_loaded(self) -> None:
         """Block until every process loaded the current config; raises a load error."""
@@ -361,18 +397,21 @@ class GraphProcesses:
         return servable.python is None and spec is not None and not spec.profiler.enabled
 
     def graph(self, servable: GraphServable) -> RemoteGraph:
-        """A new graph instance of ``servable`` on the least busy live process (a dead one
-        is replaced first)."""
+        """A new graph instance of ``servable`` on the least busy ready process (a process
+        that died while starting is replaced first)."""
         with self._lock:
             for i, process in enumerate(self.processes):
                 if not process.alive:
-                    log.warning("restarting graph process %d", i)
+                    log.warning("starting graph process %d again", i)
                     self.processes[i] = self._spawn(i)
-            process = min(self.processes, key=lambda p: len(p.graphs))
+            process = min(self.processes, key=lambda p: (not p.ready, len(p.graphs)))
         return process.place(next(self._keys), servable)
 
     def close(self) -> None:
-        for process in self.processes:
+        with self._lock:
+            self._closed = True
+            processes = list(self.processes)
+        for process in processes:
             process.close()
 
     def __repr__(self) -> str:

@@ -113,9 +113,15 @@ def test_a_killed_graph_process_ends_its_streams_only_and_is_replaced(
     assert status_of(victim.error()) == "StatusCode.INTERNAL"  # then the RPC ends
     victim.close()
     assert graph_pid(bystander) == other  # the other process's stream goes on
-    with Stream(server.grpc_url) as fresh:  # a new stream gets a new process
-        assert graph_pid(fresh) not in (killed, other)
-        assert graph_pid(fresh) in spawned_children(server)
+    # replaced at once, before any new stream asks for it
+    assert wait_for(lambda: len(spawned_children(server) - {killed, other}) == 1, 60)
+    (replacement,) = spawned_children(server) - {killed, other}
+
+    def new_stream_runs_there() -> bool:  # once it has loaded the config (until then: other)
+        with Stream(server.grpc_url) as fresh:
+            return graph_pid(fresh) == replacement
+
+    assert wait_for(new_stream_runs_there, 60)
     assert bystander.close() == []
 
 
