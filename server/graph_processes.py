@@ -372,7 +372,12 @@ class GraphProcesses:
 
     def _exited(self, dead: GraphProcess) -> None:
         with self._lock:
-            if self._closed or not dead.has_loaded or self.processes[dead.index] is not dead:
+            if self._closed or self.processes[dead.index] is not dead:
+                return
+            if not dead.has_loaded:
+                log.warning(
+                    "graph process %d exited before it loaded: next graph restarts it", dead.index
+                )
                 return
             log.warning("starting graph process %d again", dead.index)
             self.processes[dead.index] = self._spawn(dead.index)

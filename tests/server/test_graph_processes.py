@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,6 +124,29 @@ def test_a_killed_graph_process_ends_its_streams_only_and_is_replaced(
 
     assert wait_for(new_stream_runs_there, 60)
     assert bystander.close() == []
+
+
+def test_a_graph_process_dead_before_loading_is_restarted_by_the_next_graph_not_at_once(
+    server: ServerProcess,
+) -> None:
+    with Stream(server.grpc_url) as bystander:
+        other = graph_pid(bystander)
+        victim = Stream(server.grpc_url)
+        killed = graph_pid(victim)
+        os.kill(killed, signal.SIGKILL)
+        index = re.search(rf"graph process (\d) \(pid {killed}\) exited", victim.error().message())
+        assert index is not None
+        victim.close()
+        assert wait_for(lambda: len(spawned_children(server) - {killed, other}) == 1, 60)
+        (starting,) = spawned_children(server) - {killed, other}
+        os.kill(starting, signal.SIGKILL)  # long before it has imported and loaded anything
+        before_loading = f"graph process {index[1]} exited before it loaded"
+        assert wait_for(lambda: before_loading in server.log, 60)  # and nothing started
+        assert spawned_children(server) == {other}
+        with Stream(server.grpc_url) as fresh:  # restarts it, but runs where the config is
+            assert graph_pid(fresh) == other
+        assert wait_for(lambda: len(spawned_children(server) - {other}) == 1, 60)
+        assert graph_pid(bystander) == other
 
 
 def test_after_a_reload_new_streams_run_the_new_graph_and_open_ones_keep_theirs(
