@@ -180,6 +180,8 @@ class GraphHost:
             except PipeserveError as exc:
                 if what != "packet":
                     send(("reply", key, what, None, *error_fields(exc)))
+                elif graph.error is None:  # the server checked names and timestamps before
+                    log.error("graph %s: packet at %s not taken: %s", graph.name, item[3], exc)
                 if graph.error is not None:
                     return  # failed or cancelled: already reported
 

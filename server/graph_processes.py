@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 CREDITS = 4
 """Packets of one graph on their way to its process: the server reads no further request of
 the stream while they are all out (back-pressure, as a full in-process graph)."""
-_WAIT_STEP_S = 0.1
 
 
 def _error(code: str, message: str) -> PipeserveError:
@@ -89,17 +88,15 @@ class RemoteGraph:
         self._reply("start")
 
     def add_packet(self, stream: str, packet: Packet, timeout: float | None = None) -> None:
-        """Send a packet; waits while ``CREDITS`` are out (``timeout=0``: QueueFullError).
-        FAILED_PRECONDITION for a value that cannot travel to a graph process."""
-        if timeout == 0:
-            if not self._credits.acquire(blocking=False):
-                raise QueueFullError(f"graph {self.name!r} is full")
-        else:
-            while not self._credits.acquire(timeout=_WAIT_STEP_S):
-                if self.error is not None:
-                    raise self.error
+        """Send a packet; waits while ``CREDITS`` are out (QueueFullError after ``timeout``
+        seconds, at once for 0). FAILED_PRECONDITION for a value that cannot travel to a
+        graph process."""
+        if self.error is not None:
+            raise self.error
+        if not self._credits.acquire(timeout=timeout):
+            raise QueueFullError(f"graph {self.name!r} is full")
         try:
-            if self.error is not None:
+            if self.error is not None:  # failed while this push waited (its stop wakes it)
                 raise self.error
             parts = self._process.encode(
                 ("packet", self._key, stream, packet.timestamp, packet.value)
@@ -220,15 +217,13 @@ class GraphProcess:
     def pid(self) -> int | None:
         return self.process.pid
 
-    def load(self, generation: int, servables: Servables) -> threading.Event:
-        """Load a config generation (set when loaded); new graphs then use it."""
-        event = threading.Event()
+    def load(self, generation: int, config: ServerConfig) -> None:
+        """Load a config generation; new graphs then use it."""
         with self._lock:  # only the newest generation is waited for
-            self._loaded = {generation: event}
+            self._loaded = {generation: threading.Event()}
             self._load_errors.clear()
         self.generation = generation
-        self.send(("load", generation, hosted_config(servables)))
-        return event
+        self.send(("load", generation, config))
 
     def wait_loaded(self) -> None:
         """Block until the newest generation is loaded; raises its load error."""
@@ -357,7 +352,7 @@ class GraphProcesses:
 
     def __init__(self, count: int, servables: Servables, log_level: str) -> None:
         self._log_level = log_level
-        self._servables = servables
+        self._config = hosted_config(servables)
         self._generation = 0
         self._keys = itertools.count()
         self._lock = threading.Lock()
@@ -367,7 +362,7 @@ class GraphProcesses:
     def _spawn(self, index: int) -> GraphProcess:
         """A new process at ``index`` loading the current config (lock held)."""
         process = GraphProcess(index, self._log_level, self._exited)
-        process.load(self._generation, self._servables)
+        process.load(self._generation, self._config)
         return process
 
     def _exited(self, dead: GraphProcess) -> None:
@@ -391,9 +386,9 @@ class GraphProcesses:
         """A reloaded config: graphs started from now on use it (running ones keep theirs)."""
         with self._lock:
             self._generation += 1
-            self._servables = servables
+            self._config = hosted_config(servables)
             for process in self.processes:
-                process.load(self._generation, servables)
+                process.load(self._generation, self._config)
 
     @staticmethod
     def serves(servable: GraphServable) -> bool:
