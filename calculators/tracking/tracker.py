@@ -10,7 +10,9 @@ One ``ObjectTracker`` is one stream's state; ``update`` processes one frame:
    the track's size beyond the edge; confirmed tracks left over are then matched to the
    weaker candidates by IoU alone (a second stage, as ByteTrack), then tentative tracks;
 3. lost confirmed tracks are matched to the remaining strong detections by appearance
-   alone (re-identification), the rest start tentative tracks (weak candidates never do);
+   alone (re-identification), then to the remaining weak candidates within reach that look
+   like them and unlike every other confirmed track; the strong detections left start
+   tentative tracks (weak candidates never do);
 4. a tentative track is confirmed after ``min_hits`` consecutive detections and only then
    gets an ID: the ID of a lost track it resembles, else (after ``reid_defer`` more
    detections if some track was lost before it was born) the next ID of this tracker;
@@ -79,6 +81,14 @@ class TrackerConfig:
     """Frames an unseen confirmed track is kept for re-identification."""
     reid_similarity: float = 0.75
     """Least appearance similarity to give a lost track's ID to a detection."""
+    weak_reid_similarity: float = 0.9
+    """Least appearance similarity for a weak candidate to continue a lost track (an object
+    the detector finds again only at low score; 0: weak candidates never re-identify)."""
+    weak_reid_reach: float = 1.5
+    """... within this many box heights of the lost track's predicted centre (plus
+    ``near_growth`` per unseen frame) ..."""
+    weak_reid_margin: float = 0.1
+    """... and looking like it by at least this much more than like any other confirmed track."""
     near_similarity: float = 0.55
     near_growth: float = 0.05
     reid_defer: int = 4
@@ -186,9 +196,11 @@ class ObjectTracker:
         weak = self._match([t for t in active if t.unseen > 0], dets, weak, self._weak_cost)
         tentative = [t for t in self.tracks if not t.confirmed]
         free = self._match(tentative, dets, free, self._iou_cost)
-        self._match([t for t in tentative if t.unseen > 0], dets, weak, self._weak_cost)
+        weak = self._match([t for t in tentative if t.unseen > 0], dets, weak, self._weak_cost)
         lost = [t for t in self.tracks if t.confirmed and t.unseen > 0]
         free = self._match(lost, dets, free, self._reid_cost)
+        if cfg.weak_reid_similarity > 0:
+            self._match([t for t in lost if t.unseen > 0], dets, weak, self._weak_reid_cost)
         for d in free:
             gallery = dets.embeddings([d])
             track = Track(
@@ -242,26 +254,38 @@ class ObjectTracker:
         if not rows or cost[rows].min() >= INFEASIBLE:
             return cost
         cols = np.flatnonzero((cost[rows] < INFEASIBLE).any(axis=0))
-        queries = dets.embeddings([free[c] for c in cols])
-        confirmed = [t for t in self.tracks if t.confirmed]
-        index = [next(i for i, c in enumerate(confirmed) if c is tracks[r]) for r in rows]
-        own, rival = appearance.own_and_rival([t.gallery for t in confirmed], index, queries)
+        own, rival = self._own_and_rival([tracks[r] for r in rows], dets, [free[c] for c in cols])
         unlike = (own < cfg.verify_similarity) & (own < rival - cfg.verify_margin)
         block = np.ix_(np.asarray(rows), cols)
         cost[block] = np.where(unlike, INFEASIBLE, cost[block])
         return cost
 
+    def _own_and_rival(
+        self, tracks: list[Track], dets: FrameDetections, detections: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each detection's best similarity to each of ``tracks`` (confirmed ones) and to any
+        other confirmed track: two [tracks, detections] arrays."""
+        confirmed = [t for t in self.tracks if t.confirmed]
+        index = [next(i for i, c in enumerate(confirmed) if c is t) for t in tracks]
+        queries = dets.embeddings(detections)
+        return appearance.own_and_rival([t.gallery for t in confirmed], index, queries)
+
+    def _within_reach(self, tracks: list[Track], boxes: np.ndarray, heights: float) -> np.ndarray:
+        """Whether each box's centre lies within ``heights`` predicted box heights (plus
+        ``near_growth`` per unseen frame) of each track's predicted centre: [tracks, boxes]."""
+        predicted = np.stack([t.kalman.pos for t in tracks])
+        growth = self.config.near_growth * np.array([[t.unseen] for t in tracks])
+        reach = predicted[:, 3:4] * (heights + growth)
+        centres = boxes[:, :2] + boxes[:, 2:] / 2
+        return np.linalg.norm(predicted[:, None, :2] - centres[None], axis=2) <= reach
+
     def _near_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
         """Recently lost tracks: detections near the predicted box that look alike."""
-        predicted = np.stack([t.kalman.pos for t in tracks])
-        centres = dets.boxes[free, :2] + dets.boxes[free, 2:] / 2
-        size = predicted[:, 3:4]
-        reach = size * (1.0 + self.config.near_growth * np.array([[t.unseen] for t in tracks]))
-        distance = np.linalg.norm(predicted[:, None, :2] - centres[None], axis=2)
+        size = np.array([[t.kalman.pos[3]] for t in tracks])
         ratio = dets.boxes[free, 3][None] / size
         sim = _gallery_similarity(tracks, dets.embeddings(free))
         gate = (
-            (distance <= reach)
+            self._within_reach(tracks, dets.boxes[free], 1.0)
             & (ratio > 0.5)
             & (ratio < 2.0)
             & (sim >= self.config.near_similarity)
@@ -269,12 +293,36 @@ class ObjectTracker:
         return np.where(gate, 1.0 - sim, INFEASIBLE)
 
     def _reid_cost(self, tracks: list[Track], dets: FrameDetections, free: list[int]) -> np.ndarray:
+        return self._resemblance_cost(tracks, dets, free, self.config.reid_similarity)
+
+    def _resemblance_cost(
+        self, tracks: list[Track], dets: FrameDetections, free: list[int], least: float
+    ) -> np.ndarray:
+        """1 - similarity of each track to each clean detection, infeasible below ``least``."""
         clean = [d for d in free if dets.clean[d]]
         cost = np.full((len(tracks), len(free)), INFEASIBLE)
         if clean:
             sim = _gallery_similarity(tracks, dets.embeddings(clean))
             cols = [free.index(d) for d in clean]
-            cost[:, cols] = np.where(sim >= self.config.reid_similarity, 1.0 - sim, INFEASIBLE)
+            cost[:, cols] = np.where(sim >= least, 1.0 - sim, INFEASIBLE)
+        return cost
+
+    def _weak_reid_cost(
+        self, tracks: list[Track], dets: FrameDetections, free: list[int]
+    ) -> np.ndarray:
+        """Lost tracks and weak candidates: ``_resemblance_cost`` within reach of the
+        prediction, for candidates that look unlike every other confirmed track."""
+        cfg = self.config
+        cost = self._resemblance_cost(tracks, dets, free, cfg.weak_reid_similarity)
+        cols = np.flatnonzero((cost < INFEASIBLE).any(axis=0))
+        if len(cols):
+            candidates = [free[c] for c in cols]
+            own, rival = self._own_and_rival(tracks, dets, candidates)
+            near = self._within_reach(tracks, dets.boxes[candidates], cfg.weak_reid_reach)
+            block = np.ix_(np.arange(len(tracks)), cols)
+            cost[block] = np.where(
+                near & (own >= rival + cfg.weak_reid_margin), cost[block], INFEASIBLE
+            )
         return cost
 
     def _match(

@@ -323,3 +323,52 @@ def test_a_new_face_unlike_the_lost_track_near_it_is_reported_without_waiting() 
         assert {o.track_id for objects in seen for o in objects} == {2}
     config = TrackerConfig()
     assert unreported == {-1.0: config.min_hits + config.reid_defer - 1, 0.2: 0}
+
+
+def two_tone_frame(*squares: tuple[np.ndarray, tuple[int, int, int]]) -> np.ndarray:
+    """``square_frame`` with each square's right half at half brightness (a structure that
+    looks the same wherever the square is)."""
+    frame = square_frame(*squares)
+    for box, _ in squares:
+        x, y, w, h = np.round(box).astype(int)
+        frame[y : y + h, x + w // 2 : x + w] //= 2
+    return frame
+
+
+def weak_return(
+    place: np.ndarray, other_colour: tuple[int, int, int], **options: float
+) -> list[int]:
+    """IDs reported besides the visible face's (2) when a red face (1) lost for 8 frames
+    comes back at ``place`` only as a weak candidate (score 0.4), while a face of
+    ``other_colour`` stays visible."""
+    red = np.array([40.0, 40.0, 24.0, 24.0])
+    other = np.array([150.0, 70.0, 24.0, 24.0])
+    tracker = ObjectTracker(TrackerConfig(**options))
+    for _ in range(6):
+        boxes = np.stack([red, other])
+        tracker.update(two_tone_frame((red, RED), (other, other_colour)), boxes, np.ones(2))
+    for _ in range(8):
+        tracker.update(two_tone_frame((other, other_colour)), other[None], np.ones(1))
+    ids = []
+    for _ in range(3):
+        frame = two_tone_frame((place, RED), (other, other_colour))
+        objects = tracker.update(frame, np.stack([place, other]), np.array([0.4, 0.9]))
+        ids += [o.track_id for o in objects if o.track_id != 2]  # 2: the visible face
+    return ids
+
+
+def test_a_lost_face_found_again_only_at_low_score_near_its_prediction_keeps_its_id() -> None:
+    """A weak candidate that looks like a lost track, within reach of its prediction (here
+    12 px off, IoU 0.33: no motion match), continues it and is reported."""
+    near = np.array([52.0, 40.0, 24.0, 24.0])
+    assert weak_return(near, BLUE) == [1, 1, 1]
+    assert weak_return(near, BLUE, weak_reid_similarity=0.0) == []
+
+
+def test_a_weak_candidate_out_of_reach_or_like_another_track_does_not_take_a_lost_id() -> None:
+    far = np.array([90.0, 90.0, 24.0, 24.0])  # 71 px off: 2.9 box heights
+    assert weak_return(far, BLUE) == []
+    assert weak_return(far, BLUE, weak_reid_reach=3.5) == [1, 1, 1]
+    near = np.array([52.0, 40.0, 24.0, 24.0])
+    assert weak_return(near, RED) == []  # the visible face looks the same: which one is it?
+    assert weak_return(near, RED, weak_reid_margin=-1.0) == [1, 1, 1]
