@@ -85,10 +85,11 @@ class TrackerConfig:
     """Least appearance similarity for a weak candidate to continue a lost track (an object
     the detector finds again only at low score; 0: weak candidates never re-identify)."""
     weak_reid_reach: float = 1.5
-    """... within this many box heights of the lost track's predicted centre (plus
-    ``near_growth`` per unseen frame) ..."""
+    """A weak candidate continues a lost track only within this many box heights of the
+    track's predicted centre (plus ``near_growth`` per unseen frame)."""
     weak_reid_margin: float = 0.1
-    """... and looking like it by at least this much more than like any other confirmed track."""
+    """A weak candidate continues a lost track only if it looks like it by at least this much
+    more than like any other confirmed track."""
     near_similarity: float = 0.55
     near_growth: float = 0.05
     reid_defer: int = 4
@@ -392,14 +393,11 @@ class ObjectTracker:
     def _near_lost(self, track: Track, dets: FrameDetections) -> bool:
         """Whether a track lost before ``track`` was born is predicted within its reach (and,
         for a clean detection, resembles it at least ``wait_near_similarity``)."""
-        centre = track.box[:2] + track.box[2:] / 2
+        lost = [t for t in self._lost_before(track) if t.unseen <= self.config.max_age]
         near = []
-        for lost in self._lost_before(track):
-            if lost.unseen > self.config.max_age:
-                continue
-            reach = lost.kalman.pos[3] * (1.0 + self.config.near_growth * lost.unseen)
-            if np.hypot(*(lost.kalman.pos[:2] - centre)) <= reach:
-                near.append(lost)
+        if lost:
+            within = self._within_reach(lost, track.box[None], 1.0)[:, 0]
+            near = [t for t, ok in zip(lost, within, strict=True) if ok]
         if not near or self.config.wait_near_similarity <= -1.0 or not dets.clean[track.detection]:
             return bool(near)
         sims = _gallery_similarity(near, dets.embeddings([track.detection]))
