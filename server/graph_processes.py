@@ -374,8 +374,12 @@ class GraphProcesses:
                     "graph process %d exited before it loaded: next graph restarts it", dead.index
                 )
                 return
-            log.warning("starting graph process %d again", dead.index)
-            self.processes[dead.index] = self._spawn(dead.index)
+            self._restart(dead.index)
+
+    def _restart(self, index: int) -> None:
+        """Replace the dead process at ``index`` (lock held)."""
+        log.warning("starting graph process %d again", index)
+        self.processes[index] = self._spawn(index)
 
     def wait_loaded(self) -> None:
         """Block until every process loaded the current config; raises a load error."""
@@ -402,8 +406,7 @@ class GraphProcesses:
         with self._lock:
             for i, process in enumerate(self.processes):
                 if not process.alive:
-                    log.warning("starting graph process %d again", i)
-                    self.processes[i] = self._spawn(i)
+                    self._restart(i)
             process = min(self.processes, key=lambda p: (not p.ready, len(p.graphs)))
         return process.place(next(self._keys), servable)
 
